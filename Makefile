@@ -1,0 +1,63 @@
+# Each target wraps one step; `make run` and `make test` do all the set-up themselves.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test test-all lint fmt migrate bench translations worker setup clean messages
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+setup: $(STAMP) translations
+
+## Serve the site on http://127.0.0.1:5000 with SQLite and an in-process-free worker.
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "Starting the background worker (filesystem broker under instance/) and the web server"
+	trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A tasks.worker worker --beat --pool=solo --loglevel=warning \
+		--schedule instance/celerybeat-schedule & \
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## The test suite on SQLite (no servers needed).
+test: setup
+	$(BIN)/pytest -q -m "not integration"
+
+## Everything, including PostgreSQL, Redis and real-worker suites (see .ci/run).
+test-all: setup
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+
+migrate: setup
+	$(FLASK) db upgrade
+
+bench: setup
+	$(BIN)/python -m bench
+
+worker: setup
+	$(BIN)/celery -A tasks.worker worker --loglevel=info
+
+clean:
+	rm -rf $(VENV) instance
+
+## Re-extract translatable strings and merge them into the catalogs.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k fail:2 -k DomainError:1 \
+		-k ImportFailed:1 -k RowProblem:3 --no-location --sort-output \
+		--ignore-dirs=".venv tests bench migrations .git instance" \
+		-o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -1,0 +1,114 @@
+"""The application factory; ``app = create_app()`` serves ``flask run`` and gunicorn."""
+
+import logging
+
+from flask import Flask, render_template
+
+from config import Config, celery_settings
+from extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build an app: defaults, then the environment (config.Config), then ``overrides``."""
+    app = Flask(__name__, instance_path=Config().INSTANCE_DIR)
+    config = Config()
+    app.config.from_object(config)
+    app.config.update(overrides or {})
+    app.config.setdefault("CELERY", celery_settings(app.config))
+    _check_production(app)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _configure_services(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai",
+                   default_locale="zh_CN")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+    _init_login(app)
+
+    from tasks import celery_init_app
+
+    celery_init_app(app)
+
+    from blueprints import register_blueprints
+    from blueprints.cli import register_commands
+    from blueprints.web import register_web_helpers
+
+    register_blueprints(app)
+    register_web_helpers(app)
+    register_commands(app)
+    _register_error_pages(app)
+    return app
+
+
+def _check_production(app: Flask) -> None:
+    """Production refuses to start without its settings."""
+    if app.config["ENV_NAME"] != "production":
+        return
+    missing = [k for k in ("SECRET_KEY", "DATA_KEY", "REDIS_URL") if not app.config.get(k)]
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        missing.append("DATABASE_URL (PostgreSQL)")
+    if missing:
+        raise RuntimeError("production needs these settings: " + ", ".join(missing))
+
+
+def _configure_services(app: Flask) -> None:
+    """Hand settings to the plain-Python services (keys, hashing cost)."""
+    from pathlib import Path
+
+    from services import accounts, crypto
+
+    key = app.config.get("DATA_KEY")
+    if not key:
+        path = Path(app.config["INSTANCE_DIR"]) / "data_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(crypto.generate_key())
+            path.chmod(0o600)
+        key = path.read_text().strip()
+    crypto.configure(key)
+    accounts.HASH_METHOD["value"] = app.config["PASSWORD_HASH_METHOD"]
+
+
+def _init_login(app: Flask) -> None:
+    from models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_token != token or not user.active:
+            return None
+        return user
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Friendly pages for every error; no stack trace reaches a user."""
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if code >= 500:
+            app.logger.exception("unhandled error")
+            db.session.rollback()
+        try:
+            return render_template("errors/error.html", code=code), code
+        except Exception:  # the error page itself failed: still no stack trace
+            app.logger.exception("error page failed")
+            return f"Error {code}", code, {"Content-Type": "text/plain; charset=utf-8"}
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(Exception, render_error)
+
+
+app = create_app()

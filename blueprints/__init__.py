@@ -1,0 +1,19 @@
+"""Feature blueprints, registered in a fixed order by the factory."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from blueprints.admin import bp as admin_bp
+    from blueprints.auth import bp as auth_bp
+    from blueprints.children import bp as children_bp
+    from blueprints.main import bp as main_bp
+    from blueprints.regions import bp as regions_bp
+    from blueprints.volunteers import bp as volunteers_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(regions_bp, url_prefix="/regions")
+    app.register_blueprint(volunteers_bp, url_prefix="/volunteers")
+    app.register_blueprint(children_bp, url_prefix="/children")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,0 +1,21 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from blueprints.forms import options
+
+
+class CoordinatorForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=options([("coordinator", _l("Coordinator")),
+                                                    ("admin", _l("Administrator"))]))
+    password = PasswordField(_l("First password (at least 8 characters)"),
+                             validators=[DataRequired()])
+    regions = StringField(_l("Regions covered (6-digit codes, separated by spaces)"))
+
+
+class RegionsForm(FlaskForm):
+    regions = StringField(_l("Regions covered (6-digit codes, separated by spaces)"),
+                          validators=[DataRequired()])

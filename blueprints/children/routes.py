@@ -1,0 +1,141 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_
+
+from blueprints.children import bp
+from blueprints.children.forms import ChildForm, ConsentForm, NewChildForm
+from blueprints.forms import ActionForm, UploadForm
+from blueprints.web import requires, scoped_or_404, show_problems, tree
+from extensions import db
+from models import Child
+from services import children, importers, policy, taxonomy
+from services.errors import DomainError
+from services.validation import Invalid
+
+
+def _raw(form) -> dict:
+    """The child's fields from a form: only the listed fields, never anything else."""
+    return {name: form[name].data for name in children.CHILD_FIELDS + ("id_number",)}
+
+
+@bp.route("/")
+@requires("child.view")
+def index():
+    query = request.args.get("q", "").strip()
+    priority = request.args.get("priority", "")
+    stmt = policy.scoped(db.session, current_user, Child).order_by(Child.id.desc())
+    if priority in taxonomy.PRIORITIES:
+        stmt = stmt.where(Child.priority == priority)
+    if query:
+        stmt = stmt.where(or_(Child.name.contains(query), Child.external_id == query))
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("children/index.html", page=page, q=query, priority=priority)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("child.create")
+def new():
+    form = NewChildForm()
+    if form.validate_on_submit():
+        consent = None
+        if form.consent_given.data:
+            consent = {"given_by": form.consent_given_by.data,
+                       "relation": form.guardian_relation.data,
+                       "method": form.consent_method.data,
+                       "given_on": form.consent_given_on.data}
+        try:
+            child = children.register_child(db.session, current_user, _raw(form), tree(),
+                                            consent)
+        except (Invalid, DomainError) as error:
+            db.session.rollback()
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            flash(_("Child registered."), "success")
+            return redirect(url_for("children.detail", child_id=child.id))
+    return render_template("children/form.html", form=form, child=None)
+
+
+@bp.route("/<int:child_id>")
+@requires("child.view")
+def detail(child_id: int):
+    child = scoped_or_404(Child, child_id)
+    return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
+                           action_form=ActionForm())
+
+
+@bp.route("/<int:child_id>/edit", methods=["GET", "POST"])
+@requires("child.edit")
+def edit(child_id: int):
+    child = scoped_or_404(Child, child_id)
+    form = ChildForm(obj=child)
+    if request.method == "GET":
+        form.needs.data = sorted(child.need_set)
+        form.id_number.data = ""
+    if form.validate_on_submit():
+        try:
+            children.update_child(db.session, current_user, child, _raw(form), tree())
+        except (Invalid, DomainError) as error:
+            db.session.rollback()
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("children.detail", child_id=child.id))
+    return render_template("children/form.html", form=form, child=child)
+
+
+@bp.route("/<int:child_id>/consent", methods=["POST"])
+@requires("child.edit")
+def consent(child_id: int):
+    child = scoped_or_404(Child, child_id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            children.record_consent(db.session, current_user, child, form.data)
+        except (Invalid, DomainError) as error:
+            show_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Consent recorded."), "success")
+    else:
+        flash(_("Fill in who consented, how and when."), "danger")
+    return redirect(url_for("children.detail", child_id=child.id))
+
+
+@bp.route("/<int:child_id>/consent/withdraw", methods=["POST"])
+@requires("child.edit")
+def withdraw_consent(child_id: int):
+    child = scoped_or_404(Child, child_id)
+    if ActionForm().validate_on_submit():
+        try:
+            children.withdraw_consent(db.session, current_user, child)
+        except DomainError as error:
+            show_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Consent withdrawn: the child will not be matched or messaged."),
+                  "warning")
+    return redirect(url_for("children.detail", child_id=child.id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("child.import")
+def import_ledger():
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        try:
+            header, rows = importers.read_table(form.file.data.read())
+            job = importers.import_children(db.session, current_user, header, rows, tree())
+        except importers.ImportFailed as failure:
+            db.session.rollback()
+            report = failure
+        else:
+            db.session.commit()
+            flash(_("Imported %(created)s new and updated %(updated)s children.",
+                    created=job.created, updated=job.updated), "success")
+            return redirect(url_for("children.index"))
+    return render_template("imports/upload.html", form=form, report=report, kind="children",
+                           columns=importers.CHILD_COLUMNS)

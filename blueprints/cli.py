@@ -1,0 +1,154 @@
+"""Operator commands (a published contract): users, ledger imports, demo data, keys."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from flask_babel import gettext
+
+from extensions import db
+from models import Child, User
+from services import accounts, crypto, importers
+from services.demo import load_demo
+from services.errors import DomainError
+from services.regions import region_tree
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(keys_cli)
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.group("users", cls=AppGroup, help="Manage accounts.")
+def users_cli():
+    pass
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice(["admin", "coordinator"]), required=True)
+@click.option("--name", required=True)
+@click.option("--phone", required=True)
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input.")
+@click.option("--region", "regions", multiple=True, help="A region code the coordinator covers.")
+def create_user(role, name, phone, password_stdin, regions):
+    """Create an admin or coordinator account."""
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        user = accounts.create_user(db.session, role=role, name=name, phone=phone,
+                                    password=password, regions=regions)
+    except DomainError as error:
+        db.session.rollback()
+        _fail(gettext(error.message, **error.params))
+    db.session.commit()
+    click.echo(f"created {role} {user.id} ({user.phone})")
+
+
+@click.group("import", cls=AppGroup, help="Import a county ledger (CSV or XLSX).")
+def import_cli():
+    pass
+
+
+def _actor(by: str | None) -> User:
+    """The account an import is recorded under: --by PHONE, else the first admin."""
+    from sqlalchemy import select
+
+    from services.phones import normalise_phone
+
+    if by:
+        try:
+            phone = normalise_phone(by)
+        except ValueError:
+            _fail(gettext("%(value)s is not a valid mainland mobile number.", value=by))
+        stmt = select(User).where(User.phone == phone, User.role != "volunteer")
+    else:
+        stmt = select(User).where(User.role == "admin", User.active).order_by(User.id)
+    user = db.session.execute(stmt).scalars().first()
+    if user is None:
+        _fail(gettext("No such coordinator or admin; create one with "
+                      "'flask --app app users create'."))
+    return user
+
+
+def _run_import(kind: str, path: str, by: str | None, **options) -> None:
+    actor = _actor(by)
+    try:
+        with open(path, "rb") as fh:
+            header, rows = importers.read_table(fh.read())
+        run = importers.import_children if kind == "children" else importers.import_volunteers
+        job = run(db.session, actor, header, rows, region_tree(db.session), **options)
+    except importers.ImportFailed as failure:
+        db.session.rollback()
+        click.echo(gettext(failure.message, **failure.params), err=True)
+        for p in failure.problems:
+            click.echo(gettext("row %(row)s, %(column)s: ", row=p.row, column=p.column)
+                       + gettext(p.message, **p.params), err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"imported {kind}: {job.created} created, {job.updated} updated "
+               f"(import {job.id})")
+
+
+@import_cli.command("children")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--by", help="Phone of the coordinator or admin the import is recorded under.")
+def import_children(path, by):
+    """Import children; every row or none."""
+    _run_import("children", path, by)
+
+
+@import_cli.command("volunteers")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--vetted", is_flag=True, help="Import as vetted, recording the importer as checker.")
+@click.option("--by", help="Phone of the coordinator or admin the import is recorded under.")
+def import_volunteers(path, vetted, by):
+    """Import volunteers; every row or none."""
+    _run_import("volunteers", path, by, vetted=vetted)
+
+
+@click.group("demo", cls=AppGroup, help="Demo data for trying the platform.")
+def demo_cli():
+    pass
+
+
+@demo_cli.command("load")
+def demo_load():
+    """Create the demo accounts and records (once) and print the log-ins."""
+    logins = load_demo(db.session, region_tree(db.session))
+    db.session.commit()
+    click.echo("Demo log-ins (mobile / password):")
+    for role, phone, password in logins:
+        click.echo(f"  {role:<12} {phone}  {password}")
+
+
+@click.group("keys", cls=AppGroup, help="Encryption keys for sensitive fields.")
+def keys_cli():
+    pass
+
+
+@keys_cli.command("generate")
+def keys_generate():
+    """Print a new key for DATA_KEY."""
+    click.echo(crypto.generate_key())
+
+
+@keys_cli.command("rotate")
+def keys_rotate():
+    """Re-encrypt every ID number under the first key of DATA_KEY."""
+    from sqlalchemy import select
+
+    count = 0
+    for child in db.session.execute(
+            select(Child).where(Child.id_number_encrypted.is_not(None))).scalars():
+        child.id_number_encrypted = crypto.rotate(child.id_number_encrypted)
+        count += 1
+    db.session.commit()
+    click.echo(f"re-encrypted {count} ID numbers")

@@ -1,0 +1,36 @@
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from blueprints.main import bp
+from blueprints.web import safe_next
+from extensions import db
+from models import Child, Volunteer
+from services import policy
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("main/landing.html")
+    if current_user.role == "volunteer":
+        return redirect(url_for("volunteers.me"))
+    counts = {
+        "children": _count(Child),
+        "pending": _count(Volunteer, Volunteer.status == "pending"),
+        "vetted": _count(Volunteer, Volunteer.status == "vetted"),
+    }
+    return render_template("main/home.html", counts=counts)
+
+
+def _count(model, *where) -> int:
+    stmt = policy.scoped(db.session, current_user, model,
+                         select(func.count()).select_from(model)).where(*where)
+    return db.session.execute(stmt).scalar_one()
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))

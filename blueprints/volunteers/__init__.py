@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("volunteers", __name__)
+
+from blueprints.volunteers import routes  # noqa: E402,F401

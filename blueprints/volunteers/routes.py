@@ -1,0 +1,137 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import or_
+
+from blueprints.forms import ActionForm, UploadForm
+from blueprints.volunteers import bp
+from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
+from blueprints.web import requires, scoped_or_404, show_problems, tree
+from extensions import db
+from models import User, Volunteer
+from services import importers, policy, volunteers
+from services.errors import DomainError
+from services.validation import Invalid
+
+STATUS_VERBS = {"vet": "vetted", "reject": "rejected", "suspend": "suspended",
+                "reinstate": "vetted"}
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        raw = {**form.data, "skills": form.skills.data}
+        try:
+            volunteer = volunteers.sign_up(db.session, raw, tree())
+        except (Invalid, DomainError) as error:
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            login_user(db.session.get(User, volunteer.user_id))
+            flash(_("Thank you for signing up. A coordinator will check your application."),
+                  "success")
+            return redirect(url_for("volunteers.me"))
+    return render_template("volunteers/signup.html", form=form)
+
+
+@bp.route("/me")
+@login_required
+def me():
+    volunteer = db.session.execute(
+        policy.scoped(db.session, current_user, Volunteer)
+        .where(Volunteer.user_id == current_user.id)).scalar_one_or_none()
+    if volunteer is None:
+        abort(404)
+    return render_template("volunteers/me.html", volunteer=volunteer)
+
+
+@bp.route("/")
+@requires("volunteer.view")
+def index():
+    status = request.args.get("status", "")
+    query = request.args.get("q", "").strip()
+    stmt = policy.scoped(db.session, current_user, Volunteer).order_by(Volunteer.id.desc())
+    if status in ("pending", "vetted", "rejected", "suspended"):
+        stmt = stmt.where(Volunteer.status == status)
+    if query:
+        stmt = stmt.where(or_(Volunteer.name.contains(query),
+                              Volunteer.external_id == query))
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("volunteers/index.html", page=page, status=status, q=query)
+
+
+@bp.route("/<int:volunteer_id>")
+@requires("volunteer.view")
+def detail(volunteer_id: int):
+    volunteer = scoped_or_404(Volunteer, volunteer_id)
+    return render_template("volunteers/detail.html", volunteer=volunteer,
+                           check_form=CheckForm(), reason_form=ReasonForm(),
+                           action_form=ActionForm())
+
+
+@bp.route("/<int:volunteer_id>/checks", methods=["POST"])
+@requires("volunteer.vet")
+def record_check(volunteer_id: int):
+    volunteer = scoped_or_404(Volunteer, volunteer_id)
+    form = CheckForm()
+    if form.validate_on_submit():
+        try:
+            volunteers.record_check(db.session, current_user, volunteer,
+                                    certificate_no=form.certificate_no.data,
+                                    issuing_office=form.issuing_office.data,
+                                    issued_on=form.issued_on.data)
+        except (Invalid, DomainError) as error:
+            show_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Background check recorded."), "success")
+    else:
+        flash(_("Fill in the certificate number, the issuing office and the date."), "danger")
+    return redirect(url_for("volunteers.detail", volunteer_id=volunteer.id))
+
+
+@bp.route("/<int:volunteer_id>/<any(vet, reject, suspend, reinstate):verb>",
+          methods=["POST"])
+@requires("volunteer.vet")
+def change_status(volunteer_id: int, verb: str):
+    volunteer = scoped_or_404(Volunteer, volunteer_id)
+    form = ReasonForm() if verb in ("reject", "suspend") else ActionForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason."), "danger")
+        return redirect(url_for("volunteers.detail", volunteer_id=volunteer.id))
+    try:
+        volunteers.change_status(db.session, current_user, volunteer, STATUS_VERBS[verb],
+                                 getattr(form, "reason", None) and form.reason.data or "")
+    except DomainError as error:
+        show_problems(error)
+    else:
+        db.session.commit()
+        flash(_("Volunteer status changed."), "success")
+    return redirect(url_for("volunteers.detail", volunteer_id=volunteer.id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("volunteer.import")
+def import_ledger():
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        vetted = request.form.get("vetted") == "1"
+        if vetted and not policy.allowed(current_user, "volunteer.import_vetted"):
+            abort(403)
+        try:
+            header, rows = importers.read_table(form.file.data.read())
+            job = importers.import_volunteers(db.session, current_user, header, rows, tree(),
+                                              vetted=vetted)
+        except importers.ImportFailed as failure:
+            db.session.rollback()
+            report = failure
+        else:
+            db.session.commit()
+            flash(_("Imported %(created)s new and updated %(updated)s volunteers.",
+                    created=job.created, updated=job.updated), "success")
+            return redirect(url_for("volunteers.index"))
+    return render_template("imports/upload.html", form=form, report=report, kind="volunteers",
+                           columns=importers.VOLUNTEER_COLUMNS)
+

@@ -1,0 +1,106 @@
+"""What every page shares: access decorators, error translation, filters, headers."""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, flash, request
+from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_login import current_user, login_required
+
+from extensions import db
+from services import policy, taxonomy
+from services.errors import DomainError, NotFound
+from services.idcard import mask_id_number
+from services.phones import mask_phone
+from services.regions import region_tree
+from services.validation import Invalid
+
+
+def requires(action: str):
+    """Let a view run only for a logged-in user whose role may take ``action``."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not policy.allowed(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def scoped_or_404(model, record_id: int):
+    """Load a child or volunteer in the current user's scope, else 404."""
+    try:
+        return policy.get_scoped(db.session, current_user, model, record_id)
+    except NotFound:
+        abort(404)
+
+
+def tree():
+    return region_tree(db.session)
+
+
+def translate(message: str, params: dict) -> str:
+    """Translate a service's message; parameters that are message ids are translated too."""
+    return gettext(message, **{k: gettext(v) if isinstance(v, str) and v[:1].isupper() else v
+                               for k, v in params.items()})
+
+
+def show_problems(error: Exception, form=None) -> None:
+    """Attach a service's problems to the form's fields, or flash them."""
+    if isinstance(error, Invalid):
+        for problem in error.problems:
+            text = translate(problem.message, problem.params)
+            field = getattr(form, problem.field, None) if form is not None else None
+            if field is not None:
+                field.errors = list(field.errors) + [text]
+            else:
+                flash(text, "danger")
+    elif isinstance(error, DomainError):
+        flash(translate(error.message, error.params), "danger")
+    else:
+        raise error
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after log-in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def register_web_helpers(app: Flask) -> None:
+    @app.context_processor
+    def inject():
+        return {
+            "taxonomy": taxonomy,
+            "region_name": lambda code: tree().full_name(code) if code else "",
+            "mask_phone": mask_phone,
+            "mask_id_number": mask_id_number,
+            "can": lambda action: policy.allowed(current_user, action),
+            "get_locale": get_locale,
+        }
+
+    app.add_template_filter(lambda d: format_datetime(d, "yyyy-MM-dd HH:mm") if d else "",
+                            "local_dt")
+    app.add_template_filter(lambda d: format_date(d, "yyyy-MM-dd") if d else "", "local_date")
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            "img-src 'self' data:; form-action 'self'",
+        )
+        if request.endpoint and request.endpoint.startswith(("children.", "volunteers.")):
+            headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,105 @@
+"""Settings read from the environment, with documented defaults.
+
+Every setting can also be passed to ``create_app(overrides)``. The defaults give the
+embedded mode: SQLite under ``instance/``, no Redis, SMS printed to the console.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("QIANSHOU_INSTANCE", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key() -> str:
+    """Generate a secret key once and keep it under instance/ (development only)."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings for one app; read at app creation, never at import of other modules."""
+
+    def __init__(self) -> None:
+        #: "production" refuses to start without a real SECRET_KEY and broker.
+        self.ENV_NAME = os.environ.get("QIANSHOU_ENV", "development")
+        production = self.ENV_NAME == "production"
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or (
+            None if production else _development_secret_key()
+        )
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'qianshou.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: Unset: embedded mode (filesystem broker, in-memory rate limits).
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+        self.SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
+        #: Key for encrypting ID numbers at rest (Fernet, urlsafe base64, 32 bytes).
+        self.DATA_KEY = os.environ.get("DATA_KEY") or None
+        self.INSTANCE_DIR = str(INSTANCE_DIR)
+        self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.LOGIN_LIMITS = os.environ.get("LOGIN_LIMITS", "10 per minute")
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+        self.BABEL_DEFAULT_LOCALE = "zh_CN"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.LANGUAGES = ("zh_CN", "en")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", production)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None
+        #: Run Celery tasks inline (tests); otherwise they go to the broker.
+        self.CELERY_ALWAYS_EAGER = _bool("CELERY_ALWAYS_EAGER")
+
+
+def celery_settings(config) -> dict:
+    """Celery configuration for an app's final settings: Redis when REDIS_URL is set,
+    otherwise a filesystem broker under instance/ that needs no server."""
+    settings: dict = {
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "task_ignore_result": True,
+        "task_always_eager": config["CELERY_ALWAYS_EAGER"],
+        "task_eager_propagates": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "timezone": "Asia/Shanghai",
+        "enable_utc": True,
+    }
+    if config["REDIS_URL"]:
+        settings["broker_url"] = config["REDIS_URL"]
+        settings["result_backend"] = config["REDIS_URL"]
+        return settings
+    instance = Path(config["INSTANCE_DIR"])
+    queue = instance / "queue"
+    results = instance / "results"
+    for folder in (queue / "processed", queue / "control", results):
+        folder.mkdir(parents=True, exist_ok=True)
+    settings["broker_url"] = "filesystem://"
+    settings["broker_transport_options"] = {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(queue / "processed"),
+        "store_processed": False,
+        "control_folder": str(queue / "control"),
+    }
+    settings["result_backend"] = f"file://{results}"
+    return settings

@@ -1,0 +1,18 @@
+"""Models, one module per aggregate, re-exported here."""
+
+from models.child import Child, ConsentRecord
+from models.imports import ImportJob
+from models.region import Region
+from models.user import CoordinatorRegion, User
+from models.volunteer import BackgroundCheck, Volunteer
+
+__all__ = [
+    "BackgroundCheck",
+    "Child",
+    "ConsentRecord",
+    "CoordinatorRegion",
+    "ImportJob",
+    "Region",
+    "User",
+    "Volunteer",
+]

@@ -1,0 +1,108 @@
+"""Children in the programme and their guardians' consent."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from services.clock import now
+
+
+class Child(Base):
+    """A left-behind child or child in difficulty registered by a coordinator."""
+
+    __tablename__ = "children"
+    __table_args__ = (
+        CheckConstraint("gender IN ('M', 'F')", name="gender"),
+        CheckConstraint("category IN ('left_behind', 'in_difficulty')", name="category"),
+        CheckConstraint("priority IN ('normal', 'high', 'urgent')", name="priority"),
+        Index(None, "region_code", "priority"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The id in the county's ledger (信息台账); re-imports update the row with the same id.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    gender: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    region_code: Mapped[str] = mapped_column(
+        String(6), ForeignKey("regions.code", ondelete="RESTRICT")
+    )
+    #: Township and village as free text (乡镇/村).
+    township: Mapped[str] = mapped_column(String(128), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    category: Mapped[str] = mapped_column(String(16))
+    sub_type: Mapped[str | None] = mapped_column(String(32))
+    #: Need codes, ';'-joined and sorted (services.taxonomy.NEEDS).
+    needs: Mapped[str] = mapped_column(String(128))
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    guardian_name: Mapped[str] = mapped_column(String(64))
+    guardian_relation: Mapped[str] = mapped_column(String(32))
+    #: Guardian's mobile in E.164.
+    guardian_phone: Mapped[str] = mapped_column(String(20))
+    school: Mapped[str] = mapped_column(String(128), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    #: Resident ID number (GB 11643), Fernet-encrypted; shown masked only.
+    id_number_encrypted: Mapped[str | None] = mapped_column(Text)
+    #: Last four characters of the ID number, for the masked display.
+    id_number_tail: Mapped[str | None] = mapped_column(String(4))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    #: The ledger import that last wrote this row.
+    last_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+    consents: Mapped[list["ConsentRecord"]] = relationship(
+        back_populates="child",
+        order_by="ConsentRecord.recorded_at.desc()",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def need_set(self) -> set[str]:
+        return set(filter(None, self.needs.split(";")))
+
+    @property
+    def current_consent(self) -> "ConsentRecord | None":
+        return next((c for c in self.consents if c.withdrawn_at is None), None)
+
+    @property
+    def has_consent(self) -> bool:
+        return self.current_consent is not None
+
+    def __repr__(self) -> str:
+        return f"<Child {self.id} {self.region_code}>"
+
+
+class ConsentRecord(Base):
+    """A guardian's separate consent to the use of the child's data (PIPL art. 31)."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (Index(None, "child_id", "withdrawn_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    #: Who consented (the guardian's name as signed).
+    given_by: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(32))
+    #: How: paper, in_person, phone, import (services.taxonomy.CONSENT_METHODS).
+    method: Mapped[str] = mapped_column(String(16))
+    given_on: Mapped[date] = mapped_column(Date)
+    notice_version: Mapped[str] = mapped_column(String(16), default="2026-1")
+    scope: Mapped[str] = mapped_column(String(128), default="matching,follow_up,sms")
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(default=now)
+    withdrawn_at: Mapped[datetime | None]
+
+    child: Mapped[Child] = relationship(back_populates="consents")
+
+    def __repr__(self) -> str:
+        return f"<ConsentRecord {self.id} child={self.child_id}>"

@@ -1,0 +1,1 @@
+"""The domain: plain Python that takes ids and values and returns values."""

@@ -1,0 +1,96 @@
+"""Import a county's children ledger; a row imported by a coordinator counts as the
+guardian's consent recorded on paper, and the import records that."""
+
+import logging
+
+from sqlalchemy import exists, insert, literal, select
+from sqlalchemy.orm import Session
+
+from models import Child, ConsentRecord, ImportJob, User
+from services.children import apply_id_number, clean_child
+from services.clock import now, today_local
+from services.importers.common import (
+    ImportFailed,
+    RowProblem,
+    check_columns,
+    clean_rows,
+    existing_by_external_id,
+    upsert,
+)
+from services.policy import county_scope
+from services.regions import RegionTree
+
+log = logging.getLogger(__name__)
+
+#: The published column contract; extra columns (township, school, sub_type, id_number,
+#: notes) are read when present.
+CHILD_COLUMNS = ("external_id", "name", "gender", "birth_date", "region_code", "latitude",
+                 "longitude", "category", "needs", "priority", "guardian_name",
+                 "guardian_phone", "guardian_relation")
+
+
+def import_children(session: Session, actor: User, header: list[str], rows: list[dict],
+                    tree: RegionTree) -> ImportJob:
+    """Write every row or none; raise ImportFailed listing each bad row."""
+    check_columns(header, CHILD_COLUMNS)
+    problems: list[RowProblem] = []
+    cleaned = clean_rows(rows, lambda raw, c: clean_child(raw, tree, c), problems)
+    scope = county_scope(session, actor)
+    table = Child.__table__
+    existing = existing_by_external_id(session, table, [v["external_id"] for _, v in cleaned],
+                                       table.c.region_code)
+    for number, values in cleaned:
+        if scope is not None and values["region_code"] not in scope:
+            problems.append(RowProblem(number, "region_code", "You do not cover region "
+                                       "%(value)s.", {"value": values["region_code"]}))
+        old = existing.get(values["external_id"])
+        if old is not None and scope is not None and old.region_code not in scope:
+            problems.append(RowProblem(number, "external_id", "external_id %(value)s is already "
+                                       "used by a child outside your regions.",
+                                       {"value": values["external_id"]}))
+    if problems:
+        raise ImportFailed(problems=sorted(problems, key=lambda p: p.row))
+
+    job = ImportJob(kind="children", actor_id=actor.id, rows=len(cleaned))
+    session.add(job)
+    session.flush()
+    stamp = now()
+    records = []
+    for _, values in cleaned:
+        holder = Child()
+        apply_id_number(holder, values.pop("id_number"))
+        records.append({**values, "id_number_encrypted": holder.id_number_encrypted,
+                        "id_number_tail": holder.id_number_tail, "created_by_id": actor.id,
+                        "last_import_id": job.id, "created_at": stamp, "updated_at": stamp})
+    upsert(session, table, records, keep_on_update=("created_by_id",),
+           keep_if_empty=("id_number_encrypted", "id_number_tail", "sub_type"))
+    _record_paper_consent(session, actor, job)
+    job.updated = len(existing)
+    job.created = len(cleaned) - len(existing)
+    job.status = "done"
+    job.finished_at = now()
+    session.flush()
+    log.info("children import %s: %s created, %s updated", job.id, job.created, job.updated)
+    return job
+
+
+def _record_paper_consent(session: Session, actor: User, job: ImportJob) -> None:
+    """Consent on paper for imported children that never had a consent record.
+
+    A child whose guardian withdrew consent keeps it withdrawn: re-importing the ledger
+    does not consent again.
+    """
+    children = Child.__table__
+    consents = ConsentRecord.__table__
+    source = select(
+        children.c.id, children.c.guardian_name, children.c.guardian_relation,
+        literal("import"), literal(today_local()), literal("2026-1"),
+        literal("matching,follow_up,sms"), literal(actor.id),
+        literal(now(), consents.c.recorded_at.type),
+    ).where(
+        children.c.last_import_id == job.id,
+        ~exists().where(consents.c.child_id == children.c.id),
+    )
+    session.execute(insert(consents).from_select(
+        ["child_id", "given_by", "relation", "method", "given_on", "notice_version", "scope",
+         "recorded_by_id", "recorded_at"], source))

@@ -1,0 +1,93 @@
+"""What the importers share: the row report, column checks and bulk upserts."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.validation import Checker, Invalid
+
+CHUNK = 2000
+
+
+@dataclass
+class RowProblem:
+    """What is wrong with one row: the spreadsheet row number, the column, the message."""
+
+    row: int
+    column: str
+    message: str
+    params: dict = field(default_factory=dict)
+
+
+class ImportFailed(Exception):
+    """Nothing was written; ``problems`` lists every bad row (or ``message`` the file)."""
+
+    def __init__(self, message: str = "", problems: list[RowProblem] | None = None, **params):
+        super().__init__(message or f"{len(problems or [])} bad rows")
+        self.message = message or "Nothing was imported: %(n)s rows have problems."
+        self.params = params or {"n": len({p.row for p in problems or []})}
+        self.problems = problems or []
+
+
+def check_columns(header: list[str], required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportFailed("Missing columns: %(columns)s. The first row must name the "
+                           "columns: %(expected)s.", columns=", ".join(missing),
+                           expected=",".join(required))
+
+
+def clean_rows(rows: list[dict], clean, problems: list[RowProblem]) -> list[tuple[int, dict]]:
+    """Clean every row with ``clean(raw, checker)``, collecting problems with row numbers."""
+    cleaned = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(rows, start=2):
+        checker = Checker(raw)
+        external_id = checker.text("external_id")
+        if external_id in seen:
+            checker.fail("external_id", "Duplicate external_id %(value)s (also on row %(row)s).",
+                         value=external_id, row=seen[external_id])
+        elif external_id:
+            seen[external_id] = number
+        try:
+            values = clean(raw, checker)
+        except Invalid as error:
+            problems.extend(RowProblem(number, p.field, p.message, p.params)
+                            for p in error.problems)
+            continue
+        values["external_id"] = external_id
+        cleaned.append((number, values))
+    return cleaned
+
+
+def existing_by_external_id(session: Session, table: Table, ids: list[str], *columns):
+    """Map external_id → row (of ``columns``) for the ids already in the table."""
+    found = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        stmt = select(table.c.external_id, *columns).where(table.c.external_id.in_(chunk))
+        found.update({row[0]: row for row in session.execute(stmt)})
+    return found
+
+
+def upsert(session: Session, table: Table, rows: list[dict], keep_on_update=(),
+           keep_if_empty=()) -> None:
+    """Insert rows, or update the row with the same external_id (bulk, in chunks).
+
+    Columns in ``keep_on_update`` are written only on insert; those in ``keep_if_empty``
+    keep their stored value when the file leaves them empty.
+    """
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    update = {c: stmt.excluded[c] for c in rows[0]
+              if c not in ("external_id", "created_at", *keep_on_update)}
+    for column in keep_if_empty:
+        update[column] = func.coalesce(stmt.excluded[column], table.c[column])
+    stmt = stmt.on_conflict_do_update(index_elements=["external_id"], set_=update)
+    for start in range(0, len(rows), CHUNK):
+        session.execute(stmt, rows[start:start + CHUNK])

@@ -1,0 +1,107 @@
+"""Import a volunteers ledger; ``vetted`` imports record the importer as the checker."""
+
+import logging
+
+from sqlalchemy import insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from models import BackgroundCheck, ImportJob, User, Volunteer
+from services.clock import now
+from services.importers.common import (
+    ImportFailed,
+    RowProblem,
+    check_columns,
+    clean_rows,
+    existing_by_external_id,
+    upsert,
+)
+from services.policy import county_scope
+from services.regions import RegionTree
+from services.volunteers import clean_volunteer
+
+log = logging.getLogger(__name__)
+
+VOLUNTEER_COLUMNS = ("external_id", "name", "phone", "gender", "region_code", "latitude",
+                     "longitude", "skills", "capacity", "max_distance_km", "age_min",
+                     "age_max", "child_gender")
+
+
+def import_volunteers(session: Session, actor: User, header: list[str], rows: list[dict],
+                      tree: RegionTree, *, vetted: bool = False) -> ImportJob:
+    """Write every row or none; raise ImportFailed listing each bad row."""
+    check_columns(header, VOLUNTEER_COLUMNS)
+    problems: list[RowProblem] = []
+    cleaned = clean_rows(rows, lambda raw, c: clean_volunteer(raw, tree, c), problems)
+    scope = county_scope(session, actor)
+    table = Volunteer.__table__
+    existing = existing_by_external_id(session, table, [v["external_id"] for _, v in cleaned],
+                                       table.c.region_code)
+    phone_owner = _phone_owners(session, [v["phone"] for _, v in cleaned])
+    seen_phones: dict[str, int] = {}
+    for number, values in cleaned:
+        if scope is not None and values["region_code"] not in scope:
+            problems.append(RowProblem(number, "region_code", "You do not cover region "
+                                       "%(value)s.", {"value": values["region_code"]}))
+        old = existing.get(values["external_id"])
+        if old is not None and scope is not None and old.region_code not in scope:
+            problems.append(RowProblem(number, "external_id", "external_id %(value)s is already "
+                                       "used by a volunteer outside your regions.",
+                                       {"value": values["external_id"]}))
+        owner = phone_owner.get(values["phone"], values["external_id"])
+        if owner != values["external_id"] or values["phone"] in seen_phones:
+            problems.append(RowProblem(number, "phone", "This phone number already belongs to "
+                                       "another volunteer."))
+        seen_phones[values["phone"]] = number
+    if problems:
+        raise ImportFailed(problems=sorted(problems, key=lambda p: p.row))
+
+    job = ImportJob(kind="volunteers", actor_id=actor.id, rows=len(cleaned), vetted=vetted)
+    session.add(job)
+    session.flush()
+    stamp = now()
+    records = [{**values, "status": "pending", "privacy_consent_at": stamp,
+                "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
+                "availability": "", "motivation": "", "status_reason": ""}
+               for _, values in cleaned]
+    upsert(session, table, records,
+           keep_on_update=("status", "privacy_consent_at", "availability", "motivation",
+                           "status_reason"))
+    if vetted:
+        _vet_imported(session, actor, job)
+    job.updated = len(existing)
+    job.created = len(cleaned) - len(existing)
+    job.status = "done"
+    job.finished_at = now()
+    session.flush()
+    log.info("volunteers import %s: %s created, %s updated, vetted=%s",
+             job.id, job.created, job.updated, vetted)
+    return job
+
+
+def _phone_owners(session: Session, phones: list[str]) -> dict[str, str | None]:
+    """Map phone → external_id of the volunteer (or account) that already has it."""
+    owners: dict[str, str | None] = {}
+    for start in range(0, len(phones), 2000):
+        chunk = phones[start:start + 2000]
+        owners.update(session.execute(
+            select(Volunteer.phone, Volunteer.external_id).where(Volunteer.phone.in_(chunk))
+        ).tuples().all())
+        for (phone,) in session.execute(
+                select(User.phone).where(User.phone.in_(chunk), User.role != "volunteer")):
+            owners.setdefault(phone, None)
+    return owners
+
+
+def _vet_imported(session: Session, actor: User, job: ImportJob) -> None:
+    """Vet the imported volunteers still pending, with the importer as the checker."""
+    volunteers = Volunteer.__table__
+    checks = BackgroundCheck.__table__
+    session.execute(insert(checks).from_select(
+        ["volunteer_id", "source", "certificate_no", "issuing_office", "checked_by_id",
+         "checked_at"],
+        select(volunteers.c.id, literal("import"), literal(""), literal(""),
+               literal(actor.id), literal(now(), checks.c.checked_at.type))
+        .where(volunteers.c.last_import_id == job.id, volunteers.c.status == "pending")))
+    session.execute(update(volunteers).where(
+        volunteers.c.last_import_id == job.id, volunteers.c.status == "pending",
+    ).values(status="vetted", status_changed_at=now(), status_reason="vetted ledger import"))

@@ -1,0 +1,91 @@
+"""Who may do what to which record: the one place the access rules live.
+
+Two layers:
+- role × action: :data:`PERMISSIONS` lists the actions each role may take at all;
+- object scope: a coordinator reaches only records in the counties under the regions
+  they cover (a city or province covers every county below it); a volunteer reaches
+  only their own profile; an admin reaches everything.
+
+Every query for children or volunteers goes through :func:`scoped`; a record outside
+the scope is reported as not found (404), never as forbidden, so its existence leaks
+nothing.
+"""
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from models import Child, User, Volunteer
+from services.errors import DomainError, NotFound
+from services.regions import region_tree
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({
+        "child.view", "child.create", "child.edit", "child.import",
+        "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
+        "users.manage",
+    }),
+    "coordinator": frozenset({
+        "child.view", "child.create", "child.edit", "child.import",
+        "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
+    }),
+    "volunteer": frozenset({"volunteer.view_own"}),
+}
+
+_SCOPED_MODELS = (Child, Volunteer)
+
+
+class Forbidden(DomainError):
+    """The role may not take this action at all (shown as 403)."""
+
+    def __init__(self, message: str = "You do not have permission to do that."):
+        super().__init__(message)
+
+
+def allowed(user: User | None, action: str) -> bool:
+    """Whether the user's role may take ``action`` at all."""
+    return user is not None and user.active and action in PERMISSIONS.get(user.role, ())
+
+
+def require(user: User | None, action: str) -> None:
+    if not allowed(user, action):
+        raise Forbidden()
+
+
+def county_scope(session: Session, user: User) -> set[str] | None:
+    """The leaf region codes the user covers; None means every region (admin)."""
+    if user.role == "admin":
+        return None
+    if user.role == "coordinator":
+        return region_tree(session).leaves_under(user.region_codes)
+    return set()
+
+
+def scoped(session: Session, user: User, model, stmt: Select | None = None) -> Select:
+    """Restrict a select of children or volunteers to what ``user`` may reach."""
+    if model not in _SCOPED_MODELS:
+        raise TypeError(f"{model.__name__} is not a scoped model")
+    stmt = select(model) if stmt is None else stmt
+    if user.role == "volunteer":
+        if model is Volunteer:
+            return stmt.where(Volunteer.user_id == user.id)
+        return stmt.where(false())
+    counties = county_scope(session, user)
+    if counties is None:
+        return stmt
+    return stmt.where(model.region_code.in_(sorted(counties)))
+
+
+def get_scoped(session: Session, user: User, model, record_id: int):
+    """Load one child or volunteer the user may reach, else raise NotFound."""
+    record = session.execute(
+        scoped(session, user, model).where(model.id == record_id)
+    ).scalar_one_or_none()
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def covers_region(session: Session, user: User, region_code: str) -> bool:
+    """Whether a new record in ``region_code`` would be inside the user's scope."""
+    counties = county_scope(session, user)
+    return counties is None or region_code in counties

@@ -1,0 +1,106 @@
+"""The region tree: lookups, descendants and the cascade, from the regions table.
+
+The table is small (about 3,500 rows) and never changes while the app runs, so it is read
+once per process on first use (never at import) and kept in memory.
+"""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+#: City-level rows of municipalities and directly administered units are placeholders.
+_PLACEHOLDER_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+REGIONS_CSV = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class RegionInfo:
+    code: str
+    name: str
+    parent_code: str | None
+    level: str
+    latitude: float
+    longitude: float
+
+
+class RegionTree:
+    """All regions with parent/children links."""
+
+    def __init__(self, regions: list[RegionInfo]):
+        self.by_code = {r.code: r for r in regions}
+        self.children: dict[str | None, list[RegionInfo]] = {}
+        for region in regions:
+            self.children.setdefault(region.parent_code, []).append(region)
+
+    def get(self, code: str) -> RegionInfo | None:
+        return self.by_code.get(code)
+
+    def is_leaf(self, code: str) -> bool:
+        """A region people can be registered in: a county, or a city with no counties."""
+        return code in self.by_code and not self.children.get(code)
+
+    def leaves_under(self, codes) -> set[str]:
+        """Every leaf region at or below any of ``codes``."""
+        found: set[str] = set()
+        stack = [c for c in codes if c in self.by_code]
+        while stack:
+            code = stack.pop()
+            kids = self.children.get(code)
+            if kids:
+                stack.extend(k.code for k in kids)
+            else:
+                found.add(code)
+        return found
+
+    def path(self, code: str) -> list[RegionInfo]:
+        """Province → … → this region."""
+        chain = []
+        region = self.by_code.get(code)
+        while region is not None:
+            chain.append(region)
+            region = self.by_code.get(region.parent_code) if region.parent_code else None
+        return list(reversed(chain))
+
+    def full_name(self, code: str) -> str:
+        """Province, city and county names; placeholder city rows (市辖区) are left out."""
+        names = [r.name for r in self.path(code) if r.name not in _PLACEHOLDER_NAMES]
+        return "".join(names) or code
+
+
+def read_regions_csv(path: Path = REGIONS_CSV) -> list[dict]:
+    """The shipped region table as dicts ready to insert."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "parent_code": row["parent_code"] or None,
+                "level": row["level"],
+                "latitude": float(row["latitude"]),
+                "longitude": float(row["longitude"]),
+            }
+            for row in csv.DictReader(fh)
+        ]
+
+
+_trees: dict[str, RegionTree] = {}
+
+
+def region_tree(session: Session) -> RegionTree:
+    """The region tree of the session's database, loaded once per process."""
+    from models import Region
+
+    key = str(session.get_bind().url)
+    tree = _trees.get(key)
+    if tree is None:
+        rows = session.execute(select(Region)).scalars().all()
+        tree = RegionTree(
+            [RegionInfo(r.code, r.name, r.parent_code, r.level, r.latitude, r.longitude)
+             for r in rows]
+        )
+        if rows:
+            _trees[key] = tree
+    return tree

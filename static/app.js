@@ -1,0 +1,71 @@
+/* Region cascade (province → city → county) and the geolocation button. No inline code:
+   the Content-Security-Policy allows scripts from this site only. */
+(function () {
+  "use strict";
+
+  function fill(select, regions, placeholder) {
+    select.innerHTML = "";
+    const blank = document.createElement("option");
+    blank.value = "";
+    blank.textContent = placeholder;
+    select.appendChild(blank);
+    regions.forEach(function (r) {
+      const option = document.createElement("option");
+      option.value = r.code;
+      option.textContent = r.name;
+      option.dataset.leaf = r.leaf ? "1" : "";
+      select.appendChild(option);
+    });
+  }
+
+  function load(code) {
+    const url = code ? "/regions/" + code + "/children" : "/regions/children/";
+    return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+  }
+
+  document.querySelectorAll(".region-picker").forEach(function (picker) {
+    const input = document.getElementById(picker.dataset.target);
+    const selects = {};
+    picker.querySelectorAll("select").forEach(function (s) { selects[s.dataset.level] = s; });
+    const labels = {};
+    Object.keys(selects).forEach(function (k) { labels[k] = selects[k].options[0].textContent; });
+    picker.hidden = false;
+
+    function choose(level, code) {
+      const option = selects[level].selectedOptions[0];
+      if (option && option.dataset.leaf) { input.value = code; }
+      const next = level === "province" ? "city" : level === "city" ? "county" : null;
+      if (!next || !code) { return Promise.resolve(); }
+      if (next === "city") { fill(selects.county, [], labels.county); }
+      return load(code).then(function (regions) { fill(selects[next], regions, labels[next]); });
+    }
+
+    Object.keys(selects).forEach(function (level) {
+      selects[level].addEventListener("change", function () { choose(level, this.value); });
+    });
+
+    load(null).then(function (regions) {
+      fill(selects.province, regions, labels.province);
+      const current = input.value;
+      if (current && current.length === 6) {
+        const province = current.slice(0, 2) + "0000";
+        const city = current.slice(0, 4) + "00";
+        selects.province.value = province;
+        choose("province", province).then(function () {
+          selects.city.value = city;
+          return choose("city", city);
+        }).then(function () { selects.county.value = current; });
+      }
+    });
+  });
+
+  document.querySelectorAll("[data-geolocate]").forEach(function (button) {
+    if (!navigator.geolocation) { button.hidden = true; return; }
+    button.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        document.getElementById("latitude").value = pos.coords.latitude.toFixed(5);
+        document.getElementById("longitude").value = pos.coords.longitude.toFixed(5);
+      });
+    });
+  });
+})();

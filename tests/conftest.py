@@ -1,0 +1,201 @@
+"""Fixtures: an app on a fresh database built by the migrations, clients, factories.
+
+SQLite by default; when TEST_DATABASE_URL is set the same suite runs on PostgreSQL.
+The schema is built once per run with ``alembic upgrade head`` (migrations are tested);
+after each test every table but the region table is emptied.
+"""
+
+import os
+import tempfile
+from datetime import date
+
+import pytest
+
+# Set once per run: this module is imported both as `conftest` and as `tests.conftest`.
+_instance = os.environ.setdefault("QIANSHOU_TEST_INSTANCE",
+                                  tempfile.mkdtemp(prefix="qianshou-test-"))
+os.environ["QIANSHOU_INSTANCE"] = _instance
+os.environ.setdefault("SMS_BACKEND", "file")
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from extensions import db, limiter  # noqa: E402
+from services import accounts, children, volunteers  # noqa: E402
+from services.regions import region_tree  # noqa: E402
+
+COUNTY_A = "450127"  # 横县, Nanning
+COUNTY_B = "450329"  # 资源县, Guilin
+CITY_A = "450100"  # Nanning
+PASSWORD = "correct-horse"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASE_URL = TEST_DATABASE_URL or f"sqlite:///{_instance}/test.db"
+INSTANCE_DIR = _instance
+
+
+def _settings(**extra):
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SECRET_KEY": "test-secret",
+    }
+    settings.update(extra)
+    return settings
+
+
+def _reset_schema(app):
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(_settings(CELERY_ALWAYS_EAGER=True))
+    _reset_schema(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app):
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "regions"]
+        with db.engine.begin() as conn:
+            for table in tables:
+                conn.execute(table.delete())
+    limiter.reset()
+
+
+@pytest.fixture
+def make_app(app):
+    """Build another app on the same database with other settings (CSRF on, limits on)."""
+
+    def make(**extra):
+        return create_app(_settings(**{"CELERY_ALWAYS_EAGER": True, **extra}))
+
+    return make
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def tree(app):
+    with app.app_context():
+        return region_tree(db.session)
+
+
+@pytest.fixture
+def create_user(app):
+    counter = iter(range(1000, 9999))
+
+    def create(role="coordinator", regions=(COUNTY_A,), name="测试用户", phone=None):
+        with app.app_context():
+            user = accounts.create_user(
+                db.session, role=role, name=name, phone=phone or f"1380000{next(counter):04d}",
+                password=PASSWORD, regions=regions if role == "coordinator" else ())
+            db.session.commit()
+            return user.id
+
+    return create
+
+
+@pytest.fixture
+def login(client, app):
+    def do_login(user_id, a_client=None):
+        from models import User
+
+        with app.app_context():
+            phone = db.session.get(User, user_id).phone
+        target = a_client or client
+        response = target.post("/auth/login", data={"phone": phone, "password": PASSWORD})
+        assert response.status_code == 302, response.data[:500]
+        return target
+
+    return do_login
+
+
+def volunteer_data(**overrides):
+    data = {
+        "name": "韦丽华", "phone": "13900001111", "password": PASSWORD, "gender": "F",
+        "region_code": COUNTY_A, "skills": ["academic", "emotional"], "capacity": "2",
+        "max_distance_km": "30", "child_gender": "any", "privacy_consent": "y",
+        "availability": "周末", "motivation": "想帮助孩子",
+    }
+    data.update(overrides)
+    return data
+
+
+def child_data(**overrides):
+    data = {
+        "name": "黄小明", "gender": "M", "birth_date": "2015-03-02", "region_code": COUNTY_A,
+        "category": "left_behind", "sub_type": "both_parents_away",
+        "needs": ["academic", "emotional"], "priority": "urgent", "guardian_name": "黄奶奶",
+        "guardian_relation": "grandparent", "guardian_phone": "13700001234", "township": "",
+        "school": "", "notes": "", "id_number": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def create_volunteer(app, tree):
+    counter = iter(range(2000, 9999))
+
+    def create(status="pending", actor_id=None, **overrides):
+        from models import User
+
+        raw = volunteer_data(**{"phone": f"1390000{next(counter):04d}", **overrides})
+        with app.app_context():
+            volunteer = volunteers.sign_up(db.session, raw, tree)
+            if status == "vetted":
+                actor = db.session.get(User, actor_id)
+                volunteers.record_check(db.session, actor, volunteer, certificate_no="N1",
+                                        issuing_office="县公安局", issued_on=date(2026, 1, 1))
+                volunteers.change_status(db.session, actor, volunteer, "vetted")
+            db.session.commit()
+            return volunteer.id
+
+    return create
+
+
+@pytest.fixture
+def create_child(app, tree):
+    def create(actor_id, consent=True, **overrides):
+        from models import User
+
+        with app.app_context():
+            actor = db.session.get(User, actor_id)
+            consent_data = {"given_by": "黄奶奶", "relation": "grandparent", "method": "paper",
+                            "given_on": date(2026, 1, 10)} if consent else None
+            child = children.register_child(db.session, actor, child_data(**overrides), tree,
+                                            consent_data)
+            db.session.commit()
+            return child.id
+
+    return create

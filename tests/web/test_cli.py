@@ -1,0 +1,50 @@
+from sqlalchemy import select
+
+from extensions import db
+from models import User
+
+
+def test_users_create_admin_and_coordinator(runner, app):
+    result = runner.invoke(args=["users", "create", "--role", "admin", "--name", "管理员",
+                                 "--phone", "13800009999", "--password-stdin"],
+                           input="a-long-password\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "create", "--role", "coordinator", "--name", "协调员",
+                                 "--phone", "13800009998", "--password-stdin",
+                                 "--region", "450100", "--region", "450329"],
+                           input="a-long-password\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        coordinator = db.session.execute(
+            select(User).where(User.phone == "+8613800009998")).scalar_one()
+        assert coordinator.region_codes == ["450100", "450329"]
+
+
+def test_users_create_refuses_bad_input(runner, app):
+    result = runner.invoke(args=["users", "create", "--role", "coordinator", "--name", "x",
+                                 "--phone", "123", "--password-stdin"], input="long-enough\n")
+    assert result.exit_code == 1
+    result = runner.invoke(args=["users", "create", "--role", "admin", "--name", "x",
+                                 "--phone", "13800009997", "--password-stdin"], input="short\n")
+    assert result.exit_code == 1
+    result = runner.invoke(args=["users", "create", "--role", "coordinator", "--name", "x",
+                                 "--phone", "13800009996", "--password-stdin",
+                                 "--region", "990000"], input="long-enough\n")
+    assert result.exit_code == 1
+    with app.app_context():
+        assert db.session.execute(select(User)).first() is None
+
+
+def test_demo_load_is_idempotent(runner, app):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0 and "13800000001" in result.output
+    with app.app_context():
+        assert len(db.session.execute(select(User)).all()) == 7
+
+
+def test_ping_task_runs_eagerly(app):
+    from tasks.system import ping
+
+    with app.app_context():
+        assert ping.delay().get()["regions"] > 3000
