@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.auth import bp as auth_bp
     from blueprints.children import bp as children_bp
     from blueprints.main import bp as main_bp
+    from blueprints.matching import bp as matching_bp
     from blueprints.regions import bp as regions_bp
     from blueprints.volunteers import bp as volunteers_bp
 
@@ -16,4 +17,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(regions_bp, url_prefix="/regions")
     app.register_blueprint(volunteers_bp, url_prefix="/volunteers")
     app.register_blueprint(children_bp, url_prefix="/children")
+    app.register_blueprint(matching_bp, url_prefix="/matching")
     app.register_blueprint(admin_bp, url_prefix="/admin")

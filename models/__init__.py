@@ -2,6 +2,7 @@
 
 from models.child import Child, ConsentRecord
 from models.imports import ImportJob
+from models.matching import MatchRun, Pair, Proposal, UnpairedChild
 from models.region import Region
 from models.user import CoordinatorRegion, User
 from models.volunteer import BackgroundCheck, Volunteer
@@ -12,6 +13,10 @@ __all__ = [
     "ConsentRecord",
     "CoordinatorRegion",
     "ImportJob",
+    "MatchRun",
+    "Pair",
+    "Proposal",
+    "UnpairedChild",
     "Region",
     "User",
     "Volunteer",

@@ -20,6 +20,7 @@ class Volunteer(Base):
             "status IN ('pending', 'vetted', 'rejected', 'suspended')", name="status"
         ),
         CheckConstraint("capacity BETWEEN 1 AND 3", name="capacity"),
+        CheckConstraint("active_pairs >= 0 AND active_pairs <= capacity", name="active_pairs"),
         CheckConstraint("max_distance_km > 0 AND max_distance_km <= 200", name="distance"),
         CheckConstraint("gender IN ('M', 'F')", name="gender"),
         CheckConstraint("child_gender IS NULL OR child_gender IN ('M', 'F')", name="child_gender"),
@@ -49,6 +50,9 @@ class Volunteer(Base):
     skills: Mapped[str] = mapped_column(String(128))
     #: How many children at once (1-3).
     capacity: Mapped[int] = mapped_column(default=1)
+    #: Active pairs now; kept by services.pairs in the same transaction as the pair, and
+    #: bounded by capacity in the database, so concurrent approvals cannot overbook.
+    active_pairs: Mapped[int] = mapped_column(default=0, server_default="0")
     max_distance_km: Mapped[float] = mapped_column(default=20.0)
     age_min: Mapped[int | None]
     age_max: Mapped[int | None]

@@ -14,7 +14,7 @@ nothing.
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from models import Child, User, Volunteer
+from models import Child, MatchRun, Pair, Proposal, User, Volunteer
 from services.errors import DomainError, NotFound
 from services.regions import region_tree
 
@@ -22,13 +22,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({
         "child.view", "child.create", "child.edit", "child.import",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
-        "users.manage",
+        "match.run", "match.review", "pair.view", "pair.end", "users.manage",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
+        "match.run", "match.review", "pair.view", "pair.end",
     }),
-    "volunteer": frozenset({"volunteer.view_own"}),
+    "volunteer": frozenset({"volunteer.view_own", "pair.view_own"}),
 }
 
 _SCOPED_MODELS = (Child, Volunteer)
@@ -89,3 +90,34 @@ def covers_region(session: Session, user: User, region_code: str) -> bool:
     """Whether a new record in ``region_code`` would be inside the user's scope."""
     counties = county_scope(session, user)
     return counties is None or region_code in counties
+
+
+def scoped_pairs(session: Session, user: User, stmt: Select | None = None) -> Select:
+    """Pairs the user may reach: by the child's county; a volunteer sees only their own."""
+    stmt = select(Pair) if stmt is None else stmt
+    if user.role == "volunteer":
+        own = select(Volunteer.id).where(Volunteer.user_id == user.id)
+        return stmt.where(Pair.volunteer_id.in_(own))
+    counties = county_scope(session, user)
+    if counties is None:
+        return stmt
+    return stmt.join(Child, Child.id == Pair.child_id).where(
+        Child.region_code.in_(sorted(counties)))
+
+
+def scoped_proposals(session: Session, user: User, stmt: Select | None = None) -> Select:
+    """Proposals whose child is in the user's counties."""
+    stmt = select(Proposal) if stmt is None else stmt
+    counties = county_scope(session, user)
+    if counties is None:
+        return stmt
+    return stmt.join(Child, Child.id == Proposal.child_id).where(
+        Child.region_code.in_(sorted(counties)))
+
+
+def run_visible(session: Session, user: User, run: MatchRun) -> bool:
+    """A run is visible to whoever covers some of its region."""
+    counties = county_scope(session, user)
+    if counties is None:
+        return True
+    return bool(counties & region_tree(session).leaves_under([run.region_code]))

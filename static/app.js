@@ -69,3 +69,29 @@
     });
   });
 })();
+
+/* Matching run progress: poll the run's row until it is done, then reload the page. */
+(function () {
+  "use strict";
+  const box = document.querySelector("[data-run-progress]");
+  if (!box || !["queued", "running"].includes(box.dataset.runState)) { return; }
+  const bar = box.querySelector("[data-run-bar]");
+  const percent = box.querySelector("[data-run-percent]");
+  const phase = box.querySelector("[data-run-phase]");
+  const holder = box.querySelector("[role=progressbar]");
+  function poll() {
+    fetch(box.dataset.runProgress, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (run) {
+        const value = Math.round(run.progress * 100);
+        bar.style.width = value + "%";
+        holder.setAttribute("aria-valuenow", value);
+        percent.textContent = value + "%";
+        phase.textContent = run.phase;
+        if (run.status === "done" || run.status === "failed") { window.location.reload(); }
+        else { window.setTimeout(poll, 1000); }
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  poll();
+})();

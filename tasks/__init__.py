@@ -14,7 +14,17 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
-    celery_app.conf.include = ["tasks.system"]
     celery_app.set_default()
+    # Importing the task modules registers their shared tasks with every Celery app.
+    import tasks.matching  # noqa: F401
+    import tasks.system  # noqa: F401
+
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def enqueue(name: str, *args) -> None:
+    """Queue a task on the current Flask app's own Celery app (ids only, never objects)."""
+    from flask import current_app
+
+    current_app.extensions["celery"].tasks[name].apply_async(args=args)

@@ -4,5 +4,3 @@ from app import create_app
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
-
-import tasks.system  # noqa: E402,F401  (register the tasks with this Celery app)

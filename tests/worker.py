@@ -24,7 +24,14 @@ def worker_env(redis_url: str | None = None, **extra) -> dict:
 
 @contextmanager
 def running_worker(redis_url: str | None = None, log_path: Path | None = None, **extra):
-    """A worker process (solo pool) for the duration of the block; killed afterwards."""
+    """A worker process (solo pool) for the duration of the block; killed afterwards.
+
+    The test broker starts empty, so no task left by an earlier run reaches the worker.
+    """
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
     log = open(log_path or Path(INSTANCE_DIR) / "worker.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool=solo",

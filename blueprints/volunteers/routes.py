@@ -9,7 +9,7 @@ from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import User, Volunteer
-from services import importers, policy, volunteers
+from services import importers, pairs, policy, volunteers
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -43,7 +43,8 @@ def me():
         .where(Volunteer.user_id == current_user.id)).scalar_one_or_none()
     if volunteer is None:
         abort(404)
-    return render_template("volunteers/me.html", volunteer=volunteer)
+    return render_template("volunteers/me.html", volunteer=volunteer,
+                           pairs=pairs.volunteer_pairs(db.session, volunteer.id))
 
 
 @bp.route("/")

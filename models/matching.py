@@ -1,0 +1,150 @@
+"""Matching runs, the pairs they propose, and the pairs (结对) coordinators approve."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+from services.clock import now
+
+RUN_STATUSES = ("queued", "running", "done", "failed")
+RUN_PHASES = ("queued", "loading", "candidates", "solving", "saving", "done")
+
+
+class MatchRun(Base):
+    """One matching run over a region; the page polls this row for progress."""
+
+    __tablename__ = "match_runs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        Index(None, "region_code", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The county, city or province the run covers.
+    region_code: Mapped[str] = mapped_column(String(6), ForeignKey("regions.code",
+                                                                   ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    phase: Mapped[str] = mapped_column(String(16), default="queued")
+    #: 0.0 to 1.0 within the whole run.
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    #: Ages are counted on this local date.
+    run_date: Mapped[date] = mapped_column(Date)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    #: Counts and timings: children, volunteers, candidates, proposed, seconds per phase.
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: What went wrong, for the coordinator (no stack trace).
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    #: Last sign of life from the worker; a running run that stops beating is failed.
+    heartbeat_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<MatchRun {self.id} {self.region_code} {self.status}>"
+
+
+class Proposal(Base):
+    """A child-volunteer pair a run proposed, with the score parts a coordinator reviews."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'approved', 'rejected', 'withdrawn')",
+                        name="status"),
+        UniqueConstraint("run_id", "child_id"),
+        Index(None, "run_id", "status"),
+        Index(None, "child_id", "volunteer_id", "status"),
+        Index(None, "volunteer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    distance_km: Mapped[float] = mapped_column(Float)
+    quality: Mapped[float] = mapped_column(Float)
+    need_score: Mapped[float] = mapped_column(Float)
+    distance_score: Mapped[float] = mapped_column(Float)
+    #: Need codes both share, ';'-joined.
+    matched_needs: Mapped[str] = mapped_column(String(128))
+    #: The child's priority when the run was made.
+    priority: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+
+    run: Mapped[MatchRun] = relationship()
+    child = relationship("Child")
+    volunteer = relationship("Volunteer")
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} run={self.run_id} {self.status}>"
+
+
+class UnpairedChild(Base):
+    """A child a run could not pair, with the reason a coordinator can act on."""
+
+    __tablename__ = "unpaired_children"
+    __table_args__ = (UniqueConstraint("run_id", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"),
+                                          index=True)
+    #: One of services.matching UNPAIRED_REASONS.
+    reason: Mapped[str] = mapped_column(String(32))
+
+    child = relationship("Child")
+
+
+class Pair(Base):
+    """An approved pair (结对) of a child and a caring parent; ended pairs stay as history.
+
+    The database holds the two rules that must never break, whatever runs concurrently:
+    a child has at most one active pair (a partial unique index), and a volunteer's
+    active pairs never exceed their capacity (``volunteers.active_pairs`` with a CHECK).
+    """
+
+    __tablename__ = "pairs"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'ended')", name="status"),
+        Index("uq_pairs_active_child", "child_id", unique=True,
+              postgresql_where=text("status = 'active'"),
+              sqlite_where=text("status = 'active'")),
+        Index(None, "volunteer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id",
+                                                               ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                  ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(default=now)
+    ended_at: Mapped[datetime | None]
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+
+    child = relationship("Child")
+    volunteer = relationship("Volunteer")
+
+    def __repr__(self) -> str:
+        return f"<Pair {self.id} child={self.child_id} volunteer={self.volunteer_id}>"

@@ -1,0 +1,175 @@
+"""Matching runs: load a region's children and volunteers, run the engine, save proposals.
+
+The published rules live in the engine (services.matching); this module decides who is
+considered: children of the region with a current guardian consent and no active pair,
+and vetted volunteers of the region (free capacity = capacity - active pairs). Locations
+fall back to the centre of the person's county.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from models import Child, ConsentRecord, MatchRun, Pair, Proposal, UnpairedChild, User, Volunteer
+from services import matching
+from services.clock import age_on, now, today_local
+from services.errors import DomainError
+from services.policy import covers_region
+from services.regions import region_tree
+
+log = logging.getLogger(__name__)
+
+#: Share of the whole run each phase ends at, for one progress bar.
+PHASE_END = {"loading": 0.1, "candidates": 0.3, "solving": 0.9, "saving": 1.0}
+_PHASE_START = {"loading": 0.0, "candidates": 0.1, "solving": 0.3, "saving": 0.9}
+
+
+def start_run(session: Session, actor: User | None, region_code: str) -> MatchRun:
+    """Create a queued run for a region the actor covers (whole of it)."""
+    tree = region_tree(session)
+    if tree.get(region_code) is None:
+        raise DomainError("Unknown region code %(value)s.", value=region_code)
+    if actor is not None and not covers_whole_region(session, actor, region_code):
+        raise DomainError("You do not cover region %(value)s.", value=region_code)
+    run = MatchRun(region_code=region_code, started_by_id=actor.id if actor else None,
+                   run_date=today_local(), stats={})
+    session.add(run)
+    session.flush()
+    log.info("match run %s queued for %s", run.id, region_code)
+    return run
+
+
+def covers_whole_region(session: Session, actor: User, region_code: str) -> bool:
+    leaves = region_tree(session).leaves_under([region_code])
+    return bool(leaves) and all(covers_region(session, actor, code) for code in leaves)
+
+
+def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
+                progress: Callable[[int, str, float], None] | None = None) -> MatchRun:
+    """Run a queued run to the end; ``commit`` ends each phase's transaction.
+
+    The engine works outside any write transaction, so progress can be written by
+    ``progress(run_id, phase, fraction)`` in short transactions of its own.
+    """
+    report = progress or (lambda *args: None)
+    run = session.get(MatchRun, run_id)
+    run.status, run.phase, run.started_at, run.heartbeat_at = "running", "loading", now(), now()
+    commit()
+    started = time.perf_counter()
+    inputs = load_inputs(session, run)
+    loading_seconds = time.perf_counter() - started
+    commit()
+
+    def engine_progress(phase: str, fraction: float) -> None:
+        if phase in _PHASE_START:
+            share = _PHASE_START[phase] + fraction * (PHASE_END[phase] - _PHASE_START[phase])
+            report(run_id, phase, share)
+
+    result = matching.match(inputs.children, inputs.volunteers, inputs.rejected,
+                            progress=engine_progress)
+    report(run_id, "saving", _PHASE_START["saving"])
+    started = time.perf_counter()
+    run = session.get(MatchRun, run_id)
+    save_result(session, run, inputs, result)
+    stats = dict(result.stats)
+    stats["seconds"] = {"loading": round(loading_seconds, 3), **stats["seconds"],
+                        "saving": round(time.perf_counter() - started, 3)}
+    run.stats = stats
+    run.status, run.phase, run.progress, run.finished_at = "done", "done", 1.0, now()
+    commit()
+    log.info("match run %s done: %s proposed for %s children", run_id, stats["proposed"],
+             stats["children"])
+    return run
+
+
+def fail_run(session: Session, run_id: int, message: str) -> None:
+    """Mark a run failed with a message for the coordinator."""
+    session.execute(update(MatchRun).where(MatchRun.id == run_id).values(
+        status="failed", error=message, finished_at=now()))
+
+
+class RunInputs:
+    """What one run considers, as the engine's plain records."""
+
+    def __init__(self, children, volunteers, rejected, counties):
+        self.children = children
+        self.volunteers = volunteers
+        self.rejected = rejected
+        self.counties = counties
+
+
+def load_inputs(session: Session, run: MatchRun) -> RunInputs:
+    """The children and volunteers of the run's region, as the published rules select."""
+    tree = region_tree(session)
+    counties = sorted(tree.leaves_under([run.region_code]))
+    centre = {code: (tree.get(code).latitude, tree.get(code).longitude) for code in counties}
+    consented = exists().where(ConsentRecord.child_id == Child.id,
+                               ConsentRecord.withdrawn_at.is_(None))
+    paired = exists().where(Pair.child_id == Child.id, Pair.status == "active")
+    rows = session.execute(
+        select(Child.id, Child.latitude, Child.longitude, Child.region_code, Child.needs,
+               Child.gender, Child.birth_date, Child.priority)
+        .where(Child.region_code.in_(counties), consented, ~paired)
+    ).all()
+    children = [
+        matching.ChildIn(
+            id=r.id, lat=r.latitude if r.latitude is not None else centre[r.region_code][0],
+            lng=r.longitude if r.longitude is not None else centre[r.region_code][1],
+            needs=frozenset(r.needs.split(";")), gender=r.gender,
+            age=age_on(r.birth_date, run.run_date), priority=r.priority)
+        for r in rows
+    ]
+    rows = session.execute(
+        select(Volunteer.id, Volunteer.latitude, Volunteer.longitude, Volunteer.region_code,
+               Volunteer.skills, Volunteer.capacity, Volunteer.active_pairs,
+               Volunteer.max_distance_km, Volunteer.child_gender, Volunteer.age_min,
+               Volunteer.age_max)
+        .where(Volunteer.region_code.in_(counties), Volunteer.status == "vetted")
+    ).all()
+    volunteers = [
+        matching.VolunteerIn(
+            id=r.id, lat=r.latitude if r.latitude is not None else centre[r.region_code][0],
+            lng=r.longitude if r.longitude is not None else centre[r.region_code][1],
+            skills=frozenset(r.skills.split(";")),
+            free_capacity=max(r.capacity - r.active_pairs, 0),
+            max_distance_km=r.max_distance_km, child_gender=r.child_gender,
+            age_min=r.age_min, age_max=r.age_max)
+        for r in rows
+    ]
+    rejected = set(session.execute(
+        select(Proposal.child_id, Proposal.volunteer_id)
+        .join(Child, Child.id == Proposal.child_id)
+        .where(Proposal.status == "rejected", Child.region_code.in_(counties))
+    ).tuples().all())
+    return RunInputs(children, volunteers, rejected, counties)
+
+
+def save_result(session: Session, run: MatchRun, inputs: RunInputs, result) -> None:
+    """Withdraw the region's still-open proposals and store this run's, in bulk."""
+    session.execute(
+        update(Proposal)
+        .where(Proposal.status == "open", Proposal.run_id != run.id,
+               Proposal.child_id.in_(select(Child.id).where(
+                   Child.region_code.in_(inputs.counties))))
+        .values(status="withdrawn", decided_at=now()))
+    proposals = [
+        {"run_id": run.id, "child_id": p.child_id, "volunteer_id": p.volunteer_id,
+         "distance_km": round(p.distance_km, 3), "quality": round(p.quality, 3),
+         "need_score": round(p.need_score, 3), "distance_score": round(p.distance_score, 3),
+         "matched_needs": ";".join(p.matched_needs), "priority": p.priority,
+         "status": "open", "reject_reason": ""}
+        for p in result.proposals
+    ]
+    unpaired = [{"run_id": run.id, "child_id": child_id, "reason": reason}
+                for child_id, reason in result.unpaired.items()]
+    for table, rows in ((Proposal.__table__, proposals), (UnpairedChild.__table__, unpaired)):
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(table), rows[start:start + 5000])
+
+
+def open_proposal_count(session: Session, run_id: int) -> int:
+    return session.execute(select(func.count()).select_from(Proposal).where(
+        Proposal.run_id == run_id, Proposal.status == "open")).scalar_one()

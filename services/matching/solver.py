@@ -1,0 +1,364 @@
+"""Exact lexicographic pairing of children and volunteers.
+
+A pairing takes each child at most once and each volunteer at most
+``free_capacity`` times.  Among all pairings it maximises, in this order,
+(1) urgent children paired, (2) high, (3) normal, (4) total quality.
+
+Why two stages are exact.  The sets of children that can be paired together
+are the independent sets of a transversal matroid.  For a matroid the greedy
+basis built tier by tier is lexicographically maximal, so the best counts are
+  U* = maxflow(urgent), U* + H* = maxflow(urgent + high),
+  U* + H* + N* = maxflow(all)
+and one pairing reaches all three at once.  A min-cost flow whose three tier
+sources supply exactly U*, H* and N* therefore ranges over exactly the
+lexicographically optimal pairings and picks the one of maximum quality.
+
+Before the cost stage, edges that no lexicographically optimal pairing can
+use are dropped (see ``_lexicographic_plan``); when children outnumber places
+this removes most lower-priority edges and keeps the min-cost flow small.
+
+Why costs cannot overflow.  Priorities are never folded into big weights;
+each arc costs -round(quality * 1000) with quality in (0, 100], so
+|arc cost| <= 100000 and |total cost| <= 100000 * number of children, far
+inside int64 even after the solver's internal scaling by the node count.
+Qualities are compared at 0.001 resolution.
+
+The candidate graph splits into connected components that can be solved
+independently (e.g. as a Celery group, via ``Component.to_dict``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python.max_flow import SimpleMaxFlow
+from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+from .candidates import Candidates
+from .records import PRIORITIES, Proposal
+
+QUALITY_SCALE = 1000  # integer cost units per quality point
+
+
+class MatchingSolverError(RuntimeError):
+    """A flow solver did not report an optimal solution."""
+
+
+_ARRAY_DTYPES = {
+    "child_ids": np.int64,
+    "child_tiers": np.int8,
+    "volunteer_ids": np.int64,
+    "capacities": np.int64,
+    "edge_child": np.int32,
+    "edge_volunteer": np.int32,
+    "distance_km": np.float64,
+    "need_score": np.float64,
+    "distance_score": np.float64,
+    "quality": np.float64,
+    "matched": np.int64,
+}
+
+
+@dataclass(slots=True, eq=False)
+class Component:
+    """One connected part of the candidate graph, solvable on its own.
+
+    Edge arrays are parallel; ``edge_child``/``edge_volunteer`` index into
+    ``child_ids``/``volunteer_ids``.  Picklable as is; ``to_dict`` for JSON.
+    """
+
+    codes: tuple[str, ...]
+    child_ids: np.ndarray
+    child_tiers: np.ndarray  # index into PRIORITIES
+    volunteer_ids: np.ndarray
+    capacities: np.ndarray  # free capacity, all > 0
+    edge_child: np.ndarray
+    edge_volunteer: np.ndarray
+    distance_km: np.ndarray
+    need_score: np.ndarray
+    distance_score: np.ndarray
+    quality: np.ndarray
+    matched: np.ndarray  # bitmask over codes
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edge_child.shape[0])
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (plain lists; floats round-trip exactly through JSON)."""
+        data = {name: getattr(self, name).tolist() for name in _ARRAY_DTYPES}
+        data["codes"] = list(self.codes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Component:
+        arrays = {name: np.asarray(data[name], dtype=dt) for name, dt in _ARRAY_DTYPES.items()}
+        return cls(codes=tuple(data["codes"]), **arrays)
+
+
+def _members(order: np.ndarray, sorted_labels: np.ndarray, label: int) -> np.ndarray:
+    """Indices carrying ``label``, given an argsort of the labels and the sorted labels."""
+    lo, hi = np.searchsorted(sorted_labels, [label, label + 1])
+    return order[lo:hi]
+
+
+def _local_index(labels: np.ndarray) -> np.ndarray:
+    """Position of each node among the nodes with the same label."""
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
+    starts = np.searchsorted(sorted_labels, sorted_labels, side="left")
+    local = np.empty(len(labels), dtype=np.int32)
+    local[order] = np.arange(len(labels)) - starts
+    return local
+
+
+def split_components(cands: Candidates) -> list[Component]:
+    """Connected components of the candidate graph, largest first.
+
+    Children and volunteers without any candidate pair belong to no component.
+    """
+    if len(cands) == 0:
+        return []
+    nc, nv = len(cands.child_ids), len(cands.volunteer_ids)
+    graph = coo_matrix(
+        (np.ones(len(cands), dtype=np.int8), (cands.child, nc + cands.volunteer.astype(np.int64))),
+        shape=(nc + nv, nc + nv),
+    ).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    child_label, vol_label = labels[:nc], labels[nc:]
+    child_local, vol_local = _local_index(child_label), _local_index(vol_label)
+
+    edge_label = child_label[cands.child]
+    if (edge_label == edge_label[0]).all():
+        # One component holds every pair (typical for dense areas): keep views, no copies.
+        edge_groups: list = [slice(None)]
+        group_labels = [edge_label[0]]
+    else:
+        order = np.argsort(edge_label, kind="stable")
+        edge_groups = np.split(order, np.flatnonzero(np.diff(edge_label[order])) + 1)
+        edge_groups.sort(key=len, reverse=True)
+        group_labels = [edge_label[g[0]] for g in edge_groups]
+
+    child_order = np.argsort(child_label, kind="stable")
+    child_sorted = child_label[child_order]
+    vol_order = np.argsort(vol_label, kind="stable")
+    vol_sorted = vol_label[vol_order]
+
+    components = []
+    for edges, label in zip(edge_groups, group_labels, strict=True):
+        kids = _members(child_order, child_sorted, label)
+        vols = _members(vol_order, vol_sorted, label)
+        components.append(
+            Component(
+                codes=cands.codes,
+                child_ids=cands.child_ids[kids],
+                child_tiers=cands.child_tiers[kids],
+                volunteer_ids=cands.volunteer_ids[vols],
+                capacities=cands.capacities[vols],
+                edge_child=child_local[cands.child[edges]],
+                edge_volunteer=vol_local[cands.volunteer[edges]],
+                distance_km=cands.distance_km[edges],
+                need_score=cands.need_score[edges],
+                distance_score=cands.distance_score[edges],
+                quality=cands.quality[edges],
+                matched=cands.matched[edges],
+            )
+        )
+    return components
+
+
+def _costs(comp: Component) -> np.ndarray:
+    return -np.rint(comp.quality * QUALITY_SCALE).astype(np.int64)
+
+
+def _max_flow(comp: Component, edges: np.ndarray, vol_cap: np.ndarray) -> tuple[int, np.ndarray]:
+    """Maximum number of children pairable using only ``edges``, and which edges carry flow."""
+    nc, nv = len(comp.child_ids), len(comp.volunteer_ids)
+    source, sink = nc + nv, nc + nv + 1
+    has_edge = np.zeros(nc, dtype=bool)
+    has_edge[comp.edge_child[edges]] = True
+    kids = np.flatnonzero(has_edge).astype(np.int32)
+    flow = SimpleMaxFlow()
+    # Pair arcs go first so their arc indices are positions in ``edges``.
+    flow.add_arcs_with_capacity(
+        comp.edge_child[edges],
+        (nc + comp.edge_volunteer[edges]).astype(np.int32),
+        np.ones(len(edges), dtype=np.int64),
+    )
+    flow.add_arcs_with_capacity(
+        np.arange(nc, nc + nv, dtype=np.int32), np.full(nv, sink, dtype=np.int32), vol_cap
+    )
+    flow.add_arcs_with_capacity(
+        np.full(len(kids), source, dtype=np.int32), kids, np.ones(len(kids), dtype=np.int64)
+    )
+    status = flow.solve(source, sink)
+    if status != SimpleMaxFlow.OPTIMAL:
+        raise MatchingSolverError(f"max flow failed with status {status}")
+    return int(flow.optimal_flow()), flow.flows(np.arange(len(edges), dtype=np.int32)) > 0
+
+
+def _can_free_a_place(
+    comp: Component, edges: np.ndarray, used: np.ndarray, vol_cap: np.ndarray
+) -> np.ndarray:
+    """Volunteers that have a free place in *some* maximum flow over ``edges``.
+
+    Given one maximum flow, volunteer v qualifies when it has a free place, or
+    one of its children could move to a volunteer that qualifies (an unused
+    pair arc).  This is the set of volunteers that reach the sink in the
+    residual graph, which is the same for every maximum flow.
+    """
+    nv = len(comp.volunteer_ids)
+    slack = vol_cap - np.bincount(comp.edge_volunteer[edges[used]], minlength=nv)
+    owner = np.full(len(comp.child_ids), -1, dtype=np.int64)
+    owner[comp.edge_child[edges[used]]] = comp.edge_volunteer[edges[used]]
+    free = edges[~used]
+    moves_from = owner[comp.edge_child[free]]
+    movable = moves_from >= 0
+    # Search backwards from a virtual node ``nv`` linked to every free place.
+    free_places = np.flatnonzero(slack > 0)
+    tails = np.concatenate((comp.edge_volunteer[free[movable]], np.full(len(free_places), nv)))
+    heads = np.concatenate((moves_from[movable], free_places))
+    graph = coo_matrix(
+        (np.ones(len(tails), dtype=np.int8), (tails, heads)), shape=(nv + 1, nv + 1)
+    ).tocsr()
+    reached = np.zeros(nv + 1, dtype=bool)
+    reached[breadth_first_order(graph, nv, directed=True, return_predecessors=False)] = True
+    return reached[:nv]
+
+
+def _lexicographic_plan(comp: Component, vol_cap: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Optimal (urgent, high, normal) counts and the edges worth offering the cost stage.
+
+    Counts come from max flows over tiers <= k.  In a lexicographically
+    optimal pairing the children of tiers < k form a maximum flow of those
+    tiers, so a tier-k child sits with a volunteer that has a free place in
+    some such maximum flow.  Tier-k edges to any other volunteer are dropped:
+    every optimal pairing survives, so solving the pruned graph is exact.
+    """
+    edge_tier = comp.child_tiers[comp.edge_child]
+    limit = int(vol_cap.sum())
+    open_to_next = np.ones(len(comp.volunteer_ids), dtype=bool)
+    kept: list[np.ndarray] = []
+    counts: list[int] = []
+    best = 0
+    for tier in range(len(PRIORITIES)):
+        new = np.flatnonzero(edge_tier == tier)
+        new = new[open_to_next[comp.edge_volunteer[new]]]
+        if not len(new):
+            counts.append(0)  # same network as before, same flow
+            continue
+        kept.append(new)
+        edges = np.concatenate(kept)
+        value, used = _max_flow(comp, edges, vol_cap)
+        counts.append(value - best)
+        best = value
+        if value == limit:
+            open_to_next[:] = False
+        elif (edge_tier > tier).any():
+            open_to_next = _can_free_a_place(comp, edges, used, vol_cap)
+    return counts, (np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64))
+
+
+def _solve_flow(comp: Component) -> np.ndarray:
+    nc, nv = len(comp.child_ids), len(comp.volunteer_ids)
+    # A volunteer can never take more children than they have candidates.
+    vol_cap = np.minimum(comp.capacities, np.bincount(comp.edge_volunteer, minlength=nv)).astype(
+        np.int64
+    )
+    counts, edges = _lexicographic_plan(comp, vol_cap)
+    total = sum(counts)
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+
+    tiers = nc + nv + np.arange(len(PRIORITIES), dtype=np.int32)
+    sink = nc + nv + len(PRIORITIES)
+    flow = SimpleMinCostFlow()
+    # Pair arcs go first so their arc indices are positions in ``edges``.
+    flow.add_arcs_with_capacity_and_unit_cost(
+        comp.edge_child[edges],
+        (nc + comp.edge_volunteer[edges]).astype(np.int32),
+        np.ones(len(edges), dtype=np.int64),
+        _costs(comp)[edges],
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tiers[comp.child_tiers.astype(np.intp)],
+        np.arange(nc, dtype=np.int32),
+        np.ones(nc, dtype=np.int64),
+        np.zeros(nc, dtype=np.int64),
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.arange(nc, nc + nv, dtype=np.int32),
+        np.full(nv, sink, dtype=np.int32),
+        vol_cap,
+        np.zeros(nv, dtype=np.int64),
+    )
+    flow.set_nodes_supplies(
+        np.append(tiers, np.int32(sink)).astype(np.int32),
+        np.array(counts + [-total], dtype=np.int64),
+    )
+    status = flow.solve()
+    if status != SimpleMinCostFlow.OPTIMAL:
+        raise MatchingSolverError(f"min cost flow failed with status {status}")
+    return np.sort(edges[flow.flows(np.arange(len(edges), dtype=np.int32)) > 0])
+
+
+def _solve_tiny(comp: Component) -> np.ndarray:
+    """Components with one child or one volunteer, solved by sorting.
+
+    One child: its best pair.  One volunteer: any set of up to capacity
+    children is feasible, so take them by (priority, quality).  Ties go to the
+    lower id, which keeps the result reproducible.
+    """
+    costs = _costs(comp)
+    if len(comp.child_ids) == 1:
+        return np.lexsort((comp.volunteer_ids[comp.edge_volunteer], costs))[:1]
+    take = min(int(comp.capacities[0]), comp.n_edges)
+    order = np.lexsort((comp.child_ids[comp.edge_child], costs, comp.child_tiers[comp.edge_child]))
+    return np.sort(order[:take])
+
+
+def solve_component(comp: Component) -> list[Proposal]:
+    """Lexicographically optimal pairing of one component."""
+    if comp.n_edges == 0:
+        return []
+    if len(comp.child_ids) == 1 or len(comp.volunteer_ids) == 1:
+        chosen = _solve_tiny(comp)
+    else:
+        chosen = _solve_flow(comp)
+    return _proposals(comp, chosen)
+
+
+def _proposals(comp: Component, chosen: np.ndarray) -> list[Proposal]:
+    needs_cache: dict[int, tuple[str, ...]] = {}
+
+    def needs(mask: int) -> tuple[str, ...]:
+        if mask not in needs_cache:
+            needs_cache[mask] = tuple(sorted(c for i, c in enumerate(comp.codes) if mask >> i & 1))
+        return needs_cache[mask]
+
+    return [
+        Proposal(
+            child_id=cid,
+            volunteer_id=vid,
+            distance_km=dist,
+            quality=q,
+            need_score=ns,
+            distance_score=ds,
+            matched_needs=needs(m),
+            priority=PRIORITIES[t],
+        )
+        for cid, vid, dist, q, ns, ds, m, t in zip(
+            comp.child_ids[comp.edge_child[chosen]].tolist(),
+            comp.volunteer_ids[comp.edge_volunteer[chosen]].tolist(),
+            comp.distance_km[chosen].tolist(),
+            comp.quality[chosen].tolist(),
+            comp.need_score[chosen].tolist(),
+            comp.distance_score[chosen].tolist(),
+            comp.matched[chosen].tolist(),
+            comp.child_tiers[comp.edge_child[chosen]].tolist(),
+            strict=True,
+        )
+    ]

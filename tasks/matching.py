@@ -1,0 +1,38 @@
+"""Matching runs on a worker: thin wrapper around services.match_runs."""
+
+import logging
+
+from celery import shared_task
+from sqlalchemy import update
+
+from extensions import db
+from models import MatchRun
+from services.clock import now
+from services.match_runs import execute_run, fail_run
+
+log = logging.getLogger(__name__)
+
+
+def write_progress(run_id: int, phase: str, fraction: float) -> None:
+    """Record progress in a short transaction of its own, for the page that polls it."""
+    with db.engine.begin() as conn:
+        conn.execute(update(MatchRun).where(MatchRun.id == run_id).values(
+            phase=phase, progress=round(fraction, 3), heartbeat_at=now()))
+
+
+@shared_task(name="matching.run", acks_late=True)
+def run_matching(run_id: int) -> None:
+    """Execute a queued matching run; a failure marks the run failed, never stuck."""
+    run = db.session.get(MatchRun, run_id)
+    if run is None or run.status != "queued":
+        log.warning("match run %s is not queued (%s); nothing to do", run_id,
+                    run.status if run else "missing")
+        return
+    try:
+        execute_run(db.session, run_id, commit=db.session.commit, progress=write_progress)
+    except Exception:
+        log.exception("match run %s failed", run_id)
+        db.session.rollback()
+        fail_run(db.session, run_id, "The run stopped because of an internal error; "
+                                     "start it again.")
+        db.session.commit()
