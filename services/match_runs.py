@@ -10,11 +10,12 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, MatchRun, Pair, Proposal, UnpairedChild, User, Volunteer
 from services import matching
+from services.bulk import insert_rows
 from services.clock import age_on, now, today_local
 from services.errors import DomainError
 from services.policy import covers_region
@@ -91,6 +92,19 @@ def fail_run(session: Session, run_id: int, message: str) -> None:
         status="failed", error=message, finished_at=now()))
 
 
+def _shared_code_sets():
+    """Parse ';'-joined codes once per distinct string (there are only a few hundred)."""
+    cache: dict[str, frozenset[str]] = {}
+
+    def codes(text: str) -> frozenset[str]:
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = frozenset(text.split(";"))
+        return found
+
+    return codes
+
+
 class RunInputs:
     """What one run considers, as the engine's plain records."""
 
@@ -113,15 +127,18 @@ def load_inputs(session: Session, run: MatchRun) -> RunInputs:
         select(Child.id, Child.latitude, Child.longitude, Child.region_code, Child.needs,
                Child.gender, Child.birth_date, Child.priority)
         .where(Child.region_code.in_(counties), consented, ~paired)
-    ).all()
-    children = [
-        matching.ChildIn(
-            id=r.id, lat=r.latitude if r.latitude is not None else centre[r.region_code][0],
-            lng=r.longitude if r.longitude is not None else centre[r.region_code][1],
-            needs=frozenset(r.needs.split(";")), gender=r.gender,
-            age=age_on(r.birth_date, run.run_date), priority=r.priority)
-        for r in rows
-    ]
+    ).tuples().all()
+    codes = _shared_code_sets()
+    ages: dict = {}
+    children = []
+    for child_id, lat, lng, county, needs, gender, birth, priority in rows:
+        age = ages.get(birth)
+        if age is None:
+            age = ages[birth] = age_on(birth, run.run_date)
+        if lat is None or lng is None:
+            lat, lng = centre[county]
+        children.append(matching.ChildIn(child_id, lat, lng, codes(needs), gender, age,
+                                         priority))
     rows = session.execute(
         select(Volunteer.id, Volunteer.latitude, Volunteer.longitude, Volunteer.region_code,
                Volunteer.skills, Volunteer.capacity, Volunteer.active_pairs,
@@ -133,7 +150,7 @@ def load_inputs(session: Session, run: MatchRun) -> RunInputs:
         matching.VolunteerIn(
             id=r.id, lat=r.latitude if r.latitude is not None else centre[r.region_code][0],
             lng=r.longitude if r.longitude is not None else centre[r.region_code][1],
-            skills=frozenset(r.skills.split(";")),
+            skills=codes(r.skills),
             free_capacity=max(r.capacity - r.active_pairs, 0),
             max_distance_km=r.max_distance_km, child_gender=r.child_gender,
             age_min=r.age_min, age_max=r.age_max)
@@ -165,9 +182,8 @@ def save_result(session: Session, run: MatchRun, inputs: RunInputs, result) -> N
     ]
     unpaired = [{"run_id": run.id, "child_id": child_id, "reason": reason}
                 for child_id, reason in result.unpaired.items()]
-    for table, rows in ((Proposal.__table__, proposals), (UnpairedChild.__table__, unpaired)):
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(table), rows[start:start + 5000])
+    insert_rows(session, Proposal.__table__, proposals)
+    insert_rows(session, UnpairedChild.__table__, unpaired)
 
 
 def open_proposal_count(session: Session, run_id: int) -> int:

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import resource
 import sys
 import time
 
@@ -47,6 +48,7 @@ def run(region_code, run_async):
         "volunteers": stats["volunteers"], "candidates": stats["candidates"],
         "proposed": stats["proposed"], "seconds": round(time.perf_counter() - started, 3),
         "phases": stats["seconds"],
+        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }))
 
 

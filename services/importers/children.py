@@ -7,6 +7,7 @@ from sqlalchemy import exists, insert, literal, select
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, ImportJob, User
+from services.bulk import upsert_rows
 from services.children import apply_id_number, clean_child
 from services.clock import now, today_local
 from services.importers.common import (
@@ -15,7 +16,6 @@ from services.importers.common import (
     check_columns,
     clean_rows,
     existing_by_external_id,
-    upsert,
 )
 from services.policy import county_scope
 from services.regions import RegionTree
@@ -62,8 +62,8 @@ def import_children(session: Session, actor: User, header: list[str], rows: list
         records.append({**values, "id_number_encrypted": holder.id_number_encrypted,
                         "id_number_tail": holder.id_number_tail, "created_by_id": actor.id,
                         "last_import_id": job.id, "created_at": stamp, "updated_at": stamp})
-    upsert(session, table, records, keep_on_update=("created_by_id",),
-           keep_if_empty=("id_number_encrypted", "id_number_tail", "sub_type"))
+    upsert_rows(session, table, records, "external_id", keep_on_update=("created_by_id",),
+                keep_if_empty=("id_number_encrypted", "id_number_tail", "sub_type"))
     _record_paper_consent(session, actor, job)
     job.updated = len(existing)
     job.created = len(cleaned) - len(existing)

@@ -2,9 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from services.validation import Checker, Invalid
@@ -71,23 +69,3 @@ def existing_by_external_id(session: Session, table: Table, ids: list[str], *col
         stmt = select(table.c.external_id, *columns).where(table.c.external_id.in_(chunk))
         found.update({row[0]: row for row in session.execute(stmt)})
     return found
-
-
-def upsert(session: Session, table: Table, rows: list[dict], keep_on_update=(),
-           keep_if_empty=()) -> None:
-    """Insert rows, or update the row with the same external_id (bulk, in chunks).
-
-    Columns in ``keep_on_update`` are written only on insert; those in ``keep_if_empty``
-    keep their stored value when the file leaves them empty.
-    """
-    if not rows:
-        return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table)
-    update = {c: stmt.excluded[c] for c in rows[0]
-              if c not in ("external_id", "created_at", *keep_on_update)}
-    for column in keep_if_empty:
-        update[column] = func.coalesce(stmt.excluded[column], table.c[column])
-    stmt = stmt.on_conflict_do_update(index_elements=["external_id"], set_=update)
-    for start in range(0, len(rows), CHUNK):
-        session.execute(stmt, rows[start:start + CHUNK])

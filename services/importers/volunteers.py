@@ -6,6 +6,7 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from models import BackgroundCheck, ImportJob, User, Volunteer
+from services.bulk import upsert_rows
 from services.clock import now
 from services.importers.common import (
     ImportFailed,
@@ -13,7 +14,6 @@ from services.importers.common import (
     check_columns,
     clean_rows,
     existing_by_external_id,
-    upsert,
 )
 from services.policy import county_scope
 from services.regions import RegionTree
@@ -63,9 +63,9 @@ def import_volunteers(session: Session, actor: User, header: list[str], rows: li
                 "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
                 "availability": "", "motivation": "", "status_reason": ""}
                for _, values in cleaned]
-    upsert(session, table, records,
-           keep_on_update=("status", "privacy_consent_at", "availability", "motivation",
-                           "status_reason"))
+    upsert_rows(session, table, records, "external_id",
+                keep_on_update=("status", "privacy_consent_at", "availability", "motivation",
+                                "status_reason"))
     if vetted:
         _vet_imported(session, actor, job)
     job.updated = len(existing)

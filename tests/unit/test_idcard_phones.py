@@ -61,3 +61,32 @@ def test_mask_phone():
 ])
 def test_age_in_whole_years(birth, day, age):
     assert age_on(birth, day) == age
+
+
+@pytest.mark.parametrize("raw", ["12345678901", "10000000000", "+8612000000000"])
+def test_plain_looking_but_invalid_mobiles_are_rejected(raw):
+    with pytest.raises(ValueError):
+        normalise_phone(raw)
+
+
+def test_fast_path_agrees_with_the_library_on_many_numbers():
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        text = f"1{rng.randint(0, 9_999_999_999):010d}"
+        try:
+            parsed = phonenumbers.parse(text, "CN")
+        except phonenumbers.NumberParseException:
+            parsed = None
+        expected = parsed is not None and phonenumbers.is_valid_number(parsed) and \
+            phonenumbers.number_type(parsed) in (phonenumbers.PhoneNumberType.MOBILE,
+                                                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+        try:
+            normalise_phone(text)
+            accepted = True
+        except ValueError:
+            accepted = False
+        assert accepted == expected, text

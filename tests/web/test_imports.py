@@ -185,3 +185,21 @@ def test_cli_import_by_coordinator_is_scoped(runner, app, create_user, tmp_path)
     result = runner.invoke(args=["import", "children", str(path), "--by", phone])
     assert result.exit_code == 1 and COUNTY_A in result.output
     assert count(app, Child) == 0
+
+
+def test_awkward_text_survives_bulk_writes(runner, app, create_user, tmp_path):
+    create_user(role="admin")
+    notes = 'tab\there, back\\slash, "quotes", new\nline, \\N, 中文'
+    out = io.StringIO()
+    import csv
+
+    writer = csv.writer(out)
+    writer.writerow(list(CHILD_COLUMNS) + ["notes", "school"])
+    writer.writerow(CHILD_ROWS[0] + [notes, ""])
+    path = tmp_path / "awkward.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    result = runner.invoke(args=["import", "children", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        child = db.session.execute(select(Child)).scalar_one()
+        assert child.notes == notes and child.school == "" and child.latitude == 22.68

@@ -1,0 +1,37 @@
+"""Benchmark: a 100,000-row children ledger and a 10,000-row volunteers ledger."""
+
+import time
+from pathlib import Path
+
+from bench.synthetic import counties_of, write_children, write_volunteers
+from extensions import db
+from models import User
+from services import importers
+from services.regions import region_tree
+
+PROVINCE = "450000"  # Guangxi
+
+
+def _import(kind: str, path: Path, actor_id: int, **options) -> tuple[float, object]:
+    started = time.perf_counter()
+    header, rows = importers.read_table(path.read_bytes())
+    actor = db.session.get(User, actor_id)
+    run = importers.import_children if kind == "children" else importers.import_volunteers
+    job = run(db.session, actor, header, rows, region_tree(db.session), **options)
+    db.session.commit()
+    return time.perf_counter() - started, job
+
+
+def run(app, admin_id: int, work: Path) -> dict:
+    counties = counties_of(region_tree(db.session), PROVINCE)
+    children, volunteers = work / "children.csv", work / "volunteers.csv"
+    write_children(children, counties, 100_000)
+    write_volunteers(volunteers, counties, 10_000)
+    first, job = _import("children", children, admin_id)
+    again, job2 = _import("children", children, admin_id)
+    vols, job3 = _import("volunteers", volunteers, admin_id, vetted=True)
+    return {
+        "children_100k_first_import_s": round(first, 1), "created": job.created,
+        "children_100k_reimport_s": round(again, 1), "updated": job2.updated,
+        "volunteers_10k_vetted_import_s": round(vols, 1), "volunteers": job3.created,
+    }
