@@ -11,14 +11,15 @@ from services.bulk import upsert_rows
 from services.children import apply_id_number, clean_child
 from services.clock import now, today_local
 from services.importers.common import (
-    ImportFailed,
     RowProblem,
     check_columns,
+    check_scope,
     clean_rows,
-    existing_by_external_id,
+    finish_job,
+    start_job,
 )
-from services.policy import county_scope
 from services.regions import RegionTree
+from services.taxonomy import N_
 
 log = logging.getLogger(__name__)
 
@@ -35,25 +36,10 @@ def import_children(session: Session, actor: User, header: list[str], rows: list
     check_columns(header, CHILD_COLUMNS)
     problems: list[RowProblem] = []
     cleaned = clean_rows(rows, lambda raw, c: clean_child(raw, tree, c), problems)
-    scope = county_scope(session, actor)
     table = Child.__table__
-    existing = existing_by_external_id(session, table, [v["external_id"] for _, v in cleaned],
-                                       table.c.region_code)
-    for number, values in cleaned:
-        if scope is not None and values["region_code"] not in scope:
-            problems.append(RowProblem(number, "region_code", "You do not cover region "
-                                       "%(value)s.", {"value": values["region_code"]}))
-        old = existing.get(values["external_id"])
-        if old is not None and scope is not None and old.region_code not in scope:
-            problems.append(RowProblem(number, "external_id", "external_id %(value)s is already "
-                                       "used by a child outside your regions.",
-                                       {"value": values["external_id"]}))
-    if problems:
-        raise ImportFailed(problems=sorted(problems, key=lambda p: p.row))
-
-    job = ImportJob(kind="children", actor_id=actor.id, rows=len(cleaned))
-    session.add(job)
-    session.flush()
+    existing = check_scope(session, actor, table, cleaned, problems, N_(
+        "external_id %(value)s is already used by a child outside your regions."))
+    job = start_job(session, "children", actor, cleaned, problems)
     stamp = now()
     records = []
     for _, values in cleaned:
@@ -65,11 +51,7 @@ def import_children(session: Session, actor: User, header: list[str], rows: list
     upsert_rows(session, table, records, "external_id", keep_on_update=("created_by_id",),
                 keep_if_empty=("id_number_encrypted", "id_number_tail", "sub_type"))
     _record_paper_consent(session, actor, job)
-    job.updated = len(existing)
-    job.created = len(cleaned) - len(existing)
-    job.status = "done"
-    job.finished_at = now()
-    session.flush()
+    finish_job(session, job, cleaned, existing)
     log.info("children import %s: %s created, %s updated", job.id, job.created, job.updated)
     return job
 

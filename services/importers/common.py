@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from models import ImportJob, User
+from services.clock import now
+from services.policy import county_scope
 from services.validation import Checker, Invalid
 
 CHUNK = 2000
@@ -69,3 +72,44 @@ def existing_by_external_id(session: Session, table: Table, ids: list[str], *col
         stmt = select(table.c.external_id, *columns).where(table.c.external_id.in_(chunk))
         found.update({row[0]: row for row in session.execute(stmt)})
     return found
+
+
+def check_scope(session: Session, actor: User, table: Table, cleaned, problems,
+                taken_message: str) -> dict:
+    """Rows must lie in the actor's counties and may only update records there.
+
+    Returns the existing rows by external_id (their count is the number of updates).
+    """
+    scope = county_scope(session, actor)
+    existing = existing_by_external_id(session, table, [v["external_id"] for _, v in cleaned],
+                                       table.c.region_code)
+    if scope is None:
+        return existing
+    for number, values in cleaned:
+        if values["region_code"] not in scope:
+            problems.append(RowProblem(number, "region_code", "You do not cover region "
+                                       "%(value)s.", {"value": values["region_code"]}))
+        old = existing.get(values["external_id"])
+        if old is not None and old.region_code not in scope:
+            problems.append(RowProblem(number, "external_id", taken_message,
+                                       {"value": values["external_id"]}))
+    return existing
+
+
+def start_job(session: Session, kind: str, actor: User, cleaned, problems,
+              **fields) -> ImportJob:
+    """Refuse the whole file if any row has a problem; else open the import's record."""
+    if problems:
+        raise ImportFailed(problems=sorted(problems, key=lambda p: p.row))
+    job = ImportJob(kind=kind, actor_id=actor.id, rows=len(cleaned), **fields)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def finish_job(session: Session, job: ImportJob, cleaned, existing: dict) -> None:
+    job.updated = len(existing)
+    job.created = len(cleaned) - len(existing)
+    job.status = "done"
+    job.finished_at = now()
+    session.flush()

@@ -9,14 +9,15 @@ from models import BackgroundCheck, ImportJob, User, Volunteer
 from services.bulk import upsert_rows
 from services.clock import now
 from services.importers.common import (
-    ImportFailed,
     RowProblem,
     check_columns,
+    check_scope,
     clean_rows,
-    existing_by_external_id,
+    finish_job,
+    start_job,
 )
-from services.policy import county_scope
 from services.regions import RegionTree
+from services.taxonomy import N_
 from services.volunteers import clean_volunteer
 
 log = logging.getLogger(__name__)
@@ -32,32 +33,18 @@ def import_volunteers(session: Session, actor: User, header: list[str], rows: li
     check_columns(header, VOLUNTEER_COLUMNS)
     problems: list[RowProblem] = []
     cleaned = clean_rows(rows, lambda raw, c: clean_volunteer(raw, tree, c), problems)
-    scope = county_scope(session, actor)
     table = Volunteer.__table__
-    existing = existing_by_external_id(session, table, [v["external_id"] for _, v in cleaned],
-                                       table.c.region_code)
+    existing = check_scope(session, actor, table, cleaned, problems, N_(
+        "external_id %(value)s is already used by a volunteer outside your regions."))
     phone_owner = _phone_owners(session, [v["phone"] for _, v in cleaned])
     seen_phones: dict[str, int] = {}
     for number, values in cleaned:
-        if scope is not None and values["region_code"] not in scope:
-            problems.append(RowProblem(number, "region_code", "You do not cover region "
-                                       "%(value)s.", {"value": values["region_code"]}))
-        old = existing.get(values["external_id"])
-        if old is not None and scope is not None and old.region_code not in scope:
-            problems.append(RowProblem(number, "external_id", "external_id %(value)s is already "
-                                       "used by a volunteer outside your regions.",
-                                       {"value": values["external_id"]}))
         owner = phone_owner.get(values["phone"], values["external_id"])
         if owner != values["external_id"] or values["phone"] in seen_phones:
             problems.append(RowProblem(number, "phone", "This phone number already belongs to "
                                        "another volunteer."))
         seen_phones[values["phone"]] = number
-    if problems:
-        raise ImportFailed(problems=sorted(problems, key=lambda p: p.row))
-
-    job = ImportJob(kind="volunteers", actor_id=actor.id, rows=len(cleaned), vetted=vetted)
-    session.add(job)
-    session.flush()
+    job = start_job(session, "volunteers", actor, cleaned, problems, vetted=vetted)
     stamp = now()
     records = [{**values, "status": "pending", "privacy_consent_at": stamp,
                 "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
@@ -68,11 +55,7 @@ def import_volunteers(session: Session, actor: User, header: list[str], rows: li
                                 "status_reason"))
     if vetted:
         _vet_imported(session, actor, job)
-    job.updated = len(existing)
-    job.created = len(cleaned) - len(existing)
-    job.status = "done"
-    job.finished_at = now()
-    session.flush()
+    finish_job(session, job, cleaned, existing)
     log.info("volunteers import %s: %s created, %s updated, vetted=%s",
              job.id, job.created, job.updated, vetted)
     return job

@@ -1,0 +1,37 @@
+import pytest
+
+from app import create_app
+
+
+def test_production_refuses_to_start_without_its_settings(monkeypatch):
+    monkeypatch.setenv("QIANSHOU_ENV", "production")
+    for name in ("SECRET_KEY", "DATA_KEY", "REDIS_URL", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY.*DATA_KEY.*REDIS_URL.*DATABASE_URL"):
+        create_app()
+
+
+def test_production_with_settings_uses_secure_cookies(monkeypatch):
+    from services import accounts, crypto
+
+    # create_app hands keys and hashing cost to the services; put them back afterwards.
+    monkeypatch.setattr(crypto, "_cipher", crypto._cipher)
+    monkeypatch.setitem(accounts.HASH_METHOD, "value", accounts.HASH_METHOD["value"])
+    monkeypatch.setenv("QIANSHOU_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATA_KEY", "Z" * 43 + "=")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["CELERY"]["broker_url"] == "redis://127.0.0.1:6379/15"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path, monkeypatch):
+    import config
+
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    first = config.Config().SECRET_KEY
+    assert first and (tmp_path / "secret_key").read_text().strip() == first
+    assert config.Config().SECRET_KEY == first
