@@ -4,6 +4,7 @@ Every setting can also be passed to ``create_app(overrides)``. The defaults give
 embedded mode: SQLite under ``instance/``, no Redis, SMS printed to the console.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -47,6 +48,22 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
         self.SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
+        self.SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "牵手童行")
+        self.SMS_TIMEOUT_SECONDS = int(os.environ.get("SMS_TIMEOUT_SECONDS", 10))
+        #: Shared secret in the delivery-receipt and reply callback URLs.
+        self.SMS_CALLBACK_TOKEN = os.environ.get("SMS_CALLBACK_TOKEN") or None
+        self.ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID")
+        self.ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET")
+        self.ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+        #: JSON object: our template code → the provider's template code / id.
+        self.ALIYUN_TEMPLATE_CODES = json.loads(os.environ.get("ALIYUN_TEMPLATE_CODES", "{}"))
+        self.TENCENT_SECRET_ID = os.environ.get("TENCENT_SECRET_ID")
+        self.TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY")
+        self.TENCENT_SMS_SDK_APP_ID = os.environ.get("TENCENT_SMS_SDK_APP_ID")
+        self.TENCENT_REGION = os.environ.get("TENCENT_REGION", "ap-guangzhou")
+        self.TENCENT_TEMPLATE_IDS = json.loads(os.environ.get("TENCENT_TEMPLATE_IDS", "{}"))
+        #: How often the reminder sweep runs (seconds).
+        self.REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", 300))
         #: Key for encrypting ID numbers at rest (Fernet, urlsafe base64, 32 bytes).
         self.DATA_KEY = os.environ.get("DATA_KEY") or None
         self.INSTANCE_DIR = str(INSTANCE_DIR)
@@ -83,6 +100,11 @@ def celery_settings(config) -> dict:
         "broker_connection_retry_on_startup": True,
         "timezone": "Asia/Shanghai",
         "enable_utc": True,
+        # One schedule, with names; overlapping sweeps are harmless (unique outbox keys).
+        "beat_schedule": {
+            "reminders-sweep": {"task": "reminders.sweep",
+                                "schedule": float(config["REMINDER_SWEEP_SECONDS"])},
+        },
     }
     if config["REDIS_URL"]:
         settings["broker_url"] = config["REDIS_URL"]
@@ -103,3 +125,14 @@ def celery_settings(config) -> dict:
     }
     settings["result_backend"] = f"file://{results}"
     return settings
+
+
+SMS_SETTING_NAMES = ("SMS_SIGN_NAME", "SMS_FILE", "SMS_TIMEOUT_SECONDS", "ALIYUN_ACCESS_KEY_ID",
+                     "ALIYUN_ACCESS_KEY_SECRET", "ALIYUN_SMS_ENDPOINT", "ALIYUN_TEMPLATE_CODES",
+                     "TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID",
+                     "TENCENT_REGION", "TENCENT_TEMPLATE_IDS")
+
+
+def sms_settings(config) -> dict:
+    """The plain settings dict the SMS backends take."""
+    return {name: config.get(name) for name in SMS_SETTING_NAMES}

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from extensions import db
 from services import policy, taxonomy
 from services.errors import DomainError, NotFound
+from services.followups import CONCERN_KINDS
 from services.idcard import mask_id_number
 from services.phones import mask_phone
 from services.regions import region_tree
@@ -84,6 +85,7 @@ def register_web_helpers(app: Flask) -> None:
             "mask_id_number": mask_id_number,
             "can": lambda action: policy.allowed(current_user, action),
             "get_locale": get_locale,
+            "concern_kinds": CONCERN_KINDS,
         }
 
     app.add_template_filter(lambda d: format_datetime(d, "yyyy-MM-dd HH:mm") if d else "",

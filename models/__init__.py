@@ -1,9 +1,11 @@
 """Models, one module per aggregate, re-exported here."""
 
 from models.child import Child, ConsentRecord
+from models.followup import Concern, ContactLog, ProgrammeSettings
 from models.imports import ImportJob
 from models.matching import MatchRun, Pair, Proposal, UnpairedChild
 from models.region import Region
+from models.sms import OptOut, OutboxMessage
 from models.user import CoordinatorRegion, User
 from models.volunteer import BackgroundCheck, Volunteer
 
@@ -11,10 +13,15 @@ __all__ = [
     "BackgroundCheck",
     "Child",
     "ConsentRecord",
+    "Concern",
+    "ContactLog",
     "CoordinatorRegion",
     "ImportJob",
     "MatchRun",
+    "OptOut",
+    "OutboxMessage",
     "Pair",
+    "ProgrammeSettings",
     "Proposal",
     "UnpairedChild",
     "Region",

@@ -128,6 +128,10 @@ class Pair(Base):
               postgresql_where=text("status = 'active'"),
               sqlite_where=text("status = 'active'")),
         Index(None, "volunteer_id", "status"),
+        Index("ix_pairs_contact_due", "next_contact_due",
+              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        Index("ix_pairs_visit_due", "next_visit_due",
+              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +146,11 @@ class Pair(Base):
     ended_at: Mapped[datetime | None]
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     end_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Next call/video contact due (local date); moves when a contact is logged.
+    next_contact_due: Mapped[date | None] = mapped_column(Date)
+    #: Next home visit due (local date); moves when a visit is logged.
+    next_visit_due: Mapped[date | None] = mapped_column(Date)
+    last_contact_on: Mapped[date | None] = mapped_column(Date)
 
     child = relationship("Child")
     volunteer = relationship("Volunteer")

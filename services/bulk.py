@@ -6,6 +6,7 @@ the caller's transaction.
 """
 
 import io
+import json
 from datetime import date, datetime
 from itertools import count
 
@@ -22,15 +23,27 @@ def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def insert_rows(session: Session, target: Table, rows: list[dict]) -> None:
-    """Insert many rows (all with the same keys)."""
+def insert_rows(session: Session, target: Table, rows: list[dict],
+                ignore_conflicts_on: str | None = None) -> None:
+    """Insert many rows (all with the same keys); with ``ignore_conflicts_on``, rows whose
+    value in that unique column already exists are left out."""
     if not rows:
         return
+    columns = list(rows[0])
     if _is_postgresql(session):
-        _copy(session, target.name, list(rows[0]), rows)
+        if ignore_conflicts_on is None:
+            _copy(session, target.name, columns, rows)
+            return
+        staging = _staging(session, target, columns, rows)
+        stmt = pg_insert(target).from_select(columns, _select_all(staging, columns))
+        session.execute(stmt.on_conflict_do_nothing(index_elements=[ignore_conflicts_on]))
+        session.execute(text(f'DROP TABLE "{staging}"'))
         return
+    stmt = insert(target)
+    if ignore_conflicts_on is not None:
+        stmt = sqlite_insert(target).on_conflict_do_nothing(index_elements=[ignore_conflicts_on])
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(target), rows[start:start + CHUNK])
+        session.execute(stmt, rows[start:start + CHUNK])
 
 
 def upsert_rows(session: Session, target: Table, rows: list[dict], key: str,
@@ -44,14 +57,8 @@ def upsert_rows(session: Session, target: Table, rows: list[dict], key: str,
         return
     columns = list(rows[0])
     if _is_postgresql(session):
-        staging = f"bulk_upsert_{next(_temp_names)}"
-        names = ", ".join(f'"{c}"' for c in columns)
-        session.execute(text(f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS '
-                             f'SELECT {names} FROM "{target.name}" WITH NO DATA'))
-        _copy(session, staging, columns, rows)
-        source = select(*[column(c) for c in columns]).select_from(
-            table(staging, *[column(c) for c in columns]))
-        stmt = pg_insert(target).from_select(columns, source)
+        staging = _staging(session, target, columns, rows)
+        stmt = pg_insert(target).from_select(columns, _select_all(staging, columns))
         session.execute(_on_conflict(stmt, target, columns, key, keep_on_update,
                                      keep_if_empty))
         session.execute(text(f'DROP TABLE "{staging}"'))
@@ -60,6 +67,21 @@ def upsert_rows(session: Session, target: Table, rows: list[dict], key: str,
                         keep_if_empty)
     for start in range(0, len(rows), CHUNK):
         session.execute(stmt, rows[start:start + CHUNK])
+
+
+def _staging(session: Session, target: Table, columns: list[str], rows: list[dict]) -> str:
+    """A temporary table shaped like ``target``'s columns, filled by COPY."""
+    staging = f"bulk_staging_{next(_temp_names)}"
+    names = ", ".join(f'"{c}"' for c in columns)
+    session.execute(text(f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS '
+                         f'SELECT {names} FROM "{target.name}" WITH NO DATA'))
+    _copy(session, staging, columns, rows)
+    return staging
+
+
+def _select_all(staging: str, columns: list[str]):
+    return select(*[column(c) for c in columns]).select_from(
+        table(staging, *[column(c) for c in columns]))
 
 
 def _on_conflict(stmt, target, columns, key, keep_on_update, keep_if_empty):
@@ -98,4 +120,6 @@ def _copy_text(value) -> str:
         return "t" if value else "f"
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return _copy_text(json.dumps(value, ensure_ascii=False))
     return _copy_text(str(value))

@@ -14,9 +14,10 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Child, ConsentRecord, Pair, Proposal, User, Volunteer
+from models import Child, ConsentRecord, OutboxMessage, Pair, Proposal, User, Volunteer
 from services.clock import age_on, now, today_local
 from services.errors import DomainError, NotFound
+from services.names import given_name
 from services.policy import covers_region
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def approve_proposal(session: Session, actor: User, proposal_id: int) -> Pair:
     except IntegrityError:
         raise DomainError("This child already has an active pair.") from None
     proposal.status, proposal.decided_by_id, proposal.decided_at = "approved", actor.id, now()
+    _start_follow_up(session, pair)
     session.execute(
         update(Proposal)
         .where(Proposal.child_id == proposal.child_id, Proposal.status == "open",
@@ -75,6 +77,15 @@ def approve_proposal(session: Session, actor: User, proposal_id: int) -> Pair:
     session.flush()
     log.info("proposal %s approved as pair %s by user %s", proposal.id, pair.id, actor.id)
     return pair
+
+
+def _start_follow_up(session: Session, pair: Pair) -> None:
+    """Give a new pair its follow-up plan and tell the volunteer and the guardian."""
+    from services import followups, sms_queue
+
+    followups.plan_pair(session, pair, today_local())
+    session.flush()
+    sms_queue.queue_pair_notices(session, pair, followups.get_settings(session))
 
 
 def reject_proposal(session: Session, actor: User, proposal_id: int, reason: str = "") -> None:
@@ -116,6 +127,12 @@ def end_pair(session: Session, actor: User, pair: Pair, reason: str) -> None:
         update(Volunteer).where(Volunteer.id == pair.volunteer_id)
         .values(active_pairs=Volunteer.active_pairs - 1)
         .execution_options(synchronize_session=False))
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.pair_id == pair.id, OutboxMessage.status == "queued",
+               OutboxMessage.subject.in_(("contact", "visit")))
+        .values(status="skipped", reason="the pair ended")
+        .execution_options(synchronize_session=False))
     session.expire(pair)
     session.flush()
     log.info("pair %s ended by user %s", pair.id, actor.id)
@@ -126,21 +143,17 @@ VOLUNTEER_CHILD_FIELDS = ("given_name", "age", "needs", "township", "county_code
                           "guardian_first_name", "guardian_phone")
 
 
-def given_name(full_name: str) -> str:
-    """The given name (名) of a Chinese name: without the one-character surname."""
-    return full_name[1:] if len(full_name) >= 2 else full_name
-
-
 def volunteer_pairs(session: Session, volunteer_id: int) -> list[dict]:
     """A volunteer's active pairs with only the minimum they need about each child."""
     rows = session.execute(
-        select(Pair.id, Pair.started_at, Child)
+        select(Pair.id, Pair.started_at, Pair.next_contact_due, Pair.next_visit_due, Child)
         .join(Child, Child.id == Pair.child_id)
         .where(Pair.volunteer_id == volunteer_id, Pair.status == "active")
         .order_by(Pair.started_at)).all()
     today = today_local()
     return [{
-        "pair_id": pair_id, "since": started_at,
+        "pair_id": pair_id, "since": started_at, "next_contact_due": contact_due,
+        "next_visit_due": visit_due,
         "child": {
             "given_name": given_name(child.name), "age": age_on(child.birth_date, today),
             "needs": child.needs, "township": child.township,
@@ -148,4 +161,4 @@ def volunteer_pairs(session: Session, volunteer_id: int) -> list[dict]:
             "guardian_first_name": given_name(child.guardian_name),
             "guardian_phone": child.guardian_phone,
         },
-    } for pair_id, started_at, child in rows]
+    } for pair_id, started_at, contact_due, visit_due, child in rows]

@@ -22,14 +22,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({
         "child.view", "child.create", "child.edit", "child.import",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
-        "match.run", "match.review", "pair.view", "pair.end", "users.manage",
+        "match.run", "match.review", "pair.view", "pair.end", "followup.view",
+        "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
-        "match.run", "match.review", "pair.view", "pair.end",
+        "match.run", "match.review", "pair.view", "pair.end", "followup.view",
+        "concern.act", "sms.view", "sms.opt_out",
     }),
-    "volunteer": frozenset({"volunteer.view_own", "pair.view_own"}),
+    "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log"}),
 }
 
 _SCOPED_MODELS = (Child, Volunteer)
@@ -93,26 +95,32 @@ def covers_region(session: Session, user: User, region_code: str) -> bool:
 
 
 def scoped_pairs(session: Session, user: User, stmt: Select | None = None) -> Select:
-    """Pairs the user may reach: by the child's county; a volunteer sees only their own."""
+    """Pairs the user may reach, joined to their child: by the child's county; a volunteer
+    sees only their own."""
     stmt = select(Pair) if stmt is None else stmt
     if user.role == "volunteer":
         own = select(Volunteer.id).where(Volunteer.user_id == user.id)
         return stmt.where(Pair.volunteer_id.in_(own))
+    stmt = stmt.join(Child, Child.id == Pair.child_id)
     counties = county_scope(session, user)
     if counties is None:
         return stmt
-    return stmt.join(Child, Child.id == Pair.child_id).where(
+    return stmt.where(Child.region_code.in_(sorted(counties)))
+
+
+def scoped_by_child(session: Session, user: User, model, stmt: Select | None = None) -> Select:
+    """Records tied to a child (proposals, concerns, outbox messages) in the user's counties."""
+    stmt = select(model) if stmt is None else stmt
+    counties = county_scope(session, user)
+    if counties is None:
+        return stmt
+    return stmt.join(Child, Child.id == model.child_id).where(
         Child.region_code.in_(sorted(counties)))
 
 
 def scoped_proposals(session: Session, user: User, stmt: Select | None = None) -> Select:
     """Proposals whose child is in the user's counties."""
-    stmt = select(Proposal) if stmt is None else stmt
-    counties = county_scope(session, user)
-    if counties is None:
-        return stmt
-    return stmt.join(Child, Child.id == Proposal.child_id).where(
-        Child.region_code.in_(sorted(counties)))
+    return scoped_by_child(session, user, Proposal, stmt)
 
 
 def run_visible(session: Session, user: User, run: MatchRun) -> bool:

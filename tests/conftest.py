@@ -7,7 +7,8 @@ after each test every table but the region table is emptied.
 
 import os
 import tempfile
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,7 +23,7 @@ from sqlalchemy import text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from extensions import db, limiter  # noqa: E402
-from services import accounts, children, volunteers  # noqa: E402
+from services import accounts, children, clock, pairs, volunteers  # noqa: E402
 from services.regions import region_tree  # noqa: E402
 
 COUNTY_A = "450127"  # 横县, Nanning
@@ -57,6 +58,20 @@ def _reset_schema(app):
             with db.engine.begin() as conn:
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
+
+
+@pytest.fixture(autouse=True)
+def _no_real_sms_provider(monkeypatch):
+    """Any attempt to reach a real SMS provider fails the test (tests use fakes)."""
+    from services.sms.aliyun import AliyunBackend
+    from services.sms.tencent import TencentBackend
+
+    def refuse(self):
+        # pytest.fail raises a BaseException: a backend's "except Exception" cannot hide it.
+        pytest.fail(f"a test tried to reach the real {self.name} SMS service")
+
+    for backend in (AliyunBackend, TencentBackend):
+        monkeypatch.setattr(backend, "_make_client", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -203,3 +218,38 @@ def create_child(app, tree):
             return child.id
 
     return create
+
+
+#: When make_pair approves its pair (Asia/Shanghai).
+APPROVED_AT = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def make_pair(app, create_user, create_volunteer, create_child):
+    """An approved pair in county A at APPROVED_AT, with coordinators of A and of its city
+    (alerted) and of county B (never alerted)."""
+    from models import MatchRun, Proposal, User
+
+    def make(**child):
+        coordinator = create_user(regions=(COUNTY_A,))
+        city_coordinator = create_user(regions=(CITY_A,))
+        create_user(regions=(COUNTY_B,))  # covers another county: never alerted
+        volunteer = create_volunteer(status="vetted", actor_id=coordinator, name="韦丽华")
+        child_id = create_child(coordinator, name="黄小明", **child)
+        with app.app_context(), clock.frozen(APPROVED_AT):
+            run = MatchRun(region_code=COUNTY_A, run_date=APPROVED_AT.date(), status="done",
+                           stats={})
+            db.session.add(run)
+            db.session.flush()
+            proposal = Proposal(run_id=run.id, child_id=child_id, volunteer_id=volunteer,
+                                distance_km=1, quality=90, need_score=60, distance_score=30,
+                                matched_needs="academic", priority="urgent", reject_reason="")
+            db.session.add(proposal)
+            db.session.flush()
+            pair = pairs.approve_proposal(db.session, db.session.get(User, coordinator),
+                                          proposal.id)
+            db.session.commit()
+            return {"pair": pair.id, "coordinators": {coordinator, city_coordinator},
+                    "volunteer": volunteer, "child": child_id}
+
+    return make

@@ -2,6 +2,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from blueprints.followups.routes import open_concern_count
 from blueprints.main import bp
 from blueprints.web import safe_next
 from extensions import db
@@ -19,6 +20,7 @@ def home():
         "children": _count(Child),
         "pending": _count(Volunteer, Volunteer.status == "pending"),
         "vetted": _count(Volunteer, Volunteer.status == "vetted"),
+        "concerns": open_concern_count(),
     }
     return render_template("main/home.html", counts=counts)
 

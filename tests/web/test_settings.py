@@ -35,3 +35,11 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path, monkeypatch):
     first = config.Config().SECRET_KEY
     assert first and (tmp_path / "secret_key").read_text().strip() == first
     assert config.Config().SECRET_KEY == first
+
+
+def test_reminder_sweep_is_scheduled_by_beat(app):
+    schedule = app.config["CELERY"]["beat_schedule"]
+    assert schedule["reminders-sweep"]["task"] == "reminders.sweep"
+    assert schedule["reminders-sweep"]["schedule"] == 300.0
+    assert "reminders.sweep" in app.extensions["celery"].tasks
+    assert "sms.send_due" in app.extensions["celery"].tasks

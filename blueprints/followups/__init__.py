@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("followups", __name__)
+
+from blueprints.followups import callbacks, routes  # noqa: E402,F401

@@ -1,0 +1,55 @@
+"""`flask reminders sweep | send` (a published contract; --now sets the clock)."""
+
+import json
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from config import sms_settings
+from extensions import db
+from services import clock, followups, sms_queue, sms_sender
+from services.sms import get_backend
+
+
+@click.group("reminders", cls=AppGroup, help="Follow-up reminders by SMS.")
+def reminders_cli():
+    pass
+
+
+def _moment(value: str | None) -> datetime:
+    if not value:
+        return clock.now()
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-12-01T10:00:00+08:00")
+    return moment
+
+
+@reminders_cli.command("sweep")
+@click.option("--now", "at", help="The time to sweep at (ISO 8601 with zone).")
+@click.option("--send", is_flag=True, help="Also send the due messages now, in this process.")
+def sweep(at, send):
+    """Queue every reminder due at --now (default: now)."""
+    moment = _moment(at)
+    with clock.frozen(moment):
+        result = sms_queue.sweep(db.session, moment, followups.get_settings(db.session))
+        db.session.commit()
+        if send:
+            result["sent"] = _send(moment)
+    click.echo(json.dumps(result))
+
+
+@reminders_cli.command("send")
+@click.option("--now", "at", help="The time to send at (ISO 8601 with zone).")
+def send(at):
+    """Send the due outbox messages in this process."""
+    moment = _moment(at)
+    with clock.frozen(moment):
+        click.echo(json.dumps(_send(moment)))
+
+
+def _send(moment: datetime) -> dict:
+    backend = get_backend(current_app.config["SMS_BACKEND"], sms_settings(current_app.config))
+    return sms_sender.send_due(db.session, backend, moment, commit=db.session.commit)

@@ -1,0 +1,138 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.followups import bp
+from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
+from blueprints.web import requires, show_problems
+from extensions import db
+from models import Concern, ContactLog, OutboxMessage, Pair
+from services import followups, policy, sms_sender
+from services.clock import today_local
+from services.errors import DomainError
+from services.phones import normalise_phone
+from services.validation import Invalid
+
+
+@bp.route("/pairs/<int:pair_id>/contact", methods=["GET", "POST"])
+@requires("contact.log")
+def log_contact(pair_id: int):
+    pair = followups.pair_of_volunteer(db.session, current_user, pair_id)
+    if pair is None:
+        abort(404)
+    form = ContactForm()
+    if request.method == "GET":
+        form.contact_date.data = today_local()
+    if form.validate_on_submit():
+        try:
+            followups.log_contact(db.session, current_user, pair, form.data)
+        except (Invalid, DomainError) as error:
+            db.session.rollback()
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            flash(_("Contact logged. Thank you!"), "success")
+            if form.concern_kind.data:
+                flash(_("Your concern has been sent to the county's coordinators."), "warning")
+            return redirect(url_for("volunteers.me"))
+    return render_template("followups/contact.html", form=form, pair=pair)
+
+
+@bp.route("/")
+@requires("followup.view")
+def index():
+    today = today_local()
+    figures = followups.compliance(db.session, current_user, today)
+    overdue = db.session.execute(
+        policy.scoped_pairs(db.session, current_user)
+        .where(Pair.status == "active",
+               (Pair.next_contact_due < today) | (Pair.next_visit_due < today))
+        .order_by(Pair.next_contact_due).limit(100)).scalars().all()
+    concerns = _open_concerns()
+    return render_template("followups/index.html", figures=figures, overdue=overdue,
+                           concerns=concerns, today=today)
+
+
+def _open_concerns():
+    return db.session.execute(
+        policy.scoped_by_child(db.session, current_user, Concern)
+        .where(Concern.status == "open").order_by(Concern.created_at)).scalars().all()
+
+
+@bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
+@requires("concern.act")
+def concern(concern_id: int):
+    found = db.session.execute(policy.scoped_by_child(db.session, current_user, Concern)
+                               .where(Concern.id == concern_id)).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            followups.act_on_concern(db.session, current_user, found, form.action.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Action recorded; the concern is closed."), "success")
+            return redirect(url_for("followups.index"))
+    contact = db.session.get(ContactLog, found.contact_log_id) if found.contact_log_id else None
+    return render_template("followups/concern.html", concern=found, form=form, contact=contact)
+
+
+@bp.route("/outbox")
+@requires("sms.view")
+def outbox():
+    status = request.args.get("status", "")
+    stmt = policy.scoped_by_child(db.session, current_user, OutboxMessage).order_by(
+        OutboxMessage.id.desc())
+    if status:
+        stmt = stmt.where(OutboxMessage.status == status)
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("followups/outbox.html", page=page, status=status,
+                           form=OptOutForm())
+
+
+@bp.route("/outbox/opt-out", methods=["POST"])
+@requires("sms.opt_out")
+def opt_out():
+    form = OptOutForm()
+    if form.validate_on_submit():
+        try:
+            phone = normalise_phone(form.phone.data)
+        except ValueError:
+            flash(_("%(value)s is not a valid mainland mobile number.", value=form.phone.data),
+                  "danger")
+        else:
+            sms_sender.opt_out(db.session, phone, "coordinator", current_user, form.note.data)
+            db.session.commit()
+            flash(_("This number will get no more SMS."), "success")
+    return redirect(url_for("followups.outbox"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires("settings.manage")
+def settings():
+    current = followups.get_settings(db.session)
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            followups.update_settings(db.session, current_user, form.data)
+        except Invalid as error:
+            db.session.rollback()
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("followups.settings"))
+    return render_template("followups/settings.html", form=form)
+
+
+def open_concern_count() -> int:
+    from sqlalchemy import func
+
+    return db.session.execute(policy.scoped_by_child(
+        db.session, current_user, Concern, select(func.count(Concern.id)))
+        .where(Concern.status == "open")).scalar_one()

@@ -1,0 +1,64 @@
+"""SMS templates: the Chinese text of every message the programme sends.
+
+Rules:
+- A template takes only what it shows. Children appear by given name only
+  (``child_given_name``, e.g. 小明), never a full name, ID number or address.
+- Sign 【牵手童行】 plus text fits one 70-character segment for realistic values
+  (2-character given names, dates like 12月31日, county names of up to 5 characters).
+- The reminders a volunteer gets (contact_due, visit_due, contact_overdue) end with the
+  opt-out hint 回T退订; notices about approvals, escalations and concerns do not, because
+  they are operational messages that must not be switched off by a reply.
+- The codes are ours; each provider maps them to its approved template (Aliyun variables
+  are named like our params, e.g. ``${child_given_name}``; Tencent takes them in order).
+"""
+
+import string
+from dataclasses import dataclass
+
+OPT_OUT_HINT = "回T退订"
+
+
+@dataclass(frozen=True)
+class Template:
+    code: str
+    text: str
+    params: tuple[str, ...]
+
+    def __post_init__(self):
+        # A placeholder without a declared param (or the reverse) would only fail at send time.
+        used = {name for _, name, _, _ in string.Formatter().parse(self.text) if name}
+        if used != set(self.params):
+            raise ValueError(f"template {self.code}: placeholders {sorted(used)} "
+                             f"do not match params {sorted(self.params)}")
+
+
+TEMPLATES: dict[str, Template] = {t.code: t for t in (
+    Template("pair_approved_volunteer",
+             "您与{county}的{child_given_name}结对已获批准，请登录平台查看，一周内首次联系孩子。",
+             ("child_given_name", "county")),
+    Template("pair_approved_guardian",
+             "爱心家长{volunteer_given_name}已与您家孩子结对，近期会与您联系。有疑问请找县里协调员。",
+             ("volunteer_given_name",)),
+    Template("contact_due",
+             "提醒：请于{due_date}前与{child_given_name}通一次电话或视频，并在平台记录。"
+             + OPT_OUT_HINT,
+             ("child_given_name", "due_date")),
+    Template("visit_due",
+             "提醒：请于{due_date}前到{child_given_name}家中家访一次，并在平台记录。"
+             + OPT_OUT_HINT,
+             ("child_given_name", "due_date")),
+    Template("contact_overdue",
+             "提醒：与{child_given_name}的联系已逾期{days}天，请尽快通话或视频；已联系请在平台补记。"
+             + OPT_OUT_HINT,
+             ("child_given_name", "days")),
+    Template("escalation_coordinator",
+             "爱心家长{volunteer_given_name}与{child_given_name}的跟进已逾期{days}天，"
+             "请登录平台查看并跟进。",
+             ("volunteer_given_name", "child_given_name", "days")),
+    Template("concern_raised",
+             "{county}有一条新的关注报告（{kind}），请尽快登录平台处理。",
+             ("county", "kind")),
+    Template("verification_code",
+             "您的验证码是{code}，10分钟内有效。请勿告诉他人。",
+             ("code",)),
+)}

@@ -1,0 +1,33 @@
+"""Reminder sweep and SMS sending on workers: thin wrappers around the services."""
+
+import logging
+
+from celery import shared_task
+from flask import current_app
+
+from config import sms_settings
+from extensions import db
+from services import followups, sms_queue, sms_sender
+from services.clock import now
+from services.sms import get_backend
+
+log = logging.getLogger(__name__)
+
+
+def sms_backend():
+    return get_backend(current_app.config["SMS_BACKEND"], sms_settings(current_app.config))
+
+
+@shared_task(name="reminders.sweep", acks_late=True)
+def sweep() -> None:
+    """Queue due reminders (beat, every few minutes), then send what is due."""
+    settings = followups.get_settings(db.session)
+    sms_queue.sweep(db.session, now(), settings)
+    db.session.commit()
+    send_due.delay()
+
+
+@shared_task(name="sms.send_due", acks_late=True)
+def send_due() -> None:
+    """Send every due outbox message (any number of workers may run this at once)."""
+    sms_sender.send_due(db.session, sms_backend(), now(), commit=db.session.commit)
