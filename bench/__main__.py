@@ -43,6 +43,10 @@ def main() -> None:
         results["matching"] = matching.prepare_county(app, admin.id, work)
     results["matching"].update(matching.run_cli("450000", "province (Guangxi)"))
     results["matching"].update(matching.run_cli("430121", "county (长沙县)"))
+    from bench import reminders
+
+    with app.app_context():
+        results["reminders"] = reminders.run(app)
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 

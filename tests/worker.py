@@ -23,7 +23,8 @@ def worker_env(redis_url: str | None = None, **extra) -> dict:
 
 
 @contextmanager
-def running_worker(redis_url: str | None = None, log_path: Path | None = None, **extra):
+def running_worker(redis_url: str | None = None, log_path: Path | None = None,
+                   beat: bool = False, **extra):
     """A worker process (solo pool) for the duration of the block; killed afterwards.
 
     The test broker starts empty, so no task left by an earlier run reaches the worker.
@@ -33,9 +34,12 @@ def running_worker(redis_url: str | None = None, log_path: Path | None = None, *
 
         redis.Redis.from_url(redis_url).flushdb()
     log = open(log_path or Path(INSTANCE_DIR) / "worker.log", "ab")
+    command = [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool=solo",
+               "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    if beat:
+        command += ["--beat", "--schedule", str(Path(INSTANCE_DIR) / "beat-schedule")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool=solo",
-         "--loglevel=info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        command,
         cwd=ROOT, env=worker_env(redis_url, **extra), stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
     try:

@@ -326,3 +326,35 @@ def test_real_providers_cannot_be_reached_from_tests():
     with pytest.raises(pytest.fail.Exception, match="real aliyun"):
         backend.send(Message(key="k", to="+8613800138000", template="contact_due",
                              params={"child_given_name": "小明", "due_date": "12月1日"}))
+
+
+def test_receipt_and_reply_callbacks_over_http(app, make_app, make_pair):
+    make_pair()
+    send_at(app, APPROVED_AT)
+    volunteer_msg, guardian_msg = outbox(app, subject="approval")
+    web = make_app(SMS_CALLBACK_TOKEN="s3cret", WTF_CSRF_ENABLED=True)
+    client = web.test_client()
+    receipt = [{"phone_number": "13900000000", "success": True, "err_code": "DELIVERED",
+                "biz_id": "b1", "out_id": volunteer_msg.key}]
+    assert client.post("/followups/sms/aliyun/receipts?token=wrong", json=receipt
+                       ).status_code == 403
+    assert client.post("/followups/sms/aliyun/receipts", json=receipt).status_code == 403
+    for _ in range(2):  # twice: applied once
+        response = client.post("/followups/sms/aliyun/receipts?token=s3cret", json=receipt)
+        assert response.status_code == 200 and response.get_json()["code"] == 0
+    tencent = [{"mobile": "13700001234", "report_status": "FAIL", "errmsg": "MK:0001",
+                "sid": guardian_msg.provider_message_id}]
+    assert client.post("/followups/sms/tencent/receipts?token=s3cret",
+                       json=tencent).status_code == 200
+    statuses = {m.audience: m.status for m in outbox(app, subject="approval")}
+    assert statuses == {"volunteer": "delivered", "guardian": "failed"}
+    bad = client.post("/followups/sms/aliyun/receipts?token=s3cret", data="not json",
+                      content_type="application/json")
+    assert bad.status_code == 400
+    reply = client.post("/followups/sms/tencent/replies?token=s3cret",
+                        json={"mobile": "13700001234", "text": "退订"})
+    assert reply.get_json()["opted_out"] == 1
+    with app.app_context():
+        from models import OptOut
+
+        assert db.session.execute(select(OptOut.phone)).scalar_one() == "+8613700001234"
