@@ -38,6 +38,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from blueprints.web import register_web_helpers
 
     register_blueprints(app)
+    from blueprints.api import register_api
+
+    register_api(app)
     register_web_helpers(app)
     register_commands(app)
     _register_error_pages(app)
@@ -95,19 +98,26 @@ def _init_login(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     """Friendly pages for every error; no stack trace reaches a user."""
 
+    from flask import request
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    from blueprints.api.core import problem_response
+
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         if code >= 500:
             app.logger.exception("unhandled error")
             db.session.rollback()
+        if request.path.startswith("/api/"):
+            http_error = error if isinstance(error, HTTPException) else InternalServerError()
+            return problem_response(http_error)
         try:
             return render_template("errors/error.html", code=code), code
         except Exception:  # the error page itself failed: still no stack trace
             app.logger.exception("error page failed")
             return f"Error {code}", code, {"Content-Type": "text/plain; charset=utf-8"}
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
-        app.register_error_handler(code, render_error)
+    app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, render_error)
 
 

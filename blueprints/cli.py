@@ -57,6 +57,30 @@ def create_user(role, name, phone, password_stdin, regions):
     click.echo(f"created {role} {user.id} ({user.phone})")
 
 
+@users_cli.command("token")
+@click.option("--phone", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="What the token is for.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 365))
+def create_token(phone, name, days):
+    """Create a personal API token and print it (it is shown only this once)."""
+    from sqlalchemy import select
+
+    from services import api_tokens
+    from services.phones import normalise_phone
+
+    try:
+        user = db.session.execute(
+            select(User).where(User.phone == normalise_phone(phone))).scalar_one_or_none()
+    except ValueError:
+        user = None
+    if user is None:
+        _fail(gettext("No such coordinator or admin; create one with "
+                      "'flask --app app users create'."))
+    token, _ = api_tokens.create_token(db.session, user, name, days)
+    db.session.commit()
+    click.echo(token)
+
+
 @click.group("import", cls=AppGroup, help="Import a county ledger (CSV or XLSX).")
 def import_cli():
     pass

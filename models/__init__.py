@@ -1,5 +1,6 @@
 """Models, one module per aggregate, re-exported here."""
 
+from models.api_token import ApiToken
 from models.child import Child, ConsentRecord
 from models.followup import Concern, ContactLog, ProgrammeSettings
 from models.imports import ImportJob
@@ -10,6 +11,7 @@ from models.user import CoordinatorRegion, User
 from models.volunteer import BackgroundCheck, Volunteer
 
 __all__ = [
+    "ApiToken",
     "BackgroundCheck",
     "Child",
     "ConsentRecord",

@@ -24,12 +24,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
+        "api.tokens",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
-        "concern.act", "sms.view", "sms.opt_out",
+        "concern.act", "sms.view", "sms.opt_out", "api.tokens",
     }),
     "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log"}),
 }

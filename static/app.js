@@ -70,9 +70,13 @@
   });
 })();
 
-/* Matching run progress: poll the run's row until it is done, then reload the page. */
+/* Matching run progress: poll the run's row until it is done, then reload the page.
+   Widths are set from data-width here: the CSP forbids inline style attributes. */
 (function () {
   "use strict";
+  document.querySelectorAll("[data-width]").forEach(function (el) {
+    el.style.width = el.dataset.width + "%";
+  });
   const box = document.querySelector("[data-run-progress]");
   if (!box || !["queued", "running"].includes(box.dataset.runState)) { return; }
   const bar = box.querySelector("[data-run-bar]");

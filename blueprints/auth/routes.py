@@ -1,12 +1,24 @@
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
 from blueprints.auth import bp
-from blueprints.auth.forms import LoginForm, PasswordForm
-from blueprints.web import safe_next, show_problems
+from blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
+from blueprints.forms import ActionForm
+from blueprints.web import requires, safe_next, show_problems
 from extensions import db, limiter
-from services import accounts
+from models import ApiToken
+from services import accounts, api_tokens
 from services.errors import DomainError
 
 
@@ -62,3 +74,40 @@ def password():
             flash(_("Your password is changed; other devices are logged out."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@requires("api.tokens")
+def tokens():
+    """Personal API tokens: a new one is shown on this page once, never again."""
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            new_token, _ = api_tokens.create_token(db.session, current_user, form.name.data,
+                                                   form.days.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_problems(error)
+        else:
+            db.session.commit()
+    mine = db.session.execute(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                              .order_by(ApiToken.id.desc())).scalars().all()
+    response = make_response(render_template("auth/tokens.html", form=form, tokens=mine,
+                                             new_token=new_token, action_form=ActionForm()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires("api.tokens")
+def revoke_token(token_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            api_tokens.revoke(db.session, current_user, token_id)
+        except DomainError as error:
+            show_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Token revoked."), "success")
+    return redirect(url_for("auth.tokens"))

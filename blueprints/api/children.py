@@ -1,0 +1,215 @@
+"""Children: list, create, read, update, and ledger import; coordinators and admins."""
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import exists, or_
+
+from blueprints.api.core import (
+    SECURED,
+    PageArgs,
+    abort,
+    fail_from,
+    page_schema,
+    paginate,
+    token_required,
+)
+from blueprints.web import tree
+from extensions import db
+from models import Child, ConsentRecord
+from services import children, importers, policy, taxonomy
+from services.errors import DomainError
+from services.idcard import mask_id_number
+from services.phones import mask_phone
+from services.validation import Invalid
+
+blp = Blueprint("api_children", __name__, url_prefix="/api/v1/children",
+                description="Children in the programme (coordinators' counties only)")
+
+NEED_CODES = validate.OneOf(list(taxonomy.NEEDS))
+
+
+class ConsentIn(Schema):
+    given_by = fields.String(required=True)
+    relation = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(list(taxonomy.CONSENT_METHODS)))
+    given_on = fields.Date(required=True)
+
+
+class ChildIn(Schema):
+    """The fields a coordinator may write; anything else is refused (422)."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 64))
+    gender = fields.String(required=True, validate=validate.OneOf(["M", "F"]))
+    birth_date = fields.Date(required=True)
+    region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    township = fields.String(load_default="")
+    latitude = fields.Float(allow_none=True, load_default=None)
+    longitude = fields.Float(allow_none=True, load_default=None)
+    category = fields.String(required=True,
+                             validate=validate.OneOf(list(taxonomy.CATEGORIES)))
+    sub_type = fields.String(allow_none=True, load_default=None,
+                             validate=validate.OneOf(list(taxonomy.SUB_TYPES)))
+    needs = fields.List(fields.String(validate=NEED_CODES), required=True,
+                        validate=validate.Length(min=1))
+    priority = fields.String(load_default="normal",
+                             validate=validate.OneOf(list(taxonomy.PRIORITIES)))
+    guardian_name = fields.String(required=True)
+    guardian_relation = fields.String(required=True)
+    guardian_phone = fields.String(required=True)
+    school = fields.String(load_default="")
+    notes = fields.String(load_default="")
+    id_number = fields.String(load_default="", load_only=True,
+                              metadata={"description": "Stored encrypted, never returned"})
+    consent = fields.Nested(ConsentIn, load_only=True, allow_none=True, load_default=None)
+
+
+class ChildPatch(ChildIn):
+    """Some of the fields of ChildIn; those left out keep their value."""
+
+
+class ChildOut(Schema):
+    id = fields.Integer()
+    external_id = fields.String(allow_none=True)
+    name = fields.String()
+    gender = fields.String()
+    birth_date = fields.Date()
+    region_code = fields.String()
+    township = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    category = fields.String()
+    sub_type = fields.String(allow_none=True)
+    needs = fields.Function(lambda c: sorted(c.need_set), metadata={"type": "array"})
+    priority = fields.String()
+    guardian_name = fields.String()
+    guardian_relation = fields.String()
+    guardian_phone_masked = fields.Function(lambda c: mask_phone(c.guardian_phone))
+    id_number_masked = fields.Function(lambda c: mask_id_number(c.id_number_tail) or None)
+    school = fields.String()
+    notes = fields.String()
+    has_consent = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class ChildQuery(PageArgs):
+    priority = fields.String(validate=validate.OneOf(list(taxonomy.PRIORITIES)))
+    region_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    has_consent = fields.Boolean()
+    q = fields.String(validate=validate.Length(max=64),
+                      metadata={"description": "Name contains, or exact ledger id"})
+
+
+class ImportOut(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    import_id = fields.Integer()
+
+
+class FileIn(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+ChildPage = page_schema(ChildOut, "ChildPage")
+
+
+@blp.route("")
+@blp.doc(**SECURED)
+@token_required("child.view")
+@blp.arguments(ChildQuery, location="query")
+@blp.response(200, ChildPage)
+def list_children(args):
+    """Children in the caller's counties, newest last, filtered."""
+    stmt = policy.scoped(db.session, g.api_user, Child).order_by(Child.id)
+    if "priority" in args:
+        stmt = stmt.where(Child.priority == args["priority"])
+    if "region_code" in args:
+        stmt = stmt.where(Child.region_code == args["region_code"])
+    if "q" in args:
+        stmt = stmt.where(or_(Child.name.contains(args["q"]), Child.external_id == args["q"]))
+    if "has_consent" in args:
+        consented = exists().where(ConsentRecord.child_id == Child.id,
+                                   ConsentRecord.withdrawn_at.is_(None))
+        stmt = stmt.where(consented if args["has_consent"] else ~consented)
+    return paginate(stmt, args)
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(**SECURED)
+@token_required("child.create")
+@blp.arguments(ChildIn)
+@blp.response(201, ChildOut)
+@blp.alt_response(409, description="Outside the caller's counties or another rule broken")
+def create_child(body):
+    """Register a child (with the guardian's consent, if given)."""
+    consent = body.pop("consent")
+    try:
+        child = children.register_child(db.session, g.api_user, body, tree(), consent)
+    except (Invalid, DomainError) as error:
+        db.session.rollback()
+        fail_from(error)
+    db.session.commit()
+    return child
+
+
+def _child(child_id: int) -> Child:
+    try:
+        return policy.get_scoped(db.session, g.api_user, Child, child_id)
+    except DomainError as error:
+        fail_from(error)
+
+
+@blp.route("/<int:child_id>")
+@blp.doc(**SECURED)
+@token_required("child.view")
+@blp.response(200, ChildOut)
+@blp.alt_response(404, description="No such child in the caller's counties")
+def get_child(child_id):
+    """One child."""
+    return _child(child_id)
+
+
+@blp.route("/<int:child_id>", methods=["PATCH"])
+@blp.doc(**SECURED)
+@token_required("child.edit")
+@blp.arguments(ChildPatch(partial=True))
+@blp.response(200, ChildOut)
+@blp.alt_response(404, description="No such child in the caller's counties")
+def update_child(body, child_id):
+    """Change some of a child's fields."""
+    child = _child(child_id)
+    body.pop("consent", None)
+    current = {name: getattr(child, name) for name in children.CHILD_FIELDS}
+    current["needs"] = sorted(child.need_set)
+    try:
+        children.update_child(db.session, g.api_user, child, {**current, **body}, tree())
+    except (Invalid, DomainError) as error:
+        db.session.rollback()
+        fail_from(error)
+    db.session.commit()
+    return child
+
+
+@blp.route("/import", methods=["POST"])
+@blp.doc(**SECURED)
+@token_required("child.import")
+@blp.arguments(FileIn, location="files")
+@blp.response(200, ImportOut)
+@blp.alt_response(413, description="The file is too large")
+@blp.alt_response(422, description="Rows with problems; nothing was written")
+def import_children(files):
+    """Import a children ledger (CSV or XLSX): every row or none."""
+    try:
+        header, rows = importers.read_table(files["file"].read())
+        job = importers.import_children(db.session, g.api_user, header, rows, tree())
+    except importers.ImportFailed as failure:
+        db.session.rollback()
+        from blueprints.web import translate
+
+        errors = {}
+        for p in failure.problems:
+            errors.setdefault(f"row {p.row}", []).append(
+                f"{p.column}: {translate(p.message, p.params)}")
+        abort(422, "import_failed", translate(failure.message, failure.params), errors)
+    db.session.commit()
+    return {"created": job.created, "updated": job.updated, "import_id": job.id}
