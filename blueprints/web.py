@@ -8,7 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user, login_required
 
 from extensions import db
-from services import policy, taxonomy
+from services import audit, policy, taxonomy
 from services.errors import DomainError, NotFound
 from services.followups import CONCERN_KINDS
 from services.idcard import mask_id_number
@@ -91,6 +91,10 @@ def register_web_helpers(app: Flask) -> None:
     app.add_template_filter(lambda d: format_datetime(d, "yyyy-MM-dd HH:mm") if d else "",
                             "local_dt")
     app.add_template_filter(lambda d: format_date(d, "yyyy-MM-dd") if d else "", "local_date")
+
+    @app.before_request
+    def remember_client_address():
+        audit.client_ip.set(request.remote_addr or "")
 
     @app.after_request
     def security_headers(response):

@@ -1,6 +1,7 @@
 """Models, one module per aggregate, re-exported here."""
 
 from models.api_token import ApiToken
+from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
 from models.followup import Concern, ContactLog, ProgrammeSettings
 from models.imports import ImportJob
@@ -12,6 +13,7 @@ from models.volunteer import BackgroundCheck, Volunteer
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "BackgroundCheck",
     "Child",
     "ConsentRecord",

@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, User
-from services import crypto, taxonomy
+from services import audit, crypto, taxonomy
 from services.clock import now, today_local
 from services.errors import DomainError
 from services.policy import covers_region
@@ -72,6 +72,7 @@ def register_child(session: Session, actor: User, raw: dict, tree: RegionTree,
     if consent:
         record_consent(session, actor, child, consent)
     session.flush()
+    audit.record(session, actor, "child.create", "child", child.id)
     log.info("child %s registered by user %s", child.id, actor.id)
     return child
 
@@ -87,6 +88,7 @@ def update_child(session: Session, actor: User, child: Child, raw: dict,
         setattr(child, name, value)
     apply_id_number(child, id_number)
     session.flush()
+    audit.record(session, actor, "child.update", "child", child.id)
     log.info("child %s updated by user %s", child.id, actor.id)
 
 
@@ -107,8 +109,16 @@ def record_consent(session: Session, actor: User, child: Child, raw: dict) -> Co
     record = ConsentRecord(recorded_by_id=actor.id, **clean_consent(raw))
     child.consents.insert(0, record)
     session.flush()
+    audit.record(session, actor, "child.consent", "child", child.id, method=record.method)
     log.info("consent %s recorded for child %s by user %s", record.id, child.id, actor.id)
     return record
+
+
+def reveal_id_number(session: Session, actor: User, child: Child) -> str | None:
+    """The child's full ID number, for an actor allowed to see it; always audited."""
+    audit.record(session, actor, "child.reveal_id", "child", child.id)
+    session.flush()
+    return crypto.decrypt(child.id_number_encrypted) if child.id_number_encrypted else None
 
 
 def withdraw_consent(session: Session, actor: User, child: Child) -> None:
@@ -118,4 +128,5 @@ def withdraw_consent(session: Session, actor: User, child: Child) -> None:
         raise DomainError("This child has no consent to withdraw.")
     current.withdrawn_at = now()
     session.flush()
+    audit.record(session, actor, "child.consent_withdraw", "child", child.id)
     log.info("consent %s withdrawn for child %s by user %s", current.id, child.id, actor.id)

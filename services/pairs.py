@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, OutboxMessage, Pair, Proposal, User, Volunteer
+from services import audit
 from services.clock import age_on, now, today_local
 from services.errors import DomainError, NotFound
 from services.names import given_name
@@ -75,6 +76,8 @@ def approve_proposal(session: Session, actor: User, proposal_id: int) -> Pair:
         .values(status="withdrawn", decided_at=now())
         .execution_options(synchronize_session=False))
     session.flush()
+    audit.record(session, actor, "pair.approve", "pair", pair.id, proposal=proposal.id,
+                 child=proposal.child_id, volunteer=proposal.volunteer_id)
     log.info("proposal %s approved as pair %s by user %s", proposal.id, pair.id, actor.id)
     return pair
 
@@ -96,6 +99,8 @@ def reject_proposal(session: Session, actor: User, proposal_id: int, reason: str
     proposal.status, proposal.decided_by_id, proposal.decided_at = "rejected", actor.id, now()
     proposal.reject_reason = (reason or "").strip()[:500]
     session.flush()
+    audit.record(session, actor, "proposal.reject", "proposal", proposal.id,
+                 child=proposal.child_id)
     log.info("proposal %s rejected by user %s", proposal.id, actor.id)
 
 
@@ -135,6 +140,7 @@ def end_pair(session: Session, actor: User, pair: Pair, reason: str) -> None:
         .execution_options(synchronize_session=False))
     session.expire(pair)
     session.flush()
+    audit.record(session, actor, "pair.end", "pair", pair.id)
     log.info("pair %s ended by user %s", pair.id, actor.id)
 
 

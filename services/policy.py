@@ -20,14 +20,16 @@ from services.regions import region_tree
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({
-        "child.view", "child.create", "child.edit", "child.import",
+        "child.view", "child.create", "child.edit", "child.import", "child.reveal",
+        "audit.view",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
         "api.tokens",
     }),
     "coordinator": frozenset({
-        "child.view", "child.create", "child.edit", "child.import",
+        "child.view", "child.create", "child.edit", "child.import", "child.reveal",
+        "audit.view",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "api.tokens",

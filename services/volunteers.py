@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import BackgroundCheck, User, Volunteer
-from services import accounts, taxonomy
+from services import accounts, audit, taxonomy
 from services.clock import now, today_local
 from services.errors import DomainError
 from services.regions import RegionTree
@@ -107,6 +107,7 @@ def record_check(session: Session, actor: User, volunteer: Volunteer, *, certifi
                             issuing_office=office, issued_on=issued, checked_by_id=actor.id)
     session.add(check)
     session.flush()
+    audit.record(session, actor, "volunteer.check", "volunteer", volunteer.id)
     log.info("background check %s recorded for volunteer %s by user %s",
              check.id, volunteer.id, actor.id)
     return check
@@ -130,4 +131,5 @@ def change_status(session: Session, actor: User, volunteer: Volunteer, to: str,
         user = session.get(User, volunteer.user_id)
         accounts.set_active(session, user, to != "suspended")
     session.flush()
+    audit.record(session, actor, f"volunteer.{verb}", "volunteer", volunteer.id, status=to)
     log.info("volunteer %s: %s by user %s", volunteer.id, verb, actor.id)

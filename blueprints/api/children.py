@@ -17,7 +17,7 @@ from blueprints.api.core import (
 from blueprints.web import tree
 from extensions import db
 from models import Child, ConsentRecord
-from services import children, importers, policy, taxonomy
+from services import audit, children, importers, policy, taxonomy
 from services.errors import DomainError
 from services.idcard import mask_id_number
 from services.phones import mask_phone
@@ -131,7 +131,11 @@ def list_children(args):
         consented = exists().where(ConsentRecord.child_id == Child.id,
                                    ConsentRecord.withdrawn_at.is_(None))
         stmt = stmt.where(consented if args["has_consent"] else ~consented)
-    return paginate(stmt, args)
+    page = paginate(stmt, args)
+    audit.record_many(db.session, g.api_user, "child.list", "child",
+                      [c.id for c in page["items"]])
+    db.session.commit()
+    return page
 
 
 @blp.route("", methods=["POST"])
@@ -166,7 +170,10 @@ def _child(child_id: int) -> Child:
 @blp.alt_response(404, description="No such child in the caller's counties")
 def get_child(child_id):
     """One child."""
-    return _child(child_id)
+    child = _child(child_id)
+    audit.record(db.session, g.api_user, "child.view", "child", child.id)
+    db.session.commit()
+    return child
 
 
 @blp.route("/<int:child_id>", methods=["PATCH"])

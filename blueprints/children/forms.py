@@ -18,7 +18,7 @@ class ChildForm(FlaskForm):
     latitude = DecimalField(_l("Latitude (optional)"), places=None, validators=[Optional()])
     longitude = DecimalField(_l("Longitude (optional)"), places=None, validators=[Optional()])
     category = SelectField(_l("Category"), choices=labelled(taxonomy.CATEGORIES))
-    sub_type = SelectField(_l("Situation"), choices=labelled(taxonomy.SUB_TYPES, ""))
+    sub_type = SelectField(_l("Situation"), default="", choices=labelled(taxonomy.SUB_TYPES, ""))
     needs = MultiCheckboxField(_l("Needs"), choices=need_choices())
     priority = SelectField(_l("Priority"), choices=labelled(taxonomy.PRIORITIES),
                            default="normal")
@@ -34,7 +34,7 @@ class ChildForm(FlaskForm):
 class NewChildForm(ChildForm):
     consent_given = BooleanField(_l("The guardian has given consent"))
     consent_given_by = StringField(_l("Consent given by"))
-    consent_method = SelectField(_l("How consent was given"),
+    consent_method = SelectField(_l("How consent was given"), default="",
                                  choices=labelled(taxonomy.CONSENT_METHODS, ""))
     consent_given_on = DateField(_l("Date of consent"), validators=[Optional()])
 

@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_
@@ -9,7 +9,7 @@ from blueprints.forms import ActionForm, UploadForm
 from blueprints.web import requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import Child
-from services import children, importers, policy, taxonomy
+from services import audit, children, importers, policy, taxonomy
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -30,6 +30,8 @@ def index():
     if query:
         stmt = stmt.where(or_(Child.name.contains(query), Child.external_id == query))
     page = db.paginate(stmt, per_page=50, error_out=False)
+    audit.record_many(db.session, current_user, "child.list", "child", [c.id for c in page.items])
+    db.session.commit()
     return render_template("children/index.html", page=page, q=query, priority=priority)
 
 
@@ -61,8 +63,32 @@ def new():
 @requires("child.view")
 def detail(child_id: int):
     child = scoped_or_404(Child, child_id)
+    audit.record(db.session, current_user, "child.view", "child", child.id)
+    db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
                            action_form=ActionForm())
+
+
+@bp.route("/<int:child_id>/reveal-id", methods=["POST"])
+@requires("child.reveal")
+def reveal_id(child_id: int):
+    """Show the full ID number once, on this response only; the reveal is audited."""
+    child = scoped_or_404(Child, child_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    revealed = children.reveal_id_number(db.session, current_user, child)
+    db.session.commit()
+    return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
+                           action_form=ActionForm(), revealed_id=revealed)
+
+
+@bp.route("/<int:child_id>/history")
+@requires("audit.view")
+def history(child_id: int):
+    """Who viewed or changed this child's record, when, and from where."""
+    child = scoped_or_404(Child, child_id)
+    return render_template("children/history.html", child=child,
+                           entries=audit.history(db.session, "child", child.id))
 
 
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])

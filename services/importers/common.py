@@ -108,8 +108,13 @@ def start_job(session: Session, kind: str, actor: User, cleaned, problems,
 
 
 def finish_job(session: Session, job: ImportJob, cleaned, existing: dict) -> None:
+    from services import audit
+
     job.updated = len(existing)
     job.created = len(cleaned) - len(existing)
     job.status = "done"
     job.finished_at = now()
     session.flush()
+    actor = session.get(User, job.actor_id)
+    audit.record(session, actor, f"{job.kind}.import", "import", job.id, created=job.created,
+                 updated=job.updated, vetted=job.vetted)
