@@ -107,6 +107,10 @@ def register_web_helpers(app: Flask) -> None:
             "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
             "img-src 'self' data:; form-action 'self'",
         )
-        if request.endpoint and request.endpoint.startswith(("children.", "volunteers.")):
+        # Pages for a signed-in user and API answers may hold a child's data: never cache.
+        if current_user.is_authenticated or request.path.startswith("/api/"):
             headers["Cache-Control"] = "no-store"
+        if app.config["ENV_NAME"] == "production":
+            headers.setdefault("Strict-Transport-Security",
+                               "max-age=31536000; includeSubDomains")
         return response

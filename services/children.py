@@ -5,9 +5,10 @@ A child without a current (not withdrawn) consent record is flagged and never ma
 
 import logging
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from models import Child, ConsentRecord, User
+from models import Child, ConsentRecord, OutboxMessage, User
 from services import audit, crypto, taxonomy
 from services.clock import now, today_local
 from services.errors import DomainError
@@ -127,6 +128,12 @@ def withdraw_consent(session: Session, actor: User, child: Child) -> None:
     if current is None:
         raise DomainError("This child has no consent to withdraw.")
     current.withdrawn_at = now()
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.child_id == child.id, OutboxMessage.status == "queued",
+               OutboxMessage.audience.in_(("volunteer", "guardian")))
+        .values(status="skipped", reason="guardian consent withdrawn")
+        .execution_options(synchronize_session=False))
     session.flush()
     audit.record(session, actor, "child.consent_withdraw", "child", child.id)
     log.info("consent %s withdrawn for child %s by user %s", current.id, child.id, actor.id)

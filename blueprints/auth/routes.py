@@ -70,7 +70,7 @@ def password():
             show_problems(error)
         else:
             db.session.commit()
-            login_user(current_user)  # keep this session under the new token
+            login_user(current_user._get_current_object())  # this session, under the new token
             flash(_("Your password is changed; other devices are logged out."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)

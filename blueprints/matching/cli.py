@@ -15,6 +15,7 @@ from extensions import db
 from models import Child, MatchRun, Proposal, User, Volunteer
 from services import match_runs, pairs
 from services.errors import DomainError
+from services.spreadsheet import escape_cell
 
 
 @click.group("match", cls=AppGroup, help="Matching runs.")
@@ -69,8 +70,8 @@ def export(run_id):
     writer.writerow(["child_external_id", "volunteer_external_id", "distance_km", "quality",
                      "priority"])
     for child_ext, volunteer_ext, distance, quality, priority in rows:
-        writer.writerow([child_ext or "", volunteer_ext or "", f"{distance:.3f}",
-                         f"{quality:.3f}", priority])
+        writer.writerow([escape_cell(child_ext or ""), escape_cell(volunteer_ext or ""),
+                         f"{distance:.3f}", f"{quality:.3f}", priority])
 
 
 @match_cli.command("approve")
