@@ -34,6 +34,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     celery_init_app(app)
 
     from blueprints import register_blueprints
+    from blueprints.web import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     from blueprints.cli import register_commands
     from blueprints.web import register_web_helpers
 

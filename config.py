@@ -43,7 +43,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'qianshou.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        #: hide_parameters: SQL errors in logs never carry the values (phones, names).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         #: Unset: embedded mode (filesystem broker, in-memory rate limits).
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, flash, request
 from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user, login_required
+from werkzeug.routing import IntegerConverter
 
 from extensions import db
 from services import audit, policy, taxonomy
@@ -75,7 +76,32 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
+class RecordIdConverter(IntegerConverter):
+    """Record ids in URLs: at most nine digits, so every id fits the database's integer;
+    a longer number matches no route (404), never an overflow error."""
+
+    regex = r"\d{1,9}"
+
+
+def _has_nul(text: str) -> bool:
+    return "\x00" in text
+
+
+def refuse_nul_characters():
+    """Text with NUL characters is refused up front (PostgreSQL cannot store it)."""
+    if "%00" in request.query_string.decode("latin-1") or \
+            any(_has_nul(v) for v in request.args.values()):
+        abort(400)
+    if request.is_json and b"\\u0000" in request.get_data(cache=True):
+        abort(400)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and \
+            any(_has_nul(v) for v in request.form.values()):
+        abort(400)
+
+
 def register_web_helpers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.context_processor
     def inject():
         return {

@@ -24,12 +24,13 @@ def worker_env(redis_url: str | None = None, **extra) -> dict:
 
 @contextmanager
 def running_worker(redis_url: str | None = None, log_path: Path | None = None,
-                   beat: bool = False, **extra):
+                   beat: bool = False, fresh_broker: bool = True, **extra):
     """A worker process (solo pool) for the duration of the block; killed afterwards.
 
-    The test broker starts empty, so no task left by an earlier run reaches the worker.
+    The test broker starts empty (unless ``fresh_broker`` is false), so no task left by
+    an earlier run reaches the worker.
     """
-    if redis_url:
+    if redis_url and fresh_broker:
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()

@@ -123,3 +123,20 @@ def test_withdrawing_consent_skips_queued_messages_at_once(app, make_pair, clien
     with app.app_context():
         rows = db.session.execute(select(OutboxMessage.status, OutboxMessage.reason)).all()
     assert rows and all(r == ("skipped", "guardian consent withdrawn") for r in rows)
+
+
+def test_huge_ids_are_not_found_not_errors(client, create_user, login):
+    login(create_user())
+    assert client.get("/children/99999999999999999999").status_code == 404
+    assert client.get("/api/v1/children/99999999999999999999").status_code == 404
+
+
+def test_nul_characters_are_refused(client, create_user, login):
+    from tests.conftest import child_data
+
+    login(create_user())
+    assert client.post("/children/new", data=child_data(name="黄\x00明")).status_code == 400
+    assert client.get("/children/?q=a%00b").status_code == 400
+    response = client.post("/api/v1/auth/token", data='{"phone": "1\\u0000", "password": "x"}',
+                           content_type="application/json")
+    assert response.status_code == 400 and response.content_type == "application/problem+json"

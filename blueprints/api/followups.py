@@ -1,0 +1,364 @@
+"""Follow-ups: contact logs, concerns (强制报告), the SMS outbox and the dashboard.
+
+Rules: only a pair's own volunteer logs contacts and raises concerns about its child (an
+ended pair is 409); the pair's volunteer or a coordinator of the child's county reads
+its contacts. Coordinators and admins list concerns of their counties and close them by
+recording an action (closing twice is 409). The outbox shows coordinators the messages
+about children of their counties and a volunteer only the messages addressed to them;
+numbers are masked. The dashboard's figures are aggregate queries over the caller's
+counties. Records outside the caller's reach are 404.
+"""
+
+from datetime import timedelta
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from blueprints.api.core import (
+    SECURED,
+    PageArgs,
+    abort,
+    fail_from,
+    page_schema,
+    paginate,
+    token_required,
+)
+from blueprints.api.pairs import MAX_ID, existing_id, scoped_pair
+from extensions import db
+from models import Child, Concern, ConsentRecord, ContactLog, OutboxMessage, Pair, Volunteer
+from models.sms import OUTBOX_STATUSES
+from services import followups, policy, taxonomy
+from services.clock import today_local
+from services.errors import DomainError
+from services.phones import mask_phone
+from services.validation import Invalid
+
+blp = Blueprint("api_followups", __name__, url_prefix="/api/v1",
+                description="Contacts, concerns, SMS reminders and the dashboard")
+
+NOT_BLANK = validate.Regexp(r"\s*\S", error="This field is required.")
+CONCERN_KIND = validate.OneOf(list(followups.CONCERN_KINDS))
+
+
+class ContactIn(Schema):
+    contact_date = fields.Date(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(list(followups.CONTACT_KINDS)))
+    duration_minutes = fields.Integer(load_default=0, validate=validate.Range(0, 1440))
+    child_mood = fields.String(required=True,
+                               validate=validate.OneOf(list(followups.CHILD_MOODS)))
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+    concern_kind = fields.String(allow_none=True, load_default=None, validate=CONCERN_KIND)
+    concern_text = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ContactOut(Schema):
+    id = fields.Integer()
+    pair_id = fields.Integer()
+    contact_date = fields.Date()
+    kind = fields.String()
+    duration_minutes = fields.Integer()
+    notes = fields.String()
+    child_mood = fields.String()
+    logged_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    concern_id = fields.Integer(allow_none=True, metadata={
+        "description": "The concern raised with this contact, if any"})
+
+
+class ConcernIn(Schema):
+    pair_id = fields.Integer(required=True, strict=True,
+                             validate=validate.Range(1, MAX_ID))
+    kind = fields.String(required=True, validate=CONCERN_KIND)
+    text = fields.String(required=True, validate=[validate.Length(max=2000), NOT_BLANK])
+
+
+class ConcernRaisedOut(Schema):
+    id = fields.Integer()
+    pair_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    text = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
+class ConcernOut(ConcernRaisedOut):
+    child_id = fields.Integer()
+    child_name = fields.Function(lambda c: c.child.name, metadata={"type": "string"})
+    contact_log_id = fields.Integer(allow_none=True)
+    raised_by_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    action_by_id = fields.Integer(allow_none=True)
+    action_at = fields.DateTime(allow_none=True)
+
+
+class ConcernQuery(PageArgs):
+    status = fields.String(validate=validate.OneOf(["open", "closed"]))
+
+
+class ConcernActionIn(Schema):
+    action = fields.String(required=True, validate=[validate.Length(max=2000), NOT_BLANK])
+
+
+class ReminderOut(Schema):
+    id = fields.Integer()
+    template = fields.String()
+    subject = fields.String(metadata={"description": "contact, visit, approval or concern"})
+    audience = fields.String(metadata={"description": "volunteer, guardian or coordinator"})
+    to_phone_masked = fields.Function(lambda m: mask_phone(m.to_phone),
+                                      metadata={"type": "string"})
+    status = fields.String()
+    reason = fields.String()
+    attempts = fields.Integer()
+    pair_id = fields.Integer(allow_none=True)
+    concern_id = fields.Integer(allow_none=True)
+    not_before = fields.DateTime()
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+
+
+class ReminderQuery(PageArgs):
+    status = fields.String(validate=validate.OneOf(OUTBOX_STATUSES))
+
+
+class DashboardWaiting(Schema):
+    urgent = fields.Integer()
+    high = fields.Integer()
+    normal = fields.Integer()
+
+
+class DashboardChildren(Schema):
+    registered = fields.Integer()
+    with_consent = fields.Integer()
+    paired = fields.Integer()
+    waiting = fields.Nested(DashboardWaiting, metadata={
+        "description": "With consent and no active pair, by priority"})
+
+
+class DashboardVolunteers(Schema):
+    pending = fields.Integer()
+    vetted = fields.Integer()
+    at_capacity = fields.Integer()
+
+
+class DashboardPairs(Schema):
+    active = fields.Integer()
+    compliant = fields.Integer(metadata={"description": "Active, a contact in the last 30 days"})
+    compliance_share = fields.Float(allow_none=True, metadata={
+        "description": "compliant / active; null without active pairs"})
+    overdue = fields.Integer(metadata={"description": "A contact or visit due date has passed"})
+
+
+class DashboardOut(Schema):
+    today = fields.Date()
+    children = fields.Nested(DashboardChildren)
+    volunteers = fields.Nested(DashboardVolunteers)
+    pairs = fields.Nested(DashboardPairs)
+    open_concerns = fields.Integer()
+
+
+ContactPage = page_schema(ContactOut, "ContactPage")
+ConcernPage = page_schema(ConcernOut, "ConcernPage")
+ReminderPage = page_schema(ReminderOut, "ReminderPage")
+
+
+def _contact_out(entry: ContactLog, concern_id: int | None) -> dict:
+    return {name: getattr(entry, name) for name in (
+        "id", "pair_id", "contact_date", "kind", "duration_minutes", "notes", "child_mood",
+        "logged_by_id", "created_at")} | {"concern_id": concern_id}
+
+
+def _readable_pair(pair_id: int) -> Pair:
+    """The pair if the caller is its volunteer or a coordinator of its child's county."""
+    if policy.allowed(g.api_user, "followup.view"):
+        return scoped_pair(pair_id)
+    if not policy.allowed(g.api_user, "contact.log"):
+        abort(403, "forbidden", "Your role may not do this.")
+    return _own_pair(pair_id)
+
+
+def _own_pair(pair_id: int) -> Pair:
+    pair = followups.pair_of_volunteer(db.session, g.api_user, existing_id(pair_id))
+    if pair is None:
+        abort(404, "not_found", "Not found")
+    return pair
+
+
+@blp.route("/pairs/<int:pair_id>/contacts", methods=["POST"])
+@blp.doc(**SECURED)
+@token_required("contact.log")
+@blp.arguments(ContactIn)
+@blp.response(201, ContactOut)
+@blp.alt_response(400, description="The body is not valid JSON")
+@blp.alt_response(401, description="No valid token")
+@blp.alt_response(403, description="Only volunteers log contacts")
+@blp.alt_response(404, description="Not one of the caller's pairs")
+@blp.alt_response(409, description="The pair has ended")
+def log_contact(body, pair_id):
+    """Log a contact with the child; a concern given with it alerts the coordinators."""
+    pair = _own_pair(pair_id)
+    try:
+        entry = followups.log_contact(db.session, g.api_user, pair, body)
+    except (Invalid, DomainError) as error:
+        db.session.rollback()
+        fail_from(error)
+    concern_id = db.session.execute(select(Concern.id).where(
+        Concern.contact_log_id == entry.id)).scalar_one_or_none()
+    db.session.commit()
+    return _contact_out(entry, concern_id)
+
+
+@blp.route("/pairs/<int:pair_id>/contacts")
+@blp.doc(**SECURED)
+@token_required()
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ContactPage)
+@blp.alt_response(401, description="No valid token")
+@blp.alt_response(403, description="The role may not read contacts")
+@blp.alt_response(404, description="No such pair within the caller's reach")
+def list_contacts(args, pair_id):
+    """The pair's contact log, oldest first."""
+    pair = _readable_pair(pair_id)
+    page = paginate(select(ContactLog).where(ContactLog.pair_id == pair.id)
+                    .order_by(ContactLog.id), args)
+    ids = [entry.id for entry in page["items"]]
+    concerns = dict(db.session.execute(select(Concern.contact_log_id, Concern.id).where(
+        Concern.contact_log_id.in_(ids))).tuples().all()) if ids else {}
+    return {**page, "items": [_contact_out(e, concerns.get(e.id)) for e in page["items"]]}
+
+
+@blp.route("/concerns", methods=["POST"])
+@blp.doc(**SECURED)
+@token_required("contact.log")
+@blp.arguments(ConcernIn)
+@blp.response(201, ConcernRaisedOut)
+@blp.alt_response(400, description="The body is not valid JSON")
+@blp.alt_response(401, description="No valid token")
+@blp.alt_response(403, description="Only volunteers raise concerns here")
+@blp.alt_response(404, description="pair_id is not one of the caller's pairs")
+@blp.alt_response(409, description="The pair has ended")
+def raise_concern(body):
+    """Raise a concern about the child of one of the caller's active pairs."""
+    pair = _own_pair(body["pair_id"])
+    if pair.status != "active":
+        fail_from(DomainError("This pair has ended; contacts can no longer be logged."))
+    concern = followups.raise_concern(db.session, g.api_user, pair.child_id, body["kind"],
+                                      body["text"], pair_id=pair.id)
+    db.session.commit()
+    return concern
+
+
+@blp.route("/concerns")
+@blp.doc(**SECURED)
+@token_required("followup.view")
+@blp.arguments(ConcernQuery, location="query")
+@blp.response(200, ConcernPage)
+@blp.alt_response(401, description="No valid token")
+@blp.alt_response(403, description="The role may not view concerns")
+def list_concerns(args):
+    """Concerns about children of the caller's counties, oldest first."""
+    stmt = policy.scoped_by_child(db.session, g.api_user, Concern).options(
+        joinedload(Concern.child)).order_by(Concern.id)
+    if "status" in args:
+        stmt = stmt.where(Concern.status == args["status"])
+    return paginate(stmt, args)
+
+
+@blp.route("/concerns/<int:concern_id>/action", methods=["POST"])
+@blp.doc(**SECURED)
+@token_required("concern.act")
+@blp.arguments(ConcernActionIn)
+@blp.response(200, ConcernOut)
+@blp.alt_response(400, description="The body is not valid JSON")
+@blp.alt_response(401, description="No valid token")
+@blp.alt_response(403, description="The role may not act on concerns")
+@blp.alt_response(404, description="No such concern in the caller's counties")
+@blp.alt_response(409, description="The concern is already closed")
+def act_on_concern(body, concern_id):
+    """Record what was done about a concern; this closes it."""
+    concern = db.session.execute(policy.scoped_by_child(db.session, g.api_user, Concern)
+                                 .where(Concern.id == existing_id(concern_id))
+                                 ).scalar_one_or_none()
+    if concern is None:
+        abort(404, "not_found", "Not found")
+    try:
+        followups.act_on_concern(db.session, g.api_user, concern, body["action"])
+    except DomainError as error:
+        db.session.rollback()
+        fail_from(error)
+    db.session.commit()
+    return concern
+
+
+@blp.route("/reminders")
+@blp.doc(**SECURED)
+@token_required()
+@blp.arguments(ReminderQuery, location="query")
+@blp.response(200, ReminderPage)
+@blp.alt_response(401, description="No valid token")
+@blp.alt_response(403, description="The role may not view the outbox")
+def list_reminders(args):
+    """SMS outbox: about children of the caller's counties, or to the calling volunteer."""
+    if policy.allowed(g.api_user, "sms.view"):
+        stmt = policy.scoped_by_child(db.session, g.api_user, OutboxMessage)
+    elif policy.allowed(g.api_user, "contact.log"):
+        stmt = select(OutboxMessage).where(OutboxMessage.recipient_user_id == g.api_user.id)
+    else:
+        abort(403, "forbidden", "Your role may not do this.")
+    stmt = stmt.order_by(OutboxMessage.id)
+    if "status" in args:
+        stmt = stmt.where(OutboxMessage.status == args["status"])
+    return paginate(stmt, args)
+
+
+def _children_figures(session, user) -> dict:
+    consented = exists().where(ConsentRecord.child_id == Child.id,
+                               ConsentRecord.withdrawn_at.is_(None))
+    paired = exists().where(Pair.child_id == Child.id, Pair.status == "active")
+    registered, with_consent, in_pair = session.execute(policy.scoped(session, user, Child, select(
+        func.count(Child.id), func.count(case((consented, 1))),
+        func.count(case((paired, 1)))))).one()
+    waiting = dict(session.execute(policy.scoped(session, user, Child, select(
+        Child.priority, func.count(Child.id)).where(consented, ~paired)
+        .group_by(Child.priority))).tuples().all())
+    return {"registered": registered, "with_consent": with_consent, "paired": in_pair,
+            "waiting": {p: waiting.get(p, 0) for p in taxonomy.PRIORITIES}}
+
+
+def _volunteer_figures(session, user) -> dict:
+    full = and_(Volunteer.status == "vetted", Volunteer.active_pairs >= Volunteer.capacity)
+    pending, vetted, at_capacity = session.execute(policy.scoped(session, user, Volunteer, select(
+        func.count(case((Volunteer.status == "pending", 1))),
+        func.count(case((Volunteer.status == "vetted", 1))),
+        func.count(case((full, 1)))))).one()
+    return {"pending": pending, "vetted": vetted, "at_capacity": at_capacity}
+
+
+def _pair_figures(session, user, today) -> dict:
+    recent = Pair.last_contact_on >= today - timedelta(days=30)
+    late = or_(Pair.next_contact_due < today, Pair.next_visit_due < today)
+    active, compliant, overdue = session.execute(policy.scoped_pairs(session, user, select(
+        func.count(Pair.id), func.count(case((recent, 1))), func.count(case((late, 1))))
+        .select_from(Pair)).where(Pair.status == "active")).one()
+    return {"active": active, "compliant": compliant, "overdue": overdue,
+            "compliance_share": round(compliant / active, 3) if active else None}
+
+
+@blp.route("/dashboard")
+@blp.doc(**SECURED)
+@token_required("followup.view")
+@blp.response(200, DashboardOut)
+@blp.alt_response(401, description="No valid token")
+@blp.alt_response(403, description="The role may not view the dashboard")
+def dashboard():
+    """The caller's counties at a glance: children, volunteers, pairs, open concerns."""
+    session, user, today = db.session, g.api_user, today_local()
+    open_concerns = session.execute(policy.scoped_by_child(
+        session, user, Concern, select(func.count(Concern.id)).select_from(Concern))
+        .where(Concern.status == "open")).scalar_one()
+    return {"today": today, "children": _children_figures(session, user),
+            "volunteers": _volunteer_figures(session, user),
+            "pairs": _pair_figures(session, user, today), "open_concerns": open_concerns}
