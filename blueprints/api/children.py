@@ -5,15 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import exists, or_
 
-from blueprints.api.core import (
-    SECURED,
-    PageArgs,
-    abort,
-    fail_from,
-    page_schema,
-    paginate,
-    token_required,
-)
+from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.web import tree
 from extensions import db
 from models import Child, ConsentRecord
@@ -114,8 +106,7 @@ ChildPage = page_schema(ChildOut, "ChildPage")
 
 
 @blp.route("")
-@blp.doc(**SECURED)
-@token_required("child.view")
+@secured(blp, "child.view")
 @blp.arguments(ChildQuery, location="query")
 @blp.response(200, ChildPage)
 def list_children(args):
@@ -139,8 +130,7 @@ def list_children(args):
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("child.create")
+@secured(blp, "child.create")
 @blp.arguments(ChildIn)
 @blp.response(201, ChildOut)
 @blp.alt_response(409, description="Outside the caller's counties or another rule broken")
@@ -164,8 +154,7 @@ def _child(child_id: int) -> Child:
 
 
 @blp.route("/<int:child_id>")
-@blp.doc(**SECURED)
-@token_required("child.view")
+@secured(blp, "child.view")
 @blp.response(200, ChildOut)
 @blp.alt_response(404, description="No such child in the caller's counties")
 def get_child(child_id):
@@ -177,8 +166,7 @@ def get_child(child_id):
 
 
 @blp.route("/<int:child_id>", methods=["PATCH"])
-@blp.doc(**SECURED)
-@token_required("child.edit")
+@secured(blp, "child.edit")
 @blp.arguments(ChildPatch(partial=True))
 @blp.response(200, ChildOut)
 @blp.alt_response(404, description="No such child in the caller's counties")
@@ -198,8 +186,7 @@ def update_child(body, child_id):
 
 
 @blp.route("/import", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("child.import")
+@secured(blp, "child.import")
 @blp.arguments(FileIn, location="files")
 @blp.response(200, ImportOut)
 @blp.alt_response(413, description="The file is too large")

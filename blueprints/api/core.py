@@ -156,6 +156,24 @@ def token_required(action: str | None = None):
 SECURED = {"security": [{"bearerAuth": []}]}
 
 
+def secured(blp, action: str | None = None, forbidden: str | None = None):
+    """Token authentication for a view, with its security, 401 and 403 documented.
+
+    ``action`` is the permission the role needs; ``forbidden`` describes the 403 (also
+    for views that decide who is allowed themselves, without an ``action``).
+    """
+
+    def decorator(view):
+        wrapped = blp.doc(**SECURED)(token_required(action)(view))
+        wrapped = blp.alt_response(401, description="No valid token")(wrapped)
+        if action or forbidden:
+            wrapped = blp.alt_response(403, description=forbidden or "The role may not do this")(
+                wrapped)
+        return wrapped
+
+    return decorator
+
+
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1,

@@ -17,15 +17,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from blueprints.api.core import (
-    SECURED,
-    PageArgs,
-    abort,
-    fail_from,
-    page_schema,
-    paginate,
-    token_required,
-)
+from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import MAX_ID, existing_id, scoped_pair
 from extensions import db
 from models import Child, Concern, ConsentRecord, ContactLog, OutboxMessage, Pair, Volunteer
@@ -188,13 +180,10 @@ def _own_pair(pair_id: int) -> Pair:
 
 
 @blp.route("/pairs/<int:pair_id>/contacts", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("contact.log")
+@secured(blp, "contact.log", "Only volunteers log contacts")
 @blp.arguments(ContactIn)
 @blp.response(201, ContactOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="Only volunteers log contacts")
 @blp.alt_response(404, description="Not one of the caller's pairs")
 @blp.alt_response(409, description="The pair has ended")
 def log_contact(body, pair_id):
@@ -212,12 +201,9 @@ def log_contact(body, pair_id):
 
 
 @blp.route("/pairs/<int:pair_id>/contacts")
-@blp.doc(**SECURED)
-@token_required()
+@secured(blp, forbidden="The role may not read contacts")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, ContactPage)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not read contacts")
 @blp.alt_response(404, description="No such pair within the caller's reach")
 def list_contacts(args, pair_id):
     """The pair's contact log, oldest first."""
@@ -231,13 +217,10 @@ def list_contacts(args, pair_id):
 
 
 @blp.route("/concerns", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("contact.log")
+@secured(blp, "contact.log", "Only volunteers raise concerns here")
 @blp.arguments(ConcernIn)
 @blp.response(201, ConcernRaisedOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="Only volunteers raise concerns here")
 @blp.alt_response(404, description="pair_id is not one of the caller's pairs")
 @blp.alt_response(409, description="The pair has ended")
 def raise_concern(body):
@@ -252,12 +235,9 @@ def raise_concern(body):
 
 
 @blp.route("/concerns")
-@blp.doc(**SECURED)
-@token_required("followup.view")
+@secured(blp, "followup.view", "The role may not view concerns")
 @blp.arguments(ConcernQuery, location="query")
 @blp.response(200, ConcernPage)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not view concerns")
 def list_concerns(args):
     """Concerns about children of the caller's counties, oldest first."""
     stmt = policy.scoped_by_child(db.session, g.api_user, Concern).options(
@@ -268,13 +248,10 @@ def list_concerns(args):
 
 
 @blp.route("/concerns/<int:concern_id>/action", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("concern.act")
+@secured(blp, "concern.act", "The role may not act on concerns")
 @blp.arguments(ConcernActionIn)
 @blp.response(200, ConcernOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not act on concerns")
 @blp.alt_response(404, description="No such concern in the caller's counties")
 @blp.alt_response(409, description="The concern is already closed")
 def act_on_concern(body, concern_id):
@@ -294,12 +271,9 @@ def act_on_concern(body, concern_id):
 
 
 @blp.route("/reminders")
-@blp.doc(**SECURED)
-@token_required()
+@secured(blp, forbidden="The role may not view the outbox")
 @blp.arguments(ReminderQuery, location="query")
 @blp.response(200, ReminderPage)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not view the outbox")
 def list_reminders(args):
     """SMS outbox: about children of the caller's counties, or to the calling volunteer."""
     if policy.allowed(g.api_user, "sms.view"):
@@ -348,11 +322,8 @@ def _pair_figures(session, user, today) -> dict:
 
 
 @blp.route("/dashboard")
-@blp.doc(**SECURED)
-@token_required("followup.view")
+@secured(blp, "followup.view", "The role may not view the dashboard")
 @blp.response(200, DashboardOut)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not view the dashboard")
 def dashboard():
     """The caller's counties at a glance: children, volunteers, pairs, open concerns."""
     session, user, today = db.session, g.api_user, today_local()

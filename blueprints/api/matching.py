@@ -14,15 +14,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from blueprints.api.core import (
-    SECURED,
-    PageArgs,
-    abort,
-    fail_from,
-    page_schema,
-    paginate,
-    token_required,
-)
+from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import PairOut, coordinator_view, existing_id
 from blueprints.web import translate, tree
 from extensions import db
@@ -136,14 +128,11 @@ def _visible_run(run_id: int) -> MatchRun:
 
 
 @blp.route("/runs", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("match.run")
+@secured(blp, "match.run", "The role may not start runs")
 @blp.arguments(RunIn)
 @blp.response(202, RunStartedOut, headers={"Location": {
     "description": "The run's URL", "schema": {"type": "string"}}})
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not start runs")
 @blp.alt_response(409, description="The caller does not cover the whole region")
 def start_run(body):
     """Queue a matching run over a region; follow it at the returned URL."""
@@ -167,11 +156,8 @@ def start_run(body):
 
 
 @blp.route("/runs/<int:run_id>")
-@blp.doc(**SECURED)
-@token_required("match.review")
+@secured(blp, "match.review", "The role may not review runs")
 @blp.response(200, RunOut)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not review runs")
 @blp.alt_response(404, description="No such run covering the caller's counties")
 def get_run(run_id):
     """A run's status, phase, progress, statistics and error."""
@@ -179,12 +165,9 @@ def get_run(run_id):
 
 
 @blp.route("/runs/<int:run_id>/proposals")
-@blp.doc(**SECURED)
-@token_required("match.review")
+@secured(blp, "match.review", "The role may not review runs")
 @blp.arguments(ProposalQuery, location="query")
 @blp.response(200, ProposalPage)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not review runs")
 @blp.alt_response(404, description="No such run covering the caller's counties")
 def list_proposals(args, run_id):
     """The run's proposals whose child is in the caller's counties."""
@@ -200,11 +183,8 @@ def list_proposals(args, run_id):
 
 
 @blp.route("/proposals/<int:proposal_id>/approve", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("match.review")
+@secured(blp, "match.review", "The role may not decide proposals")
 @blp.response(201, PairOut)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not decide proposals")
 @blp.alt_response(404, description="No such proposal in the caller's counties")
 @blp.alt_response(409, description="Not open any more, consent withdrawn, the volunteer "
                                    "is full or the child is already paired")
@@ -220,13 +200,10 @@ def approve(proposal_id):
 
 
 @blp.route("/proposals/<int:proposal_id>/reject", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("match.review")
+@secured(blp, "match.review", "The role may not decide proposals")
 @blp.arguments(ProposalRejectIn)
 @blp.response(200, ProposalOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not decide proposals")
 @blp.alt_response(404, description="No such proposal in the caller's counties")
 @blp.alt_response(409, description="The proposal is no longer open")
 def reject(body, proposal_id):

@@ -14,15 +14,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from blueprints.api.core import (
-    SECURED,
-    PageArgs,
-    abort,
-    fail_from,
-    page_schema,
-    paginate,
-    token_required,
-)
+from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from extensions import db
 from models import Pair, Volunteer
 from services import pairs, policy
@@ -141,12 +133,9 @@ def scoped_pair(pair_id: int) -> Pair:
 
 
 @blp.route("")
-@blp.doc(**SECURED)
-@token_required()
+@secured(blp, forbidden="The role may not view pairs")
 @blp.arguments(PairQuery, location="query")
 @blp.response(200, PairPage)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not view pairs")
 def list_pairs(args):
     """Pairs in the caller's counties, or the calling volunteer's own active pairs."""
     as_coordinator = _require_pair_view()
@@ -162,11 +151,8 @@ def list_pairs(args):
 
 
 @blp.route("/<int:pair_id>")
-@blp.doc(**SECURED)
-@token_required()
+@secured(blp, forbidden="The role may not view pairs")
 @blp.response(200, PairOut)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not view pairs")
 @blp.alt_response(404, description="No such pair within the caller's reach")
 def get_pair(pair_id):
     """One pair (a volunteer: one of their own active pairs)."""
@@ -179,13 +165,10 @@ def get_pair(pair_id):
 
 
 @blp.route("/<int:pair_id>/end", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("pair.end")
+@secured(blp, "pair.end", "The role may not end pairs")
 @blp.arguments(PairEndIn)
 @blp.response(200, PairOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not end pairs")
 @blp.alt_response(404, description="No such pair in the caller's counties")
 @blp.alt_response(409, description="The pair has already ended")
 def end_pair(body, pair_id):

@@ -14,15 +14,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints.api.core import (
-    SECURED,
-    PageArgs,
-    abort,
-    fail_from,
-    page_schema,
-    paginate,
-    token_required,
-)
+from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import existing_id
 from blueprints.web import tree
 from extensions import db, limiter
@@ -167,12 +159,9 @@ def sign_up(body):
 
 
 @blp.route("")
-@blp.doc(**SECURED)
-@token_required("volunteer.view")
+@secured(blp, "volunteer.view", "The role may not view volunteers")
 @blp.arguments(VolunteerQuery, location="query")
 @blp.response(200, VolunteerPage)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not view volunteers")
 def list_volunteers(args):
     """Volunteers of the caller's counties, oldest first, filtered."""
     stmt = policy.scoped(db.session, g.api_user, Volunteer).options(
@@ -188,11 +177,8 @@ def list_volunteers(args):
 
 
 @blp.route("/me")
-@blp.doc(**SECURED)
-@token_required("volunteer.view_own")
+@secured(blp, "volunteer.view_own", "Not a volunteer's token")
 @blp.response(200, VolunteerSelfOut)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="Not a volunteer's token")
 @blp.alt_response(404, description="The account has no volunteer profile")
 def me():
     """The calling volunteer's own profile."""
@@ -213,11 +199,8 @@ def _volunteer(volunteer_id: int) -> Volunteer:
 
 
 @blp.route("/<int:volunteer_id>")
-@blp.doc(**SECURED)
-@token_required("volunteer.view")
+@secured(blp, "volunteer.view", "The role may not view volunteers")
 @blp.response(200, VolunteerOut)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not view volunteers")
 @blp.alt_response(404, description="No such volunteer in the caller's counties")
 def get_volunteer(volunteer_id):
     """One volunteer with their background checks."""
@@ -225,13 +208,10 @@ def get_volunteer(volunteer_id):
 
 
 @blp.route("/<int:volunteer_id>/checks", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("volunteer.vet")
+@secured(blp, "volunteer.vet", "The role may not vet volunteers")
 @blp.arguments(VolunteerCheckIn)
 @blp.response(201, VolunteerCheckOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not vet volunteers")
 @blp.alt_response(404, description="No such volunteer in the caller's counties")
 def record_check(body, volunteer_id):
     """Record a no-criminal-record certificate the caller has checked."""
@@ -246,13 +226,10 @@ def record_check(body, volunteer_id):
 
 
 @blp.route("/<int:volunteer_id>/status", methods=["POST"])
-@blp.doc(**SECURED)
-@token_required("volunteer.vet")
+@secured(blp, "volunteer.vet", "The role may not vet volunteers")
 @blp.arguments(VolunteerStatusIn)
 @blp.response(200, VolunteerOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="The role may not vet volunteers")
 @blp.alt_response(404, description="No such volunteer in the caller's counties")
 @blp.alt_response(409, description="Not a legal move from the current status, or no "
                                    "background check recorded before vetting")
