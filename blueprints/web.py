@@ -68,6 +68,30 @@ def show_problems(error: Exception, form=None) -> None:
         raise error
 
 
+def import_page(kind: str, run, columns, done, done_endpoint: str, **options):
+    """The ledger upload page: import all rows or none, or show every row's problem."""
+    from flask import redirect, render_template, url_for
+
+    from blueprints.forms import UploadForm
+    from services import importers
+
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        try:
+            header, rows = importers.read_table(form.file.data.read())
+            job = run(db.session, current_user, header, rows, tree(), **options)
+        except importers.ImportFailed as failure:
+            db.session.rollback()
+            report = failure
+        else:
+            db.session.commit()
+            flash(done(job), "success")
+            return redirect(url_for(done_endpoint))
+    return render_template("imports/upload.html", form=form, report=report, kind=kind,
+                           columns=columns)
+
+
 def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths are followed after log-in."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:

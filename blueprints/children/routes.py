@@ -5,8 +5,8 @@ from sqlalchemy import or_
 
 from blueprints.children import bp
 from blueprints.children.forms import ChildForm, ConsentForm, NewChildForm
-from blueprints.forms import ActionForm, UploadForm
-from blueprints.web import requires, scoped_or_404, show_problems, tree
+from blueprints.forms import ActionForm
+from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import Child
 from services import audit, children, importers, policy, taxonomy
@@ -149,19 +149,7 @@ def withdraw_consent(child_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @requires("child.import")
 def import_ledger():
-    form = UploadForm()
-    report = None
-    if form.validate_on_submit():
-        try:
-            header, rows = importers.read_table(form.file.data.read())
-            job = importers.import_children(db.session, current_user, header, rows, tree())
-        except importers.ImportFailed as failure:
-            db.session.rollback()
-            report = failure
-        else:
-            db.session.commit()
-            flash(_("Imported %(created)s new and updated %(updated)s children.",
-                    created=job.created, updated=job.updated), "success")
-            return redirect(url_for("children.index"))
-    return render_template("imports/upload.html", form=form, report=report, kind="children",
-                           columns=importers.CHILD_COLUMNS)
+    return import_page(
+        "children", importers.import_children, importers.CHILD_COLUMNS,
+        lambda job: _("Imported %(created)s new and updated %(updated)s children.",
+                      created=job.created, updated=job.updated), "children.index")

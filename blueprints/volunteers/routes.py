@@ -3,10 +3,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import or_
 
-from blueprints.forms import ActionForm, UploadForm
+from blueprints.forms import ActionForm
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
-from blueprints.web import requires, scoped_or_404, show_problems, tree
+from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import User, Volunteer
 from services import importers, pairs, policy, volunteers
@@ -115,24 +115,12 @@ def change_status(volunteer_id: int, verb: str):
 @bp.route("/import", methods=["GET", "POST"])
 @requires("volunteer.import")
 def import_ledger():
-    form = UploadForm()
-    report = None
-    if form.validate_on_submit():
-        vetted = request.form.get("vetted") == "1"
-        if vetted and not policy.allowed(current_user, "volunteer.import_vetted"):
-            abort(403)
-        try:
-            header, rows = importers.read_table(form.file.data.read())
-            job = importers.import_volunteers(db.session, current_user, header, rows, tree(),
-                                              vetted=vetted)
-        except importers.ImportFailed as failure:
-            db.session.rollback()
-            report = failure
-        else:
-            db.session.commit()
-            flash(_("Imported %(created)s new and updated %(updated)s volunteers.",
-                    created=job.created, updated=job.updated), "success")
-            return redirect(url_for("volunteers.index"))
-    return render_template("imports/upload.html", form=form, report=report, kind="volunteers",
-                           columns=importers.VOLUNTEER_COLUMNS)
+    vetted = request.method == "POST" and request.form.get("vetted") == "1"
+    if vetted and not policy.allowed(current_user, "volunteer.import_vetted"):
+        abort(403)
+    return import_page(
+        "volunteers", importers.import_volunteers, importers.VOLUNTEER_COLUMNS,
+        lambda job: _("Imported %(created)s new and updated %(updated)s volunteers.",
+                      created=job.created, updated=job.updated), "volunteers.index",
+        vetted=vetted)
 
