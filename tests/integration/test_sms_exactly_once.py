@@ -25,9 +25,18 @@ BURST = 1000
 
 
 def _lines(path: Path) -> list[dict]:
+    """The complete lines written so far (the worker may be in the middle of one; a line
+    torn by a kill is no delivered message and is left out)."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    data = path.read_bytes()
+    lines = []
+    for raw in data[:data.rfind(b"\n") + 1].splitlines():
+        try:
+            lines.append(json.loads(raw.decode("utf-8")))
+        except ValueError:
+            continue
+    return lines
 
 
 def _statuses(app) -> dict:
