@@ -63,6 +63,11 @@ class Config:
         self.TENCENT_SMS_SDK_APP_ID = os.environ.get("TENCENT_SMS_SDK_APP_ID")
         self.TENCENT_REGION = os.environ.get("TENCENT_REGION", "ap-guangzhou")
         self.TENCENT_TEMPLATE_IDS = json.loads(os.environ.get("TENCENT_TEMPLATE_IDS", "{}"))
+        #: Years after a child left the programme (and their last pair ended) until their
+        #: personal data and contact notes are anonymised.
+        self.RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", 3))
+        #: Days after a rejection until a rejected volunteer application is deleted.
+        self.REJECTED_APPLICATION_DAYS = int(os.environ.get("REJECTED_APPLICATION_DAYS", 180))
         #: How often the reminder sweep runs (seconds).
         self.REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", 300))
         #: Key for encrypting ID numbers at rest (Fernet, urlsafe base64, 32 bytes).
@@ -105,6 +110,7 @@ def celery_settings(config) -> dict:
         "beat_schedule": {
             "reminders-sweep": {"task": "reminders.sweep",
                                 "schedule": float(config["REMINDER_SWEEP_SECONDS"])},
+            "retention-daily": {"task": "retention.run", "schedule": 24 * 3600.0},
         },
     }
     if config["REDIS_URL"]:

@@ -16,11 +16,12 @@ from services.regions import region_tree
 
 
 def register_commands(app: Flask) -> None:
-    from blueprints.followups.cli import reminders_cli
+    from blueprints.followups.cli import reminders_cli, retention_cli
     from blueprints.matching.cli import match_cli
 
     app.cli.add_command(match_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(demo_cli)

@@ -55,6 +55,11 @@ class Child(Base):
     last_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True
     )
+    #: The day the child left the programme (moved away, grew up...); starts retention.
+    left_programme_on: Mapped[date | None] = mapped_column(Date)
+    left_reason: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    #: When retention removed the child's personal data (the record stays for statistics).
+    anonymised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 

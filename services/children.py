@@ -5,7 +5,7 @@ A child without a current (not withdrawn) consent record is flagged and never ma
 
 import logging
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, OutboxMessage, User
@@ -137,3 +137,21 @@ def withdraw_consent(session: Session, actor: User, child: Child) -> None:
     session.flush()
     audit.record(session, actor, "child.consent_withdraw", "child", child.id)
     log.info("consent %s withdrawn for child %s by user %s", current.id, child.id, actor.id)
+
+
+def record_leaving(session: Session, actor: User, child: Child, raw: dict) -> None:
+    """The child left the programme: an active pair ends, and the retention clock starts."""
+    from models import Pair
+    from services import pairs
+
+    c = Checker(raw)
+    day = c.day("left_on", not_after=today_local())
+    reason = c.text("reason", max_len=128)
+    c.done()
+    active = session.execute(select(Pair).where(Pair.child_id == child.id,
+                                                Pair.status == "active")).scalar_one_or_none()
+    if active is not None:
+        pairs.end_pair(session, actor, active, f"the child left the programme: {reason}")
+    child.left_programme_on, child.left_reason = day, reason
+    session.flush()
+    audit.record(session, actor, "child.leave", "child", child.id)

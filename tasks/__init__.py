@@ -18,6 +18,7 @@ def celery_init_app(app: Flask) -> Celery:
     # Importing the task modules registers their shared tasks with every Celery app.
     import tasks.matching  # noqa: F401
     import tasks.reminders  # noqa: F401
+    import tasks.retention  # noqa: F401
     import tasks.system  # noqa: F401
 
     app.extensions["celery"] = celery_app

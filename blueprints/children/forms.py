@@ -39,6 +39,12 @@ class NewChildForm(ChildForm):
     consent_given_on = DateField(_l("Date of consent"), validators=[Optional()])
 
 
+class LeavingForm(FlaskForm):
+    left_on = DateField(_l("Left the programme on"), validators=[DataRequired()])
+    reason = StringField(_l("Why (moved away, grew up...)"), validators=[DataRequired(),
+                                                                        Length(max=128)])
+
+
 class ConsentForm(FlaskForm):
     given_by = StringField(_l("Consent given by"), validators=[DataRequired()])
     relation = SelectField(_l("Relation to the child"),

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import or_
 
 from blueprints.children import bp
-from blueprints.children.forms import ChildForm, ConsentForm, NewChildForm
+from blueprints.children.forms import ChildForm, ConsentForm, LeavingForm, NewChildForm
 from blueprints.forms import ActionForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
@@ -66,7 +66,26 @@ def detail(child_id: int):
     audit.record(db.session, current_user, "child.view", "child", child.id)
     db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
-                           action_form=ActionForm())
+                           action_form=ActionForm(), leaving_form=LeavingForm())
+
+
+@bp.route("/<int:child_id>/leave", methods=["POST"])
+@requires("child.edit")
+def leave(child_id: int):
+    child = scoped_or_404(Child, child_id)
+    form = LeavingForm()
+    if form.validate_on_submit():
+        try:
+            children.record_leaving(db.session, current_user, child, form.data)
+        except (Invalid, DomainError) as error:
+            db.session.rollback()
+            show_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Recorded: the child has left the programme."), "success")
+    else:
+        flash(_("Give the date and the reason."), "danger")
+    return redirect(url_for("children.detail", child_id=child.id))
 
 
 @bp.route("/<int:child_id>/reveal-id", methods=["POST"])
@@ -79,7 +98,8 @@ def reveal_id(child_id: int):
     revealed = children.reveal_id_number(db.session, current_user, child)
     db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
-                           action_form=ActionForm(), revealed_id=revealed)
+                           action_form=ActionForm(), leaving_form=LeavingForm(),
+                           revealed_id=revealed)
 
 
 @bp.route("/<int:child_id>/history")

@@ -50,6 +50,25 @@ def send(at):
         click.echo(json.dumps(_send(moment)))
 
 
+@click.group("retention", cls=AppGroup, help="Personal data retention.")
+def retention_cli():
+    pass
+
+
+@retention_cli.command("run")
+@click.option("--now", "at", help="The time to run at (ISO 8601 with zone).")
+def run_retention(at):
+    """Anonymise children past retention; delete old rejected applications."""
+    from services import retention
+
+    moment = _moment(at)
+    with clock.frozen(moment):
+        result = retention.run(db.session, moment, current_app.config["RETENTION_YEARS"],
+                               current_app.config["REJECTED_APPLICATION_DAYS"])
+        db.session.commit()
+    click.echo(json.dumps(result))
+
+
 def _send(moment: datetime) -> dict:
     backend = get_backend(current_app.config["SMS_BACKEND"], sms_settings(current_app.config))
     return sms_sender.send_due(db.session, backend, moment, commit=db.session.commit)
