@@ -246,14 +246,15 @@ def make_pair(app, create_user, create_volunteer, create_child):
     (alerted) and of county B (never alerted)."""
     from models import MatchRun, Proposal, User
 
-    def make(**child):
-        coordinator = create_user(regions=(COUNTY_A,))
-        city_coordinator = create_user(regions=(CITY_A,))
-        create_user(regions=(COUNTY_B,))  # covers another county: never alerted
-        volunteer = create_volunteer(status="vetted", actor_id=coordinator, name="韦丽华")
-        child_id = create_child(coordinator, name="黄小明", **child)
+    def make(county=COUNTY_A, **child):
+        coordinator = create_user(regions=(county,))
+        city_coordinator = create_user(regions=(county[:4] + "00",))
+        create_user(regions=(COUNTY_B if county == COUNTY_A else COUNTY_A,))  # never alerted
+        volunteer = create_volunteer(status="vetted", actor_id=coordinator, name="韦丽华",
+                                     region_code=county)
+        child_id = create_child(coordinator, name="黄小明", region_code=county, **child)
         with app.app_context(), clock.frozen(APPROVED_AT):
-            run = MatchRun(region_code=COUNTY_A, run_date=APPROVED_AT.date(), status="done",
+            run = MatchRun(region_code=county, run_date=APPROVED_AT.date(), status="done",
                            stats={})
             db.session.add(run)
             db.session.flush()
