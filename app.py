@@ -54,7 +54,8 @@ def _check_production(app: Flask) -> None:
     """Production refuses to start without its settings."""
     if app.config["ENV_NAME"] != "production":
         return
-    missing = [k for k in ("SECRET_KEY", "DATA_KEY", "REDIS_URL") if not app.config.get(k)]
+    missing = [k for k in ("SECRET_KEY", "DATA_KEY", "LOOKUP_KEY", "REDIS_URL")
+               if not app.config.get(k)]
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         missing.append("DATABASE_URL (PostgreSQL)")
     if missing:
@@ -67,15 +68,21 @@ def _configure_services(app: Flask) -> None:
 
     from services import accounts, crypto
 
-    key = app.config.get("DATA_KEY")
-    if not key:
-        path = Path(app.config["INSTANCE_DIR"]) / "data_key"
+    def key_from(setting: str, file_name: str, make) -> str:
+        """A setting, or in development a key generated once under instance/."""
+        if app.config.get(setting):
+            return app.config[setting]
+        path = Path(app.config["INSTANCE_DIR"]) / file_name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(crypto.generate_key())
+            path.write_text(make())
             path.chmod(0o600)
-        key = path.read_text().strip()
-    crypto.configure(key)
+        return path.read_text().strip()
+
+    import secrets
+
+    crypto.configure(key_from("DATA_KEY", "data_key", crypto.generate_key),
+                     key_from("LOOKUP_KEY", "lookup_key", lambda: secrets.token_hex(32)))
     accounts.HASH_METHOD["value"] = app.config["PASSWORD_HASH_METHOD"]
 
 

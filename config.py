@@ -72,6 +72,8 @@ class Config:
         self.REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", 300))
         #: Key for encrypting ID numbers at rest (Fernet, urlsafe base64, 32 bytes).
         self.DATA_KEY = os.environ.get("DATA_KEY") or None
+        #: Key of the keyed hashes that find encrypted phone numbers (any long secret).
+        self.LOOKUP_KEY = os.environ.get("LOOKUP_KEY") or None
         self.INSTANCE_DIR = str(INSTANCE_DIR)
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
         self.LOGIN_LIMITS = os.environ.get("LOGIN_LIMITS", "10 per minute")

@@ -8,8 +8,9 @@ from flask.cli import AppGroup
 from flask_babel import gettext
 
 from extensions import db
-from models import Child, User
+from models import User
 from services import accounts, crypto, importers
+from services.crypto import lookup_hash
 from services.demo import load_demo
 from services.errors import DomainError
 from services.regions import region_tree
@@ -71,7 +72,8 @@ def create_token(phone, name, days):
 
     try:
         user = db.session.execute(
-            select(User).where(User.phone == normalise_phone(phone))).scalar_one_or_none()
+            select(User).where(User.phone_hash == lookup_hash(normalise_phone(phone)))
+        ).scalar_one_or_none()
     except ValueError:
         user = None
     if user is None:
@@ -98,7 +100,7 @@ def _actor(by: str | None) -> User:
             phone = normalise_phone(by)
         except ValueError:
             _fail(gettext("%(value)s is not a valid mainland mobile number.", value=by))
-        stmt = select(User).where(User.phone == phone, User.role != "volunteer")
+        stmt = select(User).where(User.phone_hash == lookup_hash(phone), User.role != "volunteer")
     else:
         stmt = select(User).where(User.role == "admin", User.active).order_by(User.id)
     user = db.session.execute(stmt).scalars().first()
@@ -170,15 +172,23 @@ def keys_generate():
     click.echo(crypto.generate_key())
 
 
+#: Every column holding Fernet ciphertext: (table, column).
+ENCRYPTED_COLUMNS = (("children", "id_number_encrypted"), ("children", "guardian_phone"),
+                     ("users", "phone"), ("volunteers", "phone"), ("sms_outbox", "to_phone"))
+
+
 @keys_cli.command("rotate")
 def keys_rotate():
-    """Re-encrypt every ID number under the first key of DATA_KEY."""
-    from sqlalchemy import select
+    """Re-encrypt every encrypted value (ID numbers, phones) under DATA_KEY's first key."""
+    from sqlalchemy import text
 
     count = 0
-    for child in db.session.execute(
-            select(Child).where(Child.id_number_encrypted.is_not(None))).scalars():
-        child.id_number_encrypted = crypto.rotate(child.id_number_encrypted)
-        count += 1
+    for table, column in ENCRYPTED_COLUMNS:
+        rows = db.session.execute(text(
+            f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL AND {column} != ''"))
+        for row_id, token in rows.all():
+            db.session.execute(text(f"UPDATE {table} SET {column} = :token WHERE id = :id"),
+                               {"token": crypto.rotate(token), "id": row_id})
+            count += 1
     db.session.commit()
-    click.echo(f"re-encrypted {count} ID numbers")
+    click.echo(f"re-encrypted {count} values")

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -39,6 +39,26 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class EncryptedText(TypeDecorator):
+    """Text encrypted at rest (Fernet, services.crypto); empty stays empty.
+
+    Encryption is randomised: search such a column through its keyed-hash twin.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        from services import crypto
+
+        return crypto.encrypt(value) if value else value
+
+    def process_result_value(self, value, dialect):
+        from services import crypto
+
+        return crypto.decrypt(value) if value else value
 
 
 class Base(DeclarativeBase):

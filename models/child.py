@@ -3,10 +3,11 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models.base import Base
+from models.base import Base, EncryptedText
 from services.clock import now
+from services.crypto import lookup_hash
 
 
 class Child(Base):
@@ -40,8 +41,10 @@ class Child(Base):
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     guardian_name: Mapped[str] = mapped_column(String(64))
     guardian_relation: Mapped[str] = mapped_column(String(32))
-    #: Guardian's mobile in E.164.
-    guardian_phone: Mapped[str] = mapped_column(String(20))
+    #: Guardian's mobile in E.164, encrypted at rest.
+    guardian_phone: Mapped[str] = mapped_column(EncryptedText)
+    #: Keyed hash of the guardian's phone (to find it without decrypting every row).
+    guardian_phone_hash: Mapped[str] = mapped_column(String(64), index=True, default="")
     school: Mapped[str] = mapped_column(String(128), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     #: Resident ID number (GB 11643), Fernet-encrypted; shown masked only.
@@ -68,6 +71,11 @@ class Child(Base):
         order_by="ConsentRecord.recorded_at.desc()",
         cascade="all, delete-orphan",
     )
+
+    @validates("guardian_phone")
+    def _hash_phone(self, key, value):
+        self.guardian_phone_hash = lookup_hash(value)
+        return value
 
     @property
     def need_set(self) -> set[str]:

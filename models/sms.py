@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, EncryptedText
 from services.clock import now
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "skipped", "unknown")
@@ -34,7 +34,9 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(16))
     #: Who it is for: volunteer, guardian, coordinator.
     audience: Mapped[str] = mapped_column(String(16))
-    to_phone: Mapped[str] = mapped_column(String(20), index=True)
+    #: The number, encrypted at rest; found through to_phone_hash.
+    to_phone: Mapped[str] = mapped_column(EncryptedText)
+    to_phone_hash: Mapped[str] = mapped_column(String(64), index=True, default="")
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                      ondelete="SET NULL"))
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
@@ -67,7 +69,8 @@ class OptOut(Base):
     __tablename__ = "sms_opt_outs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    #: Keyed hash of the number (services.crypto.lookup_hash); the number is not kept.
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: "reply" (the person texted T) or "coordinator".
     source: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")

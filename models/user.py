@@ -5,10 +5,11 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models.base import Base
+from models.base import Base, EncryptedText
 from services.clock import now
+from services.crypto import lookup_hash
 
 ROLES = ("admin", "coordinator", "volunteer")
 
@@ -27,8 +28,10 @@ class User(UserMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
-    #: Mobile number in E.164 (+8613800138000); the login name.
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    #: Mobile number in E.164 (+8613800138000), encrypted at rest; the login name.
+    phone: Mapped[str] = mapped_column(EncryptedText)
+    #: Keyed hash of the phone: log-in and uniqueness without storing it in clear.
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), index=True)
     #: False blocks log-in (a disabled coordinator, a suspended volunteer).
@@ -40,6 +43,11 @@ class User(UserMixin, Base):
     regions: Mapped[list["CoordinatorRegion"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @validates("phone")
+    def _hash_phone(self, key, value):
+        self.phone_hash = lookup_hash(value)
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login

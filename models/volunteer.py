@@ -3,10 +3,11 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models.base import Base
+from models.base import Base, EncryptedText
 from services.clock import now
+from services.crypto import lookup_hash
 
 VOLUNTEER_STATUSES = ("pending", "vetted", "rejected", "suspended")
 
@@ -38,8 +39,10 @@ class Volunteer(Base):
     #: The id in the county's ledger; re-imports update the row with the same id.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    #: Mobile number in E.164.
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    #: Mobile number in E.164, encrypted at rest.
+    phone: Mapped[str] = mapped_column(EncryptedText)
+    #: Keyed hash of the phone (one volunteer per number).
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     gender: Mapped[str] = mapped_column(String(1))
     region_code: Mapped[str] = mapped_column(
         String(6), ForeignKey("regions.code", ondelete="RESTRICT")
@@ -78,6 +81,11 @@ class Volunteer(Base):
         order_by="BackgroundCheck.checked_at.desc()",
         cascade="all, delete-orphan",
     )
+
+    @validates("phone")
+    def _hash_phone(self, key, value):
+        self.phone_hash = lookup_hash(value)
+        return value
 
     @property
     def skill_set(self) -> set[str]:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import CoordinatorRegion, User
+from services.crypto import lookup_hash
 from services.errors import DomainError
 from services.phones import normalise_phone
 from services.regions import region_tree
@@ -40,7 +41,7 @@ def create_user(session: Session, *, role: str, name: str, phone: str, password:
         phone = normalise_phone(phone)
     except ValueError:
         raise DomainError("%(value)s is not a valid mainland mobile number.", value=phone) from None
-    if session.execute(select(User.id).where(User.phone == phone)).first():
+    if session.execute(select(User.id).where(User.phone_hash == lookup_hash(phone))).first():
         raise DomainError("An account with this phone number already exists.")
     if password is not None:
         check_new_password(password)
@@ -72,7 +73,8 @@ def authenticate(session: Session, phone: str, password: str) -> User | None:
         phone = normalise_phone(phone)
     except ValueError:
         phone = None
-    user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none() \
+    user = session.execute(select(User).where(User.phone_hash == lookup_hash(phone))
+                           ).scalar_one_or_none() \
         if phone else None
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password or "")

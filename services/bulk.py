@@ -14,6 +14,7 @@ from sqlalchemy import Table, column, func, insert, select, table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 CHUNK = 2000
 _temp_names = count(1)
@@ -32,7 +33,7 @@ def insert_rows(session: Session, target: Table, rows: list[dict],
     columns = list(rows[0])
     if _is_postgresql(session):
         if ignore_conflicts_on is None:
-            _copy(session, target.name, columns, rows)
+            _copy(session, target.name, columns, rows, target)
             return
         staging = _staging(session, target, columns, rows)
         stmt = pg_insert(target).from_select(columns, _select_all(staging, columns))
@@ -75,7 +76,7 @@ def _staging(session: Session, target: Table, columns: list[str], rows: list[dic
     names = ", ".join(f'"{c}"' for c in columns)
     session.execute(text(f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS '
                          f'SELECT {names} FROM "{target.name}" WITH NO DATA'))
-    _copy(session, staging, columns, rows)
+    _copy(session, staging, columns, rows, target)
     return staging
 
 
@@ -92,10 +93,20 @@ def _on_conflict(stmt, target, columns, key, keep_on_update, keep_if_empty):
     return stmt.on_conflict_do_update(index_elements=[key], set_=update)
 
 
-def _copy(session: Session, table_name: str, columns: list[str], rows: list[dict]) -> None:
+def _copy(session: Session, table_name: str, columns: list[str], rows: list[dict],
+          target: Table | None = None) -> None:
+    """COPY rows in; columns with a custom type (encrypted text) are converted as an
+    INSERT would convert them."""
+    dialect = session.get_bind().dialect
+    processors = {}
+    if target is not None:
+        for name in columns:
+            if isinstance(target.c[name].type, TypeDecorator):
+                processors[name] = target.c[name].type.bind_processor(dialect)
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join(_copy_text(row[c]) for c in columns))
+        buffer.write("\t".join(
+            _copy_text(processors[c](row[c]) if c in processors else row[c]) for c in columns))
         buffer.write("\n")
     buffer.seek(0)
     raw = session.connection().connection.dbapi_connection

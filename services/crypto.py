@@ -5,15 +5,33 @@ encrypts, all decrypt (``MultiFernet``), so a key is rotated by putting a new on
 and re-encrypting (``flask --app app keys rotate``).
 """
 
+import hashlib
+import hmac
+
 from cryptography.fernet import Fernet, MultiFernet
 
 _cipher: MultiFernet | None = None
+_lookup_key: bytes | None = None
 
 
-def configure(keys: str) -> None:
-    """Install the key list (called once by create_app)."""
-    global _cipher
+def configure(keys: str, lookup_key: str) -> None:
+    """Install the key list and the lookup key (called once by create_app)."""
+    global _cipher, _lookup_key
     _cipher = MultiFernet([Fernet(k.strip().encode()) for k in keys.split(",") if k.strip()])
+    _lookup_key = lookup_key.encode()
+
+
+def lookup_hash(text: str) -> str:
+    """A keyed hash to find or compare an encrypted value (HMAC-SHA256 with LOOKUP_KEY).
+
+    Encryption is randomised, so equal phone numbers encrypt differently; the keyed hash
+    makes log-in, uniqueness and opt-out checks possible without storing the number.
+    """
+    if _lookup_key is None:
+        raise RuntimeError("encryption keys are not configured")
+    if not text:
+        return ""
+    return hmac.new(_lookup_key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def _get() -> MultiFernet:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import User
 from services import accounts, children, volunteers
+from services.crypto import lookup_hash
 from services.regions import RegionTree
 
 PASSWORD = "qianshou-demo"
@@ -39,7 +40,8 @@ def load_demo(session: Session, tree: RegionTree) -> list[tuple[str, str, str]]:
     """Create the demo accounts and records once; return (role, phone, password) log-ins."""
     logins = [(role, phone, PASSWORD) for role, _, phone, _ in STAFF]
     logins.append(("volunteer", VOLUNTEERS[0][1], PASSWORD))
-    if session.execute(select(User.id).where(User.phone == "+86" + STAFF[0][2])).first():
+    if session.execute(select(User.id).where(
+            User.phone_hash == lookup_hash("+86" + STAFF[0][2]))).first():
         return logins
     users = [accounts.create_user(session, role=role, name=name, phone=phone,
                                   password=PASSWORD, regions=regions)

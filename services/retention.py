@@ -52,7 +52,8 @@ def anonymise_children(session: Session, child_ids: list[int]) -> None:
         return
     session.execute(update(Child).where(Child.id.in_(child_ids)).values(
         name=ANONYMOUS, external_id=None, guardian_name="", guardian_relation="",
-        guardian_phone="", id_number_encrypted=None, id_number_tail=None, township="",
+        guardian_phone="", guardian_phone_hash="", id_number_encrypted=None,
+        id_number_tail=None, township="",
         latitude=None, longitude=None, school="", notes="", left_reason="",
         anonymised_at=now()).execution_options(synchronize_session=False))
     session.execute(update(ConsentRecord).where(ConsentRecord.child_id.in_(child_ids))
@@ -61,7 +62,8 @@ def anonymise_children(session: Session, child_ids: list[int]) -> None:
     session.execute(update(ContactLog).where(ContactLog.pair_id.in_(pair_ids))
                     .values(notes="").execution_options(synchronize_session=False))
     session.execute(update(OutboxMessage).where(OutboxMessage.child_id.in_(child_ids))
-                    .values(to_phone="", params={}).execution_options(synchronize_session=False))
+                    .values(to_phone="", to_phone_hash="", params={})
+                    .execution_options(synchronize_session=False))
     for child_id in child_ids:
         audit.record(session, None, "child.anonymise", "child", child_id)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from models import Child, Concern, OutboxMessage, Pair, User, Volunteer
 from services.bulk import insert_rows
 from services.clock import LOCAL_TZ, now
+from services.crypto import lookup_hash
 from services.names import given_name
 from services.regions import region_tree
 
@@ -41,7 +42,8 @@ def _row(key, template, subject, audience, phone, *, user_id=None, pair_id=None,
          child_id=None, concern_id=None, params=None, not_before=None):
     stamp = now()
     return {"key": key, "template": template, "subject": subject, "audience": audience,
-            "to_phone": phone, "recipient_user_id": user_id, "pair_id": pair_id,
+            "to_phone": phone, "to_phone_hash": lookup_hash(phone),
+            "recipient_user_id": user_id, "pair_id": pair_id,
             "child_id": child_id, "concern_id": concern_id, "params": params or {},
             "status": "queued", "reason": "", "attempts": 0, "not_before": not_before or stamp,
             "provider": "", "created_at": stamp}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import ConsentRecord, OptOut, OutboxMessage, User
 from services.clock import now
+from services.crypto import lookup_hash
 from services.sms import Message, SmsBackend
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ def claim_next(session: Session, moment: datetime) -> int | None:
 
 def _skip_reason(session: Session, message: OutboxMessage) -> str:
     opted_out = session.execute(
-        select(OptOut.source).where(OptOut.phone == message.to_phone)).scalar_one_or_none()
+        select(OptOut.source).where(OptOut.phone_hash == message.to_phone_hash)
+    ).scalar_one_or_none()
     if opted_out:
         return f"opted out ({opted_out})"
     if message.child_id and message.audience in ("volunteer", "guardian"):
@@ -123,11 +125,12 @@ def apply_receipts(session: Session, provider: str, receipts) -> int:
 def opt_out(session: Session, phone: str, source: str, actor: User | None = None,
             note: str = "") -> None:
     """Stop every SMS to ``phone``; queued ones are skipped at once."""
-    if session.execute(select(OptOut.id).where(OptOut.phone == phone)).first() is None:
-        session.add(OptOut(phone=phone, source=source, note=note,
+    digest = lookup_hash(phone)
+    if session.execute(select(OptOut.id).where(OptOut.phone_hash == digest)).first() is None:
+        session.add(OptOut(phone_hash=digest, source=source, note=note,
                            created_by_id=actor.id if actor else None))
     session.execute(
-        update(OutboxMessage).where(OutboxMessage.to_phone == phone,
+        update(OutboxMessage).where(OutboxMessage.to_phone_hash == digest,
                                     OutboxMessage.status == "queued")
         .values(status="skipped", reason=f"opted out ({source})")
         .execution_options(synchronize_session=False))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models import BackgroundCheck, User, Volunteer
 from services import accounts, audit, taxonomy
 from services.clock import now, today_local
+from services.crypto import lookup_hash
 from services.errors import DomainError
 from services.regions import RegionTree
 from services.validation import Checker
@@ -87,9 +88,10 @@ def sign_up(session: Session, raw: dict, tree: RegionTree) -> Volunteer:
 
 
 def _check_phone_free(session: Session, phone: str) -> None:
-    if session.execute(select(User.id).where(User.phone == phone)).first():
+    if session.execute(select(User.id).where(User.phone_hash == lookup_hash(phone))).first():
         raise DomainError("This phone number is already registered; log in instead.")
-    if session.execute(select(Volunteer.id).where(Volunteer.phone == phone)).first():
+    if session.execute(select(Volunteer.id).where(
+            Volunteer.phone_hash == lookup_hash(phone))).first():
         raise DomainError("This phone number is already on a county's volunteer ledger; "
                           "ask your coordinator to set up your account.")
 

@@ -10,6 +10,7 @@ from models import Child, ConsentRecord, ImportJob, User
 from services.bulk import upsert_rows
 from services.children import apply_id_number, clean_child
 from services.clock import now, today_local
+from services.crypto import lookup_hash
 from services.importers.common import (
     RowProblem,
     check_columns,
@@ -45,7 +46,8 @@ def import_children(session: Session, actor: User, header: list[str], rows: list
     for _, values in cleaned:
         holder = Child()
         apply_id_number(holder, values.pop("id_number"))
-        records.append({**values, "id_number_encrypted": holder.id_number_encrypted,
+        records.append({**values, "guardian_phone_hash": lookup_hash(values["guardian_phone"]),
+                        "id_number_encrypted": holder.id_number_encrypted,
                         "id_number_tail": holder.id_number_tail, "created_by_id": actor.id,
                         "last_import_id": job.id, "created_at": stamp, "updated_at": stamp})
     upsert_rows(session, table, records, "external_id", keep_on_update=("created_by_id",),

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from models import BackgroundCheck, ImportJob, User, Volunteer
 from services.bulk import upsert_rows
 from services.clock import now
+from services.crypto import lookup_hash
 from services.importers.common import (
     RowProblem,
     check_columns,
@@ -46,7 +47,8 @@ def import_volunteers(session: Session, actor: User, header: list[str], rows: li
         seen_phones[values["phone"]] = number
     job = start_job(session, "volunteers", actor, cleaned, problems, vetted=vetted)
     stamp = now()
-    records = [{**values, "status": "pending", "privacy_consent_at": stamp,
+    records = [{**values, "phone_hash": lookup_hash(values["phone"]), "status": "pending",
+                "privacy_consent_at": stamp,
                 "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
                 "availability": "", "motivation": "", "status_reason": ""}
                for _, values in cleaned]
@@ -64,14 +66,17 @@ def import_volunteers(session: Session, actor: User, header: list[str], rows: li
 def _phone_owners(session: Session, phones: list[str]) -> dict[str, str | None]:
     """Map phone → external_id of the volunteer (or account) that already has it."""
     owners: dict[str, str | None] = {}
-    for start in range(0, len(phones), 2000):
-        chunk = phones[start:start + 2000]
-        owners.update(session.execute(
-            select(Volunteer.phone, Volunteer.external_id).where(Volunteer.phone.in_(chunk))
-        ).tuples().all())
-        for (phone,) in session.execute(
-                select(User.phone).where(User.phone.in_(chunk), User.role != "volunteer")):
-            owners.setdefault(phone, None)
+    by_hash = {lookup_hash(phone): phone for phone in phones}
+    hashes = list(by_hash)
+    for start in range(0, len(hashes), 2000):
+        chunk = hashes[start:start + 2000]
+        for digest, external_id in session.execute(
+                select(Volunteer.phone_hash, Volunteer.external_id)
+                .where(Volunteer.phone_hash.in_(chunk))):
+            owners[by_hash[digest]] = external_id
+        for (digest,) in session.execute(select(User.phone_hash).where(
+                User.phone_hash.in_(chunk), User.role != "volunteer")):
+            owners.setdefault(by_hash[digest], None)
     return owners
 
 

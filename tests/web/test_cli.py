@@ -2,6 +2,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import User
+from services.crypto import lookup_hash
 
 
 def test_users_create_admin_and_coordinator(runner, app):
@@ -16,7 +17,7 @@ def test_users_create_admin_and_coordinator(runner, app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         coordinator = db.session.execute(
-            select(User).where(User.phone == "+8613800009998")).scalar_one()
+            select(User).where(User.phone_hash == lookup_hash("+8613800009998"))).scalar_one()
         assert coordinator.region_codes == ["450100", "450329"]
 
 

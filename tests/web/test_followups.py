@@ -356,5 +356,7 @@ def test_receipt_and_reply_callbacks_over_http(app, make_app, make_pair):
     assert reply.get_json()["opted_out"] == 1
     with app.app_context():
         from models import OptOut
+        from services.crypto import lookup_hash
 
-        assert db.session.execute(select(OptOut.phone)).scalar_one() == "+8613700001234"
+        assert db.session.execute(select(OptOut.phone_hash)).scalar_one() == \
+            lookup_hash("+8613700001234")

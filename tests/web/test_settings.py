@@ -5,9 +5,10 @@ from app import create_app
 
 def test_production_refuses_to_start_without_its_settings(monkeypatch):
     monkeypatch.setenv("QIANSHOU_ENV", "production")
-    for name in ("SECRET_KEY", "DATA_KEY", "REDIS_URL", "DATABASE_URL"):
+    for name in ("SECRET_KEY", "DATA_KEY", "LOOKUP_KEY", "REDIS_URL", "DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    with pytest.raises(RuntimeError, match="SECRET_KEY.*DATA_KEY.*REDIS_URL.*DATABASE_URL"):
+    with pytest.raises(RuntimeError,
+                       match="SECRET_KEY.*DATA_KEY.*LOOKUP_KEY.*REDIS_URL.*DATABASE_URL"):
         create_app()
 
 
@@ -16,10 +17,12 @@ def test_production_with_settings_uses_secure_cookies(monkeypatch):
 
     # create_app hands keys and hashing cost to the services; put them back afterwards.
     monkeypatch.setattr(crypto, "_cipher", crypto._cipher)
+    monkeypatch.setattr(crypto, "_lookup_key", crypto._lookup_key)
     monkeypatch.setitem(accounts.HASH_METHOD, "value", accounts.HASH_METHOD["value"])
     monkeypatch.setenv("QIANSHOU_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATA_KEY", "Z" * 43 + "=")
+    monkeypatch.setenv("LOOKUP_KEY", "l" * 64)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     app = create_app()
