@@ -115,10 +115,17 @@ def record_consent(session: Session, actor: User, child: Child, raw: dict) -> Co
     return record
 
 
-def reveal_id_number(session: Session, actor: User, child: Child) -> str | None:
-    """The child's full ID number, for an actor allowed to see it; always audited."""
-    audit.record(session, actor, "child.reveal_id", "child", child.id)
+#: What can be shown in full on request, and the audited action for each.
+REVEALABLE = {"id_number": "child.reveal_id", "guardian_phone": "child.reveal_phone"}
+
+
+def reveal(session: Session, actor: User, child: Child, field: str) -> str | None:
+    """A child's ID number or guardian's phone in full, for an actor allowed to see it;
+    always audited."""
+    audit.record(session, actor, REVEALABLE[field], "child", child.id)
     session.flush()
+    if field == "guardian_phone":
+        return child.guardian_phone
     return crypto.decrypt(child.id_number_encrypted) if child.id_number_encrypted else None
 
 

@@ -88,18 +88,18 @@ def leave(child_id: int):
     return redirect(url_for("children.detail", child_id=child.id))
 
 
-@bp.route("/<int:child_id>/reveal-id", methods=["POST"])
+@bp.route("/<int:child_id>/reveal/<any(id_number, guardian_phone):field>", methods=["POST"])
 @requires("child.reveal")
-def reveal_id(child_id: int):
-    """Show the full ID number once, on this response only; the reveal is audited."""
+def reveal(child_id: int, field: str):
+    """Show an ID number or phone in full once, on this response only; audited."""
     child = scoped_or_404(Child, child_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    revealed = children.reveal_id_number(db.session, current_user, child)
+    revealed = children.reveal(db.session, current_user, child, field)
     db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
                            action_form=ActionForm(), leaving_form=LeavingForm(),
-                           revealed_id=revealed)
+                           revealed={field: revealed})
 
 
 @bp.route("/<int:child_id>/history")

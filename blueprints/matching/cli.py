@@ -66,6 +66,10 @@ def export(run_id):
         .join(Child, Child.id == Proposal.child_id)
         .join(Volunteer, Volunteer.id == Proposal.volunteer_id)
         .where(Proposal.run_id == run_id).order_by(Proposal.id))
+    from services import audit
+
+    audit.record(db.session, None, "run.export", "run", run_id)
+    db.session.commit()
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["child_external_id", "volunteer_external_id", "distance_km", "quality",
                      "priority"])

@@ -9,7 +9,7 @@ from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import User, Volunteer
-from services import importers, pairs, policy, volunteers
+from services import audit, importers, pairs, policy, volunteers
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -69,6 +69,20 @@ def detail(volunteer_id: int):
     return render_template("volunteers/detail.html", volunteer=volunteer,
                            check_form=CheckForm(), reason_form=ReasonForm(),
                            action_form=ActionForm())
+
+
+@bp.route("/<int:volunteer_id>/reveal-phone", methods=["POST"])
+@requires("volunteer.vet")
+def reveal_phone(volunteer_id: int):
+    """Show the volunteer's phone in full once, on this response only; audited."""
+    volunteer = scoped_or_404(Volunteer, volunteer_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    audit.record(db.session, current_user, "volunteer.reveal_phone", "volunteer", volunteer.id)
+    db.session.commit()
+    return render_template("volunteers/detail.html", volunteer=volunteer,
+                           check_form=CheckForm(), reason_form=ReasonForm(),
+                           action_form=ActionForm(), revealed_phone=volunteer.phone)
 
 
 @bp.route("/<int:volunteer_id>/checks", methods=["POST"])

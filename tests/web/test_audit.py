@@ -37,13 +37,15 @@ def test_child_record_accesses_are_audited(client, app, create_user, login):
         "given_by": "黄奶奶", "relation": "grandparent", "method": "paper",
         "given_on": "2026-01-10"})
     client.post(f"/children/{child_id}/consent/withdraw")
-    revealed = client.post(f"/children/{child_id}/reveal-id").get_data(as_text=True)
+    revealed = client.post(f"/children/{child_id}/reveal/id_number").get_data(as_text=True)
     assert ID_NUMBER in revealed
+    phone = client.post(f"/children/{child_id}/reveal/guardian_phone").get_data(as_text=True)
+    assert "+8613700001234" in phone
     assert ID_NUMBER not in client.get(f"/children/{child_id}").get_data(as_text=True)
     rows = actions(app, "child")
     assert [r.action for r in rows] == [
         "child.create", "child.list", "child.view", "child.update", "child.consent",
-        "child.consent_withdraw", "child.reveal_id", "child.view"]
+        "child.consent_withdraw", "child.reveal_id", "child.reveal_phone", "child.view"]
     assert {r.actor_id for r in rows} == {coordinator} and rows[0].ip == "10.0.0.7"
     history = client.get(f"/children/{child_id}/history").get_data(as_text=True)
     assert "child.reveal_id" in history and "10.0.0.7" in history
@@ -74,7 +76,7 @@ def test_history_is_scoped_and_not_for_volunteers(client, app, create_user, crea
     child_b = create_child(other, region_code=COUNTY_B)
     login(create_user(regions=(COUNTY_A,)))
     assert client.get(f"/children/{child_b}/history").status_code == 404
-    assert client.post(f"/children/{child_b}/reveal-id").status_code == 404
+    assert client.post(f"/children/{child_b}/reveal/id_number").status_code == 404
     volunteer_client = app.test_client()
     with app.app_context():
         from models import Volunteer
@@ -108,3 +110,13 @@ def test_api_child_views_are_audited(client, app, create_user, create_child):
     client.get("/api/v1/children", headers=headers)
     assert [r.action for r in actions(app, "child")][-2:] == ["child.view", "child.list"]
     assert Proposal  # (models import kept for readers: approvals are audited as pairs)
+
+
+def test_volunteer_phone_reveal_is_audited(client, app, create_user, create_volunteer, login):
+    login(create_user())
+    volunteer = create_volunteer(phone="13900004444")
+    page = client.get(f"/volunteers/{volunteer}").get_data(as_text=True)
+    assert "13900004444" not in page and "139****4444" in page
+    revealed = client.post(f"/volunteers/{volunteer}/reveal-phone").get_data(as_text=True)
+    assert "+8613900004444" in revealed
+    assert [r.action for r in actions(app, "volunteer")][-1] == "volunteer.reveal_phone"
