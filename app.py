@@ -114,7 +114,8 @@ def _register_error_pages(app: Flask) -> None:
     from blueprints.api.core import problem_response
 
     def render_error(error):
-        code = getattr(error, "code", 500) or 500
+        # Only HTTP errors carry a status; other exceptions (even with a "code") are 500s.
+        code = error.code if isinstance(error, HTTPException) and error.code else 500
         if code >= 500:
             app.logger.exception("unhandled error")
             db.session.rollback()

@@ -106,6 +106,11 @@ def celery_settings(config) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
+        # A web request must not hang when the broker is down: fail fast, the work waits
+        # in the database and the recovery task queues it again.
+        "broker_connection_timeout": 2,
+        "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0,
+                                      "interval_step": 0.5, "interval_max": 0.5},
         "timezone": "Asia/Shanghai",
         "enable_utc": True,
         # One schedule, with names; overlapping sweeps are harmless (unique outbox keys).
@@ -113,6 +118,7 @@ def celery_settings(config) -> dict:
             "reminders-sweep": {"task": "reminders.sweep",
                                 "schedule": float(config["REMINDER_SWEEP_SECONDS"])},
             "retention-daily": {"task": "retention.run", "schedule": 24 * 3600.0},
+            "matching-recover": {"task": "matching.recover", "schedule": 60.0},
         },
     }
     if config["REDIS_URL"]:

@@ -9,6 +9,7 @@ fall back to the centre of the person's county.
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
@@ -49,16 +50,24 @@ def covers_whole_region(session: Session, actor: User, region_code: str) -> bool
 
 
 def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
-                progress: Callable[[int, str, float], None] | None = None) -> MatchRun:
+                progress: Callable[[int, str, float], None] | None = None) -> MatchRun | None:
     """Run a queued run to the end; ``commit`` ends each phase's transaction.
 
+    The run is claimed with one conditional UPDATE, so a run queued twice (a broker
+    redelivery, a re-queue after an outage) is executed once; None if it was taken.
     The engine works outside any write transaction, so progress can be written by
     ``progress(run_id, phase, fraction)`` in short transactions of its own.
     """
     report = progress or (lambda *args: None)
-    run = session.get(MatchRun, run_id)
-    run.status, run.phase, run.started_at, run.heartbeat_at = "running", "loading", now(), now()
+    claimed = session.execute(
+        update(MatchRun).where(MatchRun.id == run_id, MatchRun.status == "queued")
+        .values(status="running", phase="loading", started_at=now(), heartbeat_at=now())
+        .execution_options(synchronize_session=False)).rowcount
     commit()
+    if claimed != 1:
+        log.info("match run %s was already taken", run_id)
+        return None
+    run = session.get(MatchRun, run_id)
     started = time.perf_counter()
     inputs = load_inputs(session, run)
     loading_seconds = time.perf_counter() - started
@@ -84,6 +93,30 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
     log.info("match run %s done: %s proposed for %s children", run_id, stats["proposed"],
              stats["children"])
     return run
+
+
+#: A running run whose worker has not reported for this long has lost its worker.
+STALE_RUN = timedelta(minutes=10)
+#: A queued run not picked up for this long is queued again (e.g. after a broker outage).
+WAITING_RUN = timedelta(minutes=2)
+
+
+def recover_runs(session: Session, moment: datetime) -> list[int]:
+    """Fail runs whose worker died; return the ids of runs waiting to be queued again.
+
+    A run is never left "running" forever: one whose heartbeat stopped is marked failed,
+    with a message asking to start it again.
+    """
+    failed = session.execute(
+        update(MatchRun)
+        .where(MatchRun.status == "running", MatchRun.heartbeat_at < moment - STALE_RUN)
+        .values(status="failed", finished_at=moment,
+                error="The run stopped because its worker stopped; start it again.")
+        .execution_options(synchronize_session=False)).rowcount
+    if failed:
+        log.warning("%s match runs lost their worker and were marked failed", failed)
+    return list(session.execute(select(MatchRun.id).where(
+        MatchRun.status == "queued", MatchRun.created_at < moment - WAITING_RUN)).scalars())
 
 
 def fail_run(session: Session, run_id: int, message: str) -> None:

@@ -30,3 +30,10 @@ def enqueue(name: str, *args) -> None:
     from flask import current_app
 
     current_app.extensions["celery"].tasks[name].apply_async(args=args)
+
+
+def enqueue_from_worker(name: str, *args) -> None:
+    """Queue a task from inside a task (the worker's own Celery app)."""
+    from celery import current_app as celery_app
+
+    celery_app.tasks[name].apply_async(args=args)

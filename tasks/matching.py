@@ -8,7 +8,7 @@ from sqlalchemy import update
 from extensions import db
 from models import MatchRun
 from services.clock import now
-from services.match_runs import execute_run, fail_run
+from services.match_runs import execute_run, fail_run, recover_runs
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,6 @@ def write_progress(run_id: int, phase: str, fraction: float) -> None:
 @shared_task(name="matching.run", acks_late=True)
 def run_matching(run_id: int) -> None:
     """Execute a queued matching run; a failure marks the run failed, never stuck."""
-    run = db.session.get(MatchRun, run_id)
-    if run is None or run.status != "queued":
-        log.warning("match run %s is not queued (%s); nothing to do", run_id,
-                    run.status if run else "missing")
-        return
     try:
         execute_run(db.session, run_id, commit=db.session.commit, progress=write_progress)
     except Exception:
@@ -36,3 +31,14 @@ def run_matching(run_id: int) -> None:
         fail_run(db.session, run_id, "The run stopped because of an internal error; "
                                      "start it again.")
         db.session.commit()
+
+
+@shared_task(name="matching.recover")
+def recover() -> None:
+    """Every minute: fail runs whose worker died, queue again runs that still wait."""
+    from tasks import enqueue_from_worker
+
+    waiting = recover_runs(db.session, now())
+    db.session.commit()
+    for run_id in waiting:
+        enqueue_from_worker("matching.run", run_id)

@@ -36,3 +36,27 @@ def language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
+
+
+@bp.route("/healthz")
+def health():
+    """For load balancers and monitors: the database and the broker answer, else 503."""
+    from flask import jsonify
+    from sqlalchemy import text
+
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # any failure means "not healthy"; the details go to the log
+        current_app.logger.exception("health check: database")
+        checks["database"] = "down"
+    try:
+        with current_app.extensions["celery"].connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception:
+        current_app.logger.warning("health check: broker unreachable")
+        checks["broker"] = "down"
+    healthy = all(v == "ok" for v in checks.values())
+    return jsonify(status="ok" if healthy else "degraded", **checks), 200 if healthy else 503

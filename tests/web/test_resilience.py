@@ -1,0 +1,101 @@
+"""Runs survive a broker outage and a dead worker; the health endpoint tells the truth."""
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models import MatchRun, Proposal
+from services import clock, match_runs
+from tests.conftest import COUNTY_A
+
+DOWN = "redis://127.0.0.1:1/0"  # nothing listens there
+
+
+def test_health_endpoint(client, make_app):
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.get_json() == {
+        "status": "ok", "database": "ok", "broker": "ok"}
+    broken = make_app(CELERY_ALWAYS_EAGER=False, REDIS_URL=DOWN).test_client()
+    answer = broken.get("/healthz")
+    assert answer.status_code == 503 and answer.get_json()["broker"] == "down"
+
+
+def test_run_waits_while_the_broker_is_down_then_resumes(app, make_app, create_user,
+                                                         create_volunteer, create_child,
+                                                         login):
+    coordinator = create_user(regions=(COUNTY_A,))
+    create_volunteer(status="vetted", actor_id=coordinator, skills=["academic"])
+    create_child(coordinator, needs=["academic"])
+    web = make_app(CELERY_ALWAYS_EAGER=False, REDIS_URL=DOWN)
+    client = web.test_client()
+    login(coordinator, client)
+    started = time.monotonic()
+    response = client.post("/matching/runs", data={"region_code": COUNTY_A},
+                           follow_redirects=True)
+    assert time.monotonic() - started < 15  # the page does not hang on the broker
+    assert "后台服务暂时无法连接，恢复后将自动开始匹配" in response.get_data(as_text=True)
+    with app.app_context():
+        run = db.session.execute(select(MatchRun)).scalar_one()
+        assert run.status == "queued"
+        waiting = match_runs.recover_runs(db.session, run.created_at + timedelta(minutes=3))
+        db.session.commit()
+        assert waiting == [run.id]
+    # The broker is back: the recovery task queues it again and a worker runs it.
+    app.extensions["celery"].tasks["matching.run"].apply(args=(run.id,))
+    with app.app_context():
+        assert db.session.get(MatchRun, run.id).status == "done"
+
+
+def test_a_run_queued_twice_is_executed_once(app, create_user, create_volunteer,
+                                             create_child):
+    coordinator = create_user(regions=(COUNTY_A,))
+    create_volunteer(status="vetted", actor_id=coordinator, skills=["academic"])
+    create_child(coordinator, needs=["academic"])
+    with app.app_context():
+        run = match_runs.start_run(db.session, None, COUNTY_A)
+        db.session.commit()
+        first = match_runs.execute_run(db.session, run.id, commit=db.session.commit)
+        second = match_runs.execute_run(db.session, run.id, commit=db.session.commit)
+        assert first is not None and second is None
+        assert db.session.execute(select(func.count()).select_from(Proposal)).scalar_one() == 1
+
+
+def test_a_run_whose_worker_died_is_failed_not_stuck(app, create_user):
+    with app.app_context():
+        run = match_runs.start_run(db.session, None, COUNTY_A)
+        run.status, run.heartbeat_at = "running", clock.now()
+        db.session.commit()
+        assert match_runs.recover_runs(db.session, clock.now() + timedelta(minutes=5)) == []
+        db.session.commit()
+        assert db.session.get(MatchRun, run.id).status == "running"
+        match_runs.recover_runs(db.session, clock.now() + timedelta(minutes=11))
+        db.session.commit()
+        db.session.expire_all()
+        failed = db.session.get(MatchRun, run.id)
+        assert failed.status == "failed" and "start it again" in failed.error
+
+
+def test_database_errors_become_clean_error_pages(client, app, create_user, login,
+                                                  monkeypatch):
+    """A database error (its exception has a string 'code') gives a 500 page or problem
+    document; the error handler itself must not fail."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from models import User
+    from services import api_tokens, policy
+
+    def broken(*args, **kwargs):
+        raise ProgrammingError("SELECT 1", {}, Exception("relation does not exist"))
+
+    user_id = create_user()
+    login(user_id)
+    with app.app_context():
+        token, _ = api_tokens.create_token(db.session, db.session.get(User, user_id), "t")
+        db.session.commit()
+    monkeypatch.setattr(policy, "scoped", broken)
+    page = client.get("/children/")
+    assert page.status_code == 500 and "<html" in page.get_data(as_text=True)
+    api = client.get("/api/v1/children", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 500 and api.content_type == "application/problem+json"
