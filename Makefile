@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-all lint fmt migrate bench translations worker setup clean messages
+.PHONY: run test test-all lint fmt migrate bench translations worker setup clean messages services
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,9 @@ messages: $(STAMP)
 		--ignore-dirs=".venv tests bench migrations .git instance" \
 		-o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+## The production stack on this machine: gunicorn, a worker and beat, on PostgreSQL
+## and Redis (DATABASE_URL and REDIS_URL; defaults are the local servers).
+services: setup
+	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/qianshou} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python -m scripts.services

@@ -16,8 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     app.config.setdefault("CELERY", celery_settings(app.config))
     _check_production(app)
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging(app.config["LOG_FORMAT"])
 
     _configure_services(app)
     db.init_app(app)
@@ -48,6 +47,34 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_commands(app)
     _register_error_pages(app)
     return app
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors (LOG_FORMAT=json)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                 "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _configure_logging(log_format: str) -> None:
+    root = logging.getLogger()
+    if getattr(root, "_qianshou_configured", None) == log_format:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLogFormatter() if log_format == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers = [h for h in root.handlers if not getattr(h, "_qianshou", False)]
+    handler._qianshou = True
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root._qianshou_configured = log_format
 
 
 def _check_production(app: Flask) -> None:

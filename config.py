@@ -47,6 +47,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         #: Unset: embedded mode (filesystem broker, in-memory rate limits).
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        #: "text" (default) or "json": one JSON object per log line, for log collectors.
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
         self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
         self.SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
         self.SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "牵手童行")

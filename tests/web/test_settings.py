@@ -46,3 +46,16 @@ def test_reminder_sweep_is_scheduled_by_beat(app):
     assert schedule["reminders-sweep"]["schedule"] == 300.0
     assert "reminders.sweep" in app.extensions["celery"].tasks
     assert "sms.send_due" in app.extensions["celery"].tasks
+
+
+def test_json_logs(app, capsys):
+    import json
+    import logging
+
+    from app import JsonLogFormatter
+
+    record = logging.LogRecord("services.pairs", logging.INFO, __file__, 1, "pair %s approved",
+                               (7,), None)
+    line = json.loads(JsonLogFormatter().format(record))
+    assert line["message"] == "pair 7 approved" and line["level"] == "INFO"
+    assert line["logger"] == "services.pairs"

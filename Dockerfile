@@ -1,0 +1,9 @@
+# For deployers; not built or run in this project's CI (no container engine there).
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN pybabel compile -d translations
+ENV QIANSHOU_ENV=production
+CMD ["gunicorn", "--workers", "4", "--bind", "0.0.0.0:8000", "app:app"]
