@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
+from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Regexp
 
 from services import taxonomy
@@ -35,6 +35,13 @@ def region_field(label=None):
                        validators=[DataRequired(), Regexp(r"^\d{6}$", message=_l(
                            "Pick a county, or type its 6-digit code."))],
                        render_kw={"data-region-picker": "1", "inputmode": "numeric"})
+
+
+def once_field():
+    """A hidden one-time token, new each time the form is shown (see services.submissions)."""
+    import secrets
+
+    return HiddenField(default=lambda: secrets.token_urlsafe(24))
 
 
 class UploadForm(FlaskForm):

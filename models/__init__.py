@@ -4,7 +4,7 @@ from models.api_token import ApiToken
 from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
 from models.followup import Concern, ContactLog, ProgrammeSettings
-from models.imports import ImportJob
+from models.imports import FormSubmission, ImportJob
 from models.matching import MatchRun, Pair, Proposal, UnpairedChild
 from models.region import Region
 from models.sms import OptOut, OutboxMessage
@@ -20,6 +20,7 @@ __all__ = [
     "Concern",
     "ContactLog",
     "CoordinatorRegion",
+    "FormSubmission",
     "ImportJob",
     "MatchRun",
     "OptOut",

@@ -33,3 +33,13 @@ class ImportJob(Base):
 
     def __repr__(self) -> str:
         return f"<ImportJob {self.id} {self.kind} {self.status}>"
+
+
+class FormSubmission(Base):
+    """A form already sent: a double click or a resent page cannot create a record twice."""
+
+    __tablename__ = "form_submissions"
+
+    #: The one-time token the form carried (random, made when the page was shown).
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)

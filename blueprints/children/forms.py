@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.forms import MultiCheckboxField, labelled, need_choices, region_field
+from blueprints.forms import MultiCheckboxField, labelled, need_choices, once_field, region_field
 from services import taxonomy
 
 
@@ -32,6 +32,7 @@ class ChildForm(FlaskForm):
 
 
 class NewChildForm(ChildForm):
+    submission = once_field()
     consent_given = BooleanField(_l("The guardian has given consent"))
     consent_given_by = StringField(_l("Consent given by"))
     consent_method = SelectField(_l("How consent was given"), default="",

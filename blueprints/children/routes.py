@@ -9,7 +9,7 @@ from blueprints.forms import ActionForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import Child
-from services import audit, children, importers, policy, taxonomy
+from services import audit, children, importers, policy, submissions, taxonomy
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -46,6 +46,9 @@ def new():
                        "relation": form.guardian_relation.data,
                        "method": form.consent_method.data,
                        "given_on": form.consent_given_on.data}
+        if not submissions.first_time(db.session, form.submission.data):
+            flash(_("This form was already sent; nothing was saved twice."), "info")
+            return redirect(url_for("children.index"))
         try:
             child = children.register_child(db.session, current_user, _raw(form), tree(),
                                             consent)

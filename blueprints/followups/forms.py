@@ -3,11 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from blueprints.forms import labelled
+from blueprints.forms import labelled, once_field
 from services.followups import CHILD_MOODS, CONCERN_KINDS, CONTACT_KINDS
 
 
 class ContactForm(FlaskForm):
+    submission = once_field()
     contact_date = DateField(_l("Date"), validators=[DataRequired()])
     kind = RadioField(_l("How"), choices=labelled(CONTACT_KINDS), default="call",
                       validators=[InputRequired()])
@@ -17,7 +18,7 @@ class ContactForm(FlaskForm):
     child_mood = RadioField(_l("How did the child seem"), choices=labelled(CHILD_MOODS),
                             default="fine", validators=[InputRequired()])
     notes = TextAreaField(_l("Short notes"), validators=[Length(max=2000)])
-    concern_kind = SelectField(_l("A concern to report (optional)"),
+    concern_kind = SelectField(_l("A concern to report (optional)"), default="",
                                choices=labelled(CONCERN_KINDS, _l("No concern")))
     concern_text = TextAreaField(_l("What worries you"), validators=[Length(max=2000)])
 

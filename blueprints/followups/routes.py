@@ -8,7 +8,7 @@ from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, Sett
 from blueprints.web import requires, show_problems
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
-from services import followups, policy, sms_sender
+from services import followups, policy, sms_sender, submissions
 from services.clock import today_local
 from services.errors import DomainError
 from services.phones import normalise_phone
@@ -25,6 +25,9 @@ def log_contact(pair_id: int):
     if request.method == "GET":
         form.contact_date.data = today_local()
     if form.validate_on_submit():
+        if not submissions.first_time(db.session, form.submission.data):
+            flash(_("This form was already sent; nothing was saved twice."), "info")
+            return redirect(url_for("volunteers.me"))
         try:
             followups.log_contact(db.session, current_user, pair, form.data)
         except (Invalid, DomainError) as error:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import MatchRun, Proposal
 from services import clock, match_runs
-from tests.conftest import COUNTY_A
+from tests.conftest import APPROVED_AT, COUNTY_A
 
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens there
 
@@ -99,3 +99,48 @@ def test_database_errors_become_clean_error_pages(client, app, create_user, logi
     assert page.status_code == 500 and "<html" in page.get_data(as_text=True)
     api = client.get("/api/v1/children", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 500 and api.content_type == "application/problem+json"
+
+
+def test_a_double_submitted_form_creates_nothing_twice(app, client, login, make_pair,
+                                                       create_user):
+    from models import Child, ContactLog
+    from tests.conftest import child_data
+
+    made = make_pair()
+    login(min(made["coordinators"]))
+    page = client.get("/children/new").get_data(as_text=True)
+    token = page.split('id="submission" name="submission" type="hidden" value="')[1][:32]
+    data = child_data(name="双击测试", submission=token)
+    first = client.post("/children/new", data=data)
+    second = client.post("/children/new", data=data, follow_redirects=True)
+    assert first.status_code == 302 and second.status_code == 200
+    assert "没有重复保存" in second.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Child).where(
+            Child.name == "双击测试")).scalar_one() == 1
+    volunteer_client = app.test_client()
+    with app.app_context():
+        from models import Volunteer
+
+        login(db.session.get(Volunteer, made["volunteer"]).user_id, volunteer_client)
+    contact = {"contact_date": "2026-12-05", "kind": "call", "child_mood": "fine",
+               "submission": "same-token-twice"}
+    with clock.frozen(APPROVED_AT + timedelta(days=4)):  # the pair started on 1 December
+        answers = [volunteer_client.post(f"/followups/pairs/{made['pair']}/contact",
+                                         data=contact).status_code for _ in range(2)]
+    assert answers == [302, 302]
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ContactLog)).scalar_one() == 1
+
+
+def test_a_form_that_failed_can_be_sent_again(app, client, login, create_user):
+    from models import Child
+    from tests.conftest import child_data
+
+    login(create_user())
+    data = child_data(name="重试测试", submission="retry-token")
+    assert client.post("/children/new", data={**data, "guardian_phone": "123"}
+                       ).status_code == 200  # refused: the token is not used up
+    assert client.post("/children/new", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Child)).scalar_one() == 1
