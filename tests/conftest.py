@@ -199,6 +199,22 @@ def child_data(**overrides):
 
 
 @pytest.fixture
+def auth(app):
+    """Bearer headers for a user id: a fresh API token each call."""
+    from models import User
+    from services import api_tokens
+
+    def headers(user_id, days=90):
+        with app.app_context():
+            token, _ = api_tokens.create_token(db.session, db.session.get(User, user_id),
+                                               "test", days=days)
+            db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+@pytest.fixture
 def create_volunteer(app, tree):
     counter = iter(range(2000, 9999))
 

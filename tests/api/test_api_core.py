@@ -3,7 +3,6 @@
 import io
 import re
 
-import pytest
 from sqlalchemy import select
 
 from extensions import db
@@ -13,18 +12,6 @@ from services.idcard import check_char
 from tests.conftest import COUNTY_A, COUNTY_B, PASSWORD
 
 ID_NUMBER = "45012720150302123" + check_char("45012720150302123")
-
-
-@pytest.fixture
-def token_for(app):
-    def make(user_id, days=30):
-        with app.app_context():
-            token, _ = api_tokens.create_token(db.session, db.session.get(User, user_id),
-                                               "test", days=days)
-            db.session.commit()
-            return {"Authorization": f"Bearer {token}"}
-
-    return make
 
 
 def child_json(**overrides):
@@ -47,7 +34,7 @@ def test_openapi_document_and_docs_page(client):
     assert page.status_code == 200 and b"swagger-ui-bundle.js" in page.data
 
 
-def test_errors_are_problem_details(client, create_user, token_for):
+def test_errors_are_problem_details(client, create_user, auth):
     response = client.get("/api/v1/children")
     assert response.status_code == 401
     assert response.content_type == "application/problem+json"
@@ -75,9 +62,9 @@ def test_volunteer_token_by_login_and_role_check(client, app, create_volunteer):
     assert volunteer_id
 
 
-def test_expired_revoked_and_disabled_tokens(client, app, create_user, token_for):
+def test_expired_revoked_and_disabled_tokens(client, app, create_user, auth):
     user_id = create_user()
-    headers = token_for(user_id, days=1)
+    headers = auth(user_id, days=1)
     assert client.get("/api/v1/children", headers=headers).status_code == 200
     with clock.frozen(clock.now().replace(year=clock.now().year + 1)):
         assert client.get("/api/v1/children", headers=headers).status_code == 401
@@ -86,7 +73,7 @@ def test_expired_revoked_and_disabled_tokens(client, app, create_user, token_for
         api_tokens.revoke(db.session, db.session.get(User, user_id), record.id)
         db.session.commit()
     assert client.get("/api/v1/children", headers=headers).status_code == 401
-    other = token_for(user_id)
+    other = auth(user_id)
     with app.app_context():
         db.session.get(User, user_id).active = False
         db.session.commit()
@@ -118,8 +105,8 @@ def test_regions_are_public(client):
     assert client.get(f"/api/v1/regions/{COUNTY_A}").get_json()["name"] == "横县"
 
 
-def test_children_create_read_update_list(client, app, create_user, token_for):
-    headers = token_for(create_user(regions=(COUNTY_A,)))
+def test_children_create_read_update_list(client, app, create_user, auth):
+    headers = auth(create_user(regions=(COUNTY_A,)))
     created = client.post("/api/v1/children", json=child_json(), headers=headers)
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
@@ -138,8 +125,8 @@ def test_children_create_read_update_list(client, app, create_user, token_for):
                       ).get_json()["total"] == 0
 
 
-def test_children_validation_and_mass_assignment(client, create_user, token_for):
-    headers = token_for(create_user(regions=(COUNTY_A,)))
+def test_children_validation_and_mass_assignment(client, create_user, auth):
+    headers = auth(create_user(regions=(COUNTY_A,)))
     bad = client.post("/api/v1/children", json=child_json(guardian_phone="123",
                                                           needs=["flying"]), headers=headers)
     assert bad.status_code == 422
@@ -156,23 +143,23 @@ def test_children_validation_and_mass_assignment(client, create_user, token_for)
     assert outside.status_code == 409
 
 
-def test_other_county_is_404_and_roles(client, app, create_user, create_child, token_for,
+def test_other_county_is_404_and_roles(client, app, create_user, create_child, auth,
                                        create_volunteer):
     other = create_user(regions=(COUNTY_B,))
     child_b = create_child(other, region_code=COUNTY_B)
-    headers = token_for(create_user(regions=(COUNTY_A,)))
+    headers = auth(create_user(regions=(COUNTY_A,)))
     assert client.get(f"/api/v1/children/{child_b}", headers=headers).status_code == 404
     assert client.patch(f"/api/v1/children/{child_b}", json={"priority": "high"},
                         headers=headers).status_code == 404
     assert client.get("/api/v1/children", headers=headers).get_json()["total"] == 0
-    admin = token_for(create_user(role="admin"))
+    admin = auth(create_user(role="admin"))
     assert client.get(f"/api/v1/children/{child_b}", headers=admin).status_code == 200
 
 
-def test_children_import_through_the_api(client, app, create_user, token_for):
+def test_children_import_through_the_api(client, app, create_user, auth):
     from services.importers import CHILD_COLUMNS
 
-    headers = token_for(create_user(regions=(COUNTY_A,)))
+    headers = auth(create_user(regions=(COUNTY_A,)))
     good = ",".join(CHILD_COLUMNS) + "\nC1,黄小明,M,2015-03-02,450127,,,left_behind,academic," \
         "urgent,黄奶奶,13700001234,grandparent\n"
     response = client.post("/api/v1/children/import", headers=headers,

@@ -7,26 +7,13 @@ import pytest
 
 from extensions import db
 from models import User, Volunteer
-from services import api_tokens, clock, pairs
+from services import clock, pairs
 from services.clock import LOCAL_TZ
 from tests.conftest import COUNTY_A, COUNTY_B
 
 ID_NUMBER = "450127201503021234"
 GUARDIAN_PHONE = "13700001234"
 LATER = datetime(2026, 12, 15, 10, 0, tzinfo=LOCAL_TZ)
-
-
-@pytest.fixture
-def auth(app):
-    """Bearer headers for a user id (a fresh token each call)."""
-
-    def headers(user_id):
-        with app.app_context():
-            token, _ = api_tokens.create_token(db.session, db.session.get(User, user_id), "test")
-            db.session.commit()
-        return {"Authorization": f"Bearer {token}"}
-
-    return headers
 
 
 @pytest.fixture

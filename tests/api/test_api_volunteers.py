@@ -3,22 +3,8 @@
 import pytest
 
 from extensions import db
-from models import User, Volunteer
-from services import api_tokens
+from models import Volunteer
 from tests.conftest import COUNTY_A, COUNTY_B, PASSWORD
-
-
-@pytest.fixture
-def auth(app):
-    """Bearer headers for a user id (a fresh token each call)."""
-
-    def headers(user_id):
-        with app.app_context():
-            token, _ = api_tokens.create_token(db.session, db.session.get(User, user_id), "test")
-            db.session.commit()
-        return {"Authorization": f"Bearer {token}"}
-
-    return headers
 
 
 def user_of(app, volunteer_id):
