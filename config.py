@@ -72,6 +72,10 @@ class Config:
         self.REJECTED_APPLICATION_DAYS = int(os.environ.get("REJECTED_APPLICATION_DAYS", 180))
         #: How often the reminder sweep runs (seconds).
         self.REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", 300))
+        #: How often waiting matching runs are checked, and how long one may wait in the
+        #: queue (e.g. through a broker outage) before it is queued again.
+        self.MATCH_RECOVER_SECONDS = int(os.environ.get("MATCH_RECOVER_SECONDS", 60))
+        self.MATCH_REQUEUE_SECONDS = int(os.environ.get("MATCH_REQUEUE_SECONDS", 120))
         #: Key for encrypting ID numbers at rest (Fernet, urlsafe base64, 32 bytes).
         self.DATA_KEY = os.environ.get("DATA_KEY") or None
         #: Key of the keyed hashes that find encrypted phone numbers (any long secret).
@@ -120,7 +124,8 @@ def celery_settings(config) -> dict:
             "reminders-sweep": {"task": "reminders.sweep",
                                 "schedule": float(config["REMINDER_SWEEP_SECONDS"])},
             "retention-daily": {"task": "retention.run", "schedule": 24 * 3600.0},
-            "matching-recover": {"task": "matching.recover", "schedule": 60.0},
+            "matching-recover": {"task": "matching.recover",
+                                 "schedule": float(config["MATCH_RECOVER_SECONDS"])},
         },
     }
     if config["REDIS_URL"]:

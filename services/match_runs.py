@@ -101,8 +101,10 @@ STALE_RUN = timedelta(minutes=10)
 WAITING_RUN = timedelta(minutes=2)
 
 
-def recover_runs(session: Session, moment: datetime) -> list[int]:
-    """Fail runs whose worker died; return the ids of runs waiting to be queued again.
+def recover_runs(session: Session, moment: datetime,
+                 waiting: timedelta = WAITING_RUN) -> list[int]:
+    """Fail runs whose worker died; return the ids of runs waiting (longer than
+    ``waiting``) to be queued again.
 
     A run is never left "running" forever: one whose heartbeat stopped is marked failed,
     with a message asking to start it again.
@@ -116,7 +118,7 @@ def recover_runs(session: Session, moment: datetime) -> list[int]:
     if failed:
         log.warning("%s match runs lost their worker and were marked failed", failed)
     return list(session.execute(select(MatchRun.id).where(
-        MatchRun.status == "queued", MatchRun.created_at < moment - WAITING_RUN)).scalars())
+        MatchRun.status == "queued", MatchRun.created_at < moment - waiting)).scalars())
 
 
 def fail_run(session: Session, run_id: int, message: str) -> None:

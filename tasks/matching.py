@@ -1,8 +1,10 @@
 """Matching runs on a worker: thin wrapper around services.match_runs."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from flask import current_app
 from sqlalchemy import update
 
 from extensions import db
@@ -38,7 +40,8 @@ def recover() -> None:
     """Every minute: fail runs whose worker died, queue again runs that still wait."""
     from tasks import enqueue_from_worker
 
-    waiting = recover_runs(db.session, now())
+    waiting = recover_runs(db.session, now(),
+                           timedelta(seconds=current_app.config["MATCH_REQUEUE_SECONDS"]))
     db.session.commit()
     for run_id in waiting:
         enqueue_from_worker("matching.run", run_id)
