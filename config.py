@@ -76,6 +76,9 @@ class Config:
         #: queue (e.g. through a broker outage) before it is queued again.
         self.MATCH_RECOVER_SECONDS = int(os.environ.get("MATCH_RECOVER_SECONDS", 60))
         self.MATCH_REQUEUE_SECONDS = int(os.environ.get("MATCH_REQUEUE_SECONDS", 120))
+        #: Split a run's independent components into this many parts, solved by
+        #: whichever workers are free (1: the run's own worker solves everything).
+        self.MATCH_PARTS = int(os.environ.get("MATCH_PARTS", 1))
         #: Key for encrypting ID numbers at rest (Fernet, urlsafe base64, 32 bytes).
         self.DATA_KEY = os.environ.get("DATA_KEY") or None
         #: Key of the keyed hashes that find encrypted phone numbers (any long secret).

@@ -5,7 +5,7 @@ from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
 from models.followup import Concern, ContactLog, ProgrammeSettings
 from models.imports import FormSubmission, ImportJob
-from models.matching import MatchRun, Pair, Proposal, UnpairedChild
+from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChild
 from models.region import Region
 from models.sms import OptOut, OutboxMessage
 from models.user import CoordinatorRegion, User
@@ -23,6 +23,7 @@ __all__ = [
     "FormSubmission",
     "ImportJob",
     "MatchRun",
+    "MatchRunPart",
     "OptOut",
     "OutboxMessage",
     "Pair",

@@ -58,6 +58,33 @@ class MatchRun(Base):
         return f"<MatchRun {self.id} {self.region_code} {self.status}>"
 
 
+class MatchRunPart(Base):
+    """One share of a run's independent components, solved by whichever worker takes it.
+
+    The part lists its children and volunteers; no candidate pair joins two parts, so each
+    is solved exactly on its own. ``status`` turns to done in the transaction that saves
+    the part's proposals, so a part delivered twice is saved once.
+    """
+
+    __tablename__ = "match_run_parts"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'done')", name="status"),
+        UniqueConstraint("run_id", "part_no"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"))
+    part_no: Mapped[int]
+    child_ids: Mapped[list] = mapped_column(JSON)
+    volunteer_ids: Mapped[list] = mapped_column(JSON)
+    #: Candidate pairs in the part, for balancing and the run's statistics.
+    candidates: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(8), default="queued")
+    #: Seconds per phase on the worker that solved it.
+    seconds: Mapped[dict] = mapped_column(JSON, default=dict)
+    finished_at: Mapped[datetime | None]
+
+
 class Proposal(Base):
     """A child-volunteer pair a run proposed, with the score parts a coordinator reviews."""
 

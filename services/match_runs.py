@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Integer, any_, bindparam, exists, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, MatchRun, Pair, Proposal, UnpairedChild, User, Volunteer
@@ -50,13 +51,18 @@ def covers_whole_region(session: Session, actor: User, region_code: str) -> bool
 
 
 def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
-                progress: Callable[[int, str, float], None] | None = None) -> MatchRun | None:
+                progress: Callable[[int, str, float], None] | None = None,
+                parts: int = 1,
+                queue_parts: Callable[[int, list[int]], None] | None = None
+                ) -> MatchRun | None:
     """Run a queued run to the end; ``commit`` ends each phase's transaction.
 
     The run is claimed with one conditional UPDATE, so a run queued twice (a broker
     redelivery, a re-queue after an outage) is executed once; None if it was taken.
     The engine works outside any write transaction, so progress can be written by
-    ``progress(run_id, phase, fraction)`` in short transactions of its own.
+    ``progress(run_id, phase, fraction)`` in short transactions of its own. With
+    ``parts`` > 1 and ``queue_parts``, a run with several independent components is
+    split over workers (services.match_parts) and finished by the last of them.
     """
     report = progress or (lambda *args: None)
     claimed = session.execute(
@@ -78,8 +84,24 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
             share = _PHASE_START[phase] + fraction * (PHASE_END[phase] - _PHASE_START[phase])
             report(run_id, phase, share)
 
-    result = matching.match(inputs.children, inputs.volunteers, inputs.rejected,
-                            progress=engine_progress)
+    engine_progress("candidates", 0.0)
+    started = time.perf_counter()
+    cands = matching.build_candidates(inputs.children, inputs.volunteers, inputs.rejected)
+    components = matching.split_components(cands)
+    candidates_seconds = round(time.perf_counter() - started, 3)
+    engine_progress("candidates", 1.0)
+    if parts > 1 and queue_parts is not None and len(components) > 1:
+        from services.match_parts import dispatch
+
+        run = session.get(MatchRun, run_id)
+        numbers = dispatch(session, run, inputs, cands, components, parts)
+        run.stats = {**run.stats, "seconds": {"loading": round(loading_seconds, 3),
+                                              "candidates": candidates_seconds}}
+        commit()
+        queue_parts(run_id, numbers)
+        return run
+    result = matching.solve(cands, components, engine_progress)
+    result.stats["seconds"] = {"candidates": candidates_seconds, **result.stats["seconds"]}
     report(run_id, "saving", _PHASE_START["saving"])
     started = time.perf_counter()
     run = session.get(MatchRun, run_id)
@@ -150,8 +172,25 @@ class RunInputs:
         self.counties = counties
 
 
-def load_inputs(session: Session, run: MatchRun) -> RunInputs:
-    """The children and volunteers of the run's region, as the published rules select."""
+def _only(session: Session, column, ids) -> list:
+    """A filter to ``ids`` when given: one array parameter on PostgreSQL; elsewhere (SQLite
+    caps bound parameters) the rows are narrowed after loading, see ``_narrow``."""
+    if ids is None or session.get_bind().dialect.name != "postgresql":
+        return []
+    return [column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))]
+
+
+def _narrow(rows, ids) -> list:
+    if ids is None:
+        return rows
+    wanted = set(ids)
+    return [row for row in rows if row[0] in wanted]
+
+
+def load_inputs(session: Session, run: MatchRun, child_ids=None,
+                volunteer_ids=None) -> RunInputs:
+    """The children and volunteers of the run's region, as the published rules select,
+    in id order; ``child_ids``/``volunteer_ids`` narrow them to one part of the run."""
     tree = region_tree(session)
     counties = sorted(tree.leaves_under([run.region_code]))
     centre = {code: (tree.get(code).latitude, tree.get(code).longitude) for code in counties}
@@ -161,8 +200,11 @@ def load_inputs(session: Session, run: MatchRun) -> RunInputs:
     rows = session.execute(
         select(Child.id, Child.latitude, Child.longitude, Child.region_code, Child.needs,
                Child.gender, Child.birth_date, Child.priority)
-        .where(Child.region_code.in_(counties), consented, ~paired)
+        .where(Child.region_code.in_(counties), consented, ~paired,
+               *_only(session, Child.id, child_ids))
+        .order_by(Child.id)
     ).tuples().all()
+    rows = _narrow(rows, child_ids)
     codes = _shared_code_sets()
     ages: dict = {}
     children = []
@@ -179,8 +221,11 @@ def load_inputs(session: Session, run: MatchRun) -> RunInputs:
                Volunteer.skills, Volunteer.capacity, Volunteer.active_pairs,
                Volunteer.max_distance_km, Volunteer.child_gender, Volunteer.age_min,
                Volunteer.age_max)
-        .where(Volunteer.region_code.in_(counties), Volunteer.status == "vetted")
+        .where(Volunteer.region_code.in_(counties), Volunteer.status == "vetted",
+               *_only(session, Volunteer.id, volunteer_ids))
+        .order_by(Volunteer.id)
     ).all()
+    rows = _narrow(rows, volunteer_ids)
     volunteers = [
         matching.VolunteerIn(
             id=r.id, lat=r.latitude if r.latitude is not None else centre[r.region_code][0],
@@ -201,24 +246,32 @@ def load_inputs(session: Session, run: MatchRun) -> RunInputs:
 
 def save_result(session: Session, run: MatchRun, inputs: RunInputs, result) -> None:
     """Withdraw the region's still-open proposals and store this run's, in bulk."""
+    withdraw_open_proposals(session, run, inputs.counties)
+    insert_result(session, run, result.proposals, result.unpaired)
+
+
+def withdraw_open_proposals(session: Session, run: MatchRun, counties) -> None:
+    """Open proposals of earlier runs over these counties are replaced by this run's."""
     session.execute(
         update(Proposal)
         .where(Proposal.status == "open", Proposal.run_id != run.id,
-               Proposal.child_id.in_(select(Child.id).where(
-                   Child.region_code.in_(inputs.counties))))
+               Proposal.child_id.in_(select(Child.id).where(Child.region_code.in_(counties))))
         .values(status="withdrawn", decided_at=now()))
-    proposals = [
+
+
+def insert_result(session: Session, run: MatchRun, proposals, unpaired: dict) -> None:
+    """Store proposals (engine records) and unpaired children (id → reason), in bulk."""
+    insert_rows(session, Proposal.__table__, [
         {"run_id": run.id, "child_id": p.child_id, "volunteer_id": p.volunteer_id,
          "distance_km": round(p.distance_km, 3), "quality": round(p.quality, 3),
          "need_score": round(p.need_score, 3), "distance_score": round(p.distance_score, 3),
          "matched_needs": ";".join(p.matched_needs), "priority": p.priority,
          "status": "open", "reject_reason": ""}
-        for p in result.proposals
-    ]
-    unpaired = [{"run_id": run.id, "child_id": child_id, "reason": reason}
-                for child_id, reason in result.unpaired.items()]
-    insert_rows(session, Proposal.__table__, proposals)
-    insert_rows(session, UnpairedChild.__table__, unpaired)
+        for p in proposals
+    ])
+    insert_rows(session, UnpairedChild.__table__, [
+        {"run_id": run.id, "child_id": child_id, "reason": reason}
+        for child_id, reason in unpaired.items()])
 
 
 def open_proposal_count(session: Session, run_id: int) -> int:

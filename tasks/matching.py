@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from extensions import db
 from models import MatchRun
+from services import match_parts
 from services.clock import now
 from services.match_runs import execute_run, fail_run, recover_runs
 
@@ -24,9 +25,36 @@ def write_progress(run_id: int, phase: str, fraction: float) -> None:
 
 @shared_task(name="matching.run", acks_late=True)
 def run_matching(run_id: int) -> None:
-    """Execute a queued matching run; a failure marks the run failed, never stuck."""
+    """Execute a queued matching run; a failure marks the run failed, never stuck.
+
+    With MATCH_PARTS > 1 a run with several independent components is solved by
+    ``matching.solve_part`` tasks on whichever workers are free."""
+    from tasks import enqueue_from_worker
+
+    def queue_parts(run_id: int, numbers: list[int]) -> None:
+        for part_no in numbers:
+            enqueue_from_worker("matching.solve_part", run_id, part_no)
+
+    _guarded(run_id, lambda: execute_run(
+        db.session, run_id, commit=db.session.commit, progress=write_progress,
+        parts=current_app.config["MATCH_PARTS"], queue_parts=queue_parts))
+
+
+@shared_task(name="matching.solve_part", acks_late=True)
+def solve_part(run_id: int, part_no: int) -> None:
+    """Solve one part of a split run; the last part to finish completes the run."""
+    _guarded(run_id, lambda: match_parts.solve_part(
+        db.session, run_id, part_no, commit=db.session.commit, beat=write_heartbeat))
+
+
+def write_heartbeat(run_id: int) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(update(MatchRun).where(MatchRun.id == run_id).values(heartbeat_at=now()))
+
+
+def _guarded(run_id: int, work) -> None:
     try:
-        execute_run(db.session, run_id, commit=db.session.commit, progress=write_progress)
+        work()
     except Exception:
         log.exception("match run %s failed", run_id)
         db.session.rollback()

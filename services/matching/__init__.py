@@ -19,7 +19,7 @@ from .candidates import (
     build_candidates,
     unpaired_reasons,
 )
-from .engine import MatchResult, ProgressCallback, match
+from .engine import MatchResult, ProgressCallback, match, solve
 from .geo import EARTH_RADIUS_KM, chord_radius, haversine_km, haversine_km_array, unit_vectors
 from .records import PRIORITIES, ChildIn, Proposal, VolunteerIn
 from .solver import Component, MatchingSolverError, solve_component, split_components
@@ -46,6 +46,7 @@ __all__ = [
     "haversine_km",
     "haversine_km_array",
     "match",
+    "solve",
     "solve_component",
     "split_components",
     "unit_vectors",

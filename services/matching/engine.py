@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .candidates import build_candidates, unpaired_reasons
+from .candidates import Candidates, build_candidates, unpaired_reasons
 from .records import PRIORITIES, ChildIn, Proposal, VolunteerIn
-from .solver import solve_component, split_components
+from .solver import Component, solve_component, split_components
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -45,10 +45,20 @@ def match(
     components = split_components(cands)
     candidates_seconds = time.perf_counter() - started
     report("candidates", 1.0)
+    result = solve(cands, components, report)
+    result.stats["seconds"] = {"candidates": round(candidates_seconds, 3),
+                               **result.stats["seconds"]}
+    return result
 
+
+def solve(cands: Candidates, components: Sequence[Component],
+          progress: ProgressCallback | None = None) -> MatchResult:
+    """Solve the components of ``cands`` (all of them, or some: see
+    ``services.match_parts``) and give every other child of ``cands`` its reason."""
+    report = progress or (lambda phase, fraction: None)
     report("solving", 0.0)
     started = time.perf_counter()
-    total_edges = max(len(cands), 1)
+    total_edges = max(sum(comp.n_edges for comp in components), 1)
     done = since_report = 0
     proposals: list[Proposal] = []
     for comp in components:
@@ -65,17 +75,14 @@ def match(
     proposals.sort(key=lambda p: (tier[p.priority], p.child_id))
     unpaired = unpaired_reasons(cands, (p.child_id for p in proposals))
     stats = {
-        "children": len(children),
-        "volunteers": len(volunteers),
+        "children": len(cands.child_ids),
+        "volunteers": len(cands.volunteer_ids),
         "candidates": len(cands),
         "components": len(components),
         "proposed": len(proposals),
         "proposed_by_priority": {p: sum(x.priority == p for x in proposals) for p in PRIORITIES},
         "unpaired": len(unpaired),
-        "seconds": {
-            "candidates": round(candidates_seconds, 3),
-            "solving": round(solving_seconds, 3),
-        },
+        "seconds": {"solving": round(solving_seconds, 3)},
     }
     report("done", 1.0)
     return MatchResult(proposals=proposals, unpaired=unpaired, stats=stats)

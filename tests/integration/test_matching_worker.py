@@ -35,3 +35,39 @@ def test_run_started_on_the_web_is_done_by_the_worker(make_app, create_user, cre
         status = wait_for(finished, timeout=90)
     assert status["status"] == "done", status
     assert status["stats"]["proposed"] == 1
+
+
+def test_a_split_run_on_two_workers_equals_one_process(app, make_app, create_user,
+                                                       create_volunteer, create_child, login,
+                                                       tmp_path):
+    from services import match_runs
+    from tests.web.test_matching_parts import PROVINCE, _outcome, _people
+
+    coordinator = _people(create_user, create_volunteer, create_child)
+    with app.app_context():
+        single = match_runs.start_run(db.session, None, PROVINCE)
+        db.session.commit()
+        match_runs.execute_run(db.session, single.id, commit=db.session.commit)
+        expected = _outcome(single.id)
+    web = make_app(CELERY_ALWAYS_EAGER=False, REDIS_URL=REDIS_URL)
+    client = web.test_client()
+    login(coordinator, client)
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    with running_worker(REDIS_URL, log_path=logs[0], MATCH_PARTS="2"), \
+            running_worker(REDIS_URL, log_path=logs[1], fresh_broker=False, MATCH_PARTS="2"):
+        assert client.post("/matching/runs", data={"region_code": PROVINCE}).status_code == 302
+        with web.app_context():
+            run_id = db.session.execute(select(MatchRun.id).where(
+                MatchRun.id != single.id)).scalar_one()
+
+        def finished():
+            status = client.get(f"/matching/runs/{run_id}/status").get_json()
+            return status if status["status"] in ("done", "failed") else None
+
+        status = wait_for(finished, timeout=120)
+    assert status["status"] == "done", status
+    assert status["stats"]["parts"] == 2
+    with app.app_context():
+        assert _outcome(run_id) == expected
+    solved = "".join(log.read_text() for log in logs).count("matching.solve_part")
+    assert solved >= 2
