@@ -2,6 +2,7 @@
 
     python -m bench            # or: make bench
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/qianshou_bench (default)
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/14 (default; the two-worker matching run)
 
 The benchmark database is dropped and rebuilt with the migrations each time.
 """
@@ -42,6 +43,8 @@ def main() -> None:
         results["import"] = imports.run(app, admin.id, work)
         results["matching"] = matching.prepare_county(app, admin.id, work)
     results["matching"].update(matching.run_cli("450000", "province (Guangxi)"))
+    province_run = results["matching"]["province (Guangxi)"]["run_id"]
+    results["matching"].update(matching.run_on_workers(app, "450000", province_run, workers=2))
     results["matching"].update(matching.run_cli("430121", "county (长沙县)"))
     from bench import reminders
 

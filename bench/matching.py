@@ -38,3 +38,61 @@ if __name__ == "__main__":
     from bench.__main__ import main
 
     main()
+
+
+def run_on_workers(app, region_code: str, single_run_id: int, workers: int = 2) -> dict:
+    """The same run split into parts over ``workers`` Celery worker processes (Redis
+    broker); checks that the proposals equal those of the single-process run."""
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import select
+
+    from bench.__main__ import ROOT
+    from models import MatchRun, Proposal
+    from services import match_runs
+
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {**os.environ, "REDIS_URL": redis_url, "MATCH_PARTS": str(workers)}
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool=solo",
+         "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-n", f"bench{n}@%h"], cwd=ROOT, env=env) for n in range(workers)]
+    try:
+        from app import create_app
+
+        sender = create_app({"REDIS_URL": redis_url})
+        time.sleep(5)  # let the workers connect
+        with app.app_context():
+            run = match_runs.start_run(db.session, None, region_code)
+            db.session.commit()
+            run_id = run.id
+        started = time.perf_counter()
+        sender.extensions["celery"].send_task("matching.run", args=(run_id,))
+        with app.app_context():
+            while True:
+                db.session.expire_all()
+                run = db.session.get(MatchRun, run_id)
+                if run.status in ("done", "failed"):
+                    break
+                time.sleep(0.2)
+            wall = time.perf_counter() - started
+
+            def pairs(of):
+                return set(db.session.execute(select(Proposal.child_id, Proposal.volunteer_id)
+                                              .where(Proposal.run_id == of)).tuples())
+
+            same = pairs(run_id) == pairs(single_run_id)
+            return {f"{region_code} on {workers} workers": {
+                "status": run.status, "wall_s": round(wall, 2), "parts": run.stats.get("parts"),
+                "components": run.stats.get("components"), "proposed": run.stats.get("proposed"),
+                "same_proposals_as_one_process": same, "seconds": run.stats.get("seconds")}}
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
