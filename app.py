@@ -135,7 +135,8 @@ def _init_login(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     """Friendly pages for every error; no stack trace reaches a user."""
 
-    from flask import request
+    from flask import g, request
+    from sqlalchemy.exc import SQLAlchemyError
     from werkzeug.exceptions import HTTPException, InternalServerError
 
     from blueprints.api.core import problem_response
@@ -145,7 +146,12 @@ def _register_error_pages(app: Flask) -> None:
         code = error.code if isinstance(error, HTTPException) and error.code else 500
         if code >= 500:
             app.logger.exception("unhandled error")
-            db.session.rollback()
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:  # the connection itself is gone (database restarting)
+                db.session.close()
+        if isinstance(error, SQLAlchemyError) and "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()  # the database may be down
         if request.path.startswith("/api/"):
             http_error = error if isinstance(error, HTTPException) else InternalServerError()
             return problem_response(http_error)

@@ -3,7 +3,7 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, request
+from flask import Flask, abort, flash, request, session
 from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
@@ -158,7 +158,8 @@ def register_web_helpers(app: Flask) -> None:
             "img-src 'self' data:; form-action 'self'",
         )
         # Pages for a signed-in user and API answers may hold a child's data: never cache.
-        if current_user.is_authenticated or request.path.startswith("/api/"):
+        # (Read from the session, not the database: this runs for error pages too.)
+        if session.get("_user_id") or request.path.startswith("/api/"):
             headers["Cache-Control"] = "no-store"
         if app.config["ENV_NAME"] == "production":
             headers.setdefault("Strict-Transport-Security",
