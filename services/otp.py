@@ -36,6 +36,7 @@ from services.crypto import lookup_hash
 from services.errors import DomainError
 from services.phones import normalise_phone
 from services.regions import RegionTree
+from services.taxonomy import N_
 from services.validation import Invalid, Problem
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,11 @@ def _check_limits(session: Session, phone_hash: str, client_hash: str, moment: d
                                            PhoneCode.created_at > moment - timedelta(days=1))
         .order_by(PhoneCode.created_at)).scalars().all()
     if recent and recent[-1] > moment - PER_NUMBER_GAP:
-        raise TooManyCodes("A code was sent to this number less than a minute ago; "
-                           "wait a moment before asking again.",
+        raise TooManyCodes(N_("A code was sent to this number less than a minute ago; "
+                              "wait a moment before asking again."),
                            _seconds(recent[-1] + PER_NUMBER_GAP - moment))
     if len(recent) >= PER_NUMBER_PER_DAY:
-        raise TooManyCodes("This number has had %(n)s codes today; try again tomorrow.",
+        raise TooManyCodes(N_("This number has had %(n)s codes today; try again tomorrow."),
                            _seconds(recent[-PER_NUMBER_PER_DAY] + timedelta(days=1) - moment),
                            n=PER_NUMBER_PER_DAY)
     from_address = session.execute(
@@ -107,8 +108,8 @@ def _check_limits(session: Session, phone_hash: str, client_hash: str, moment: d
             PhoneCode.client_hash == client_hash,
             PhoneCode.created_at > moment - timedelta(hours=1))).one()
     if from_address[1] >= limits.per_address_per_hour:
-        raise TooManyCodes("Too many codes were asked for from your network; "
-                           "try again in an hour.",
+        raise TooManyCodes(N_("Too many codes were asked for from your network; "
+                              "try again in an hour."),
                            _seconds(from_address[0] + timedelta(hours=1) - moment))
 
 
@@ -131,8 +132,8 @@ def issue(session: Session, phone: str, purpose: str, client: str | None,
         with session.begin_nested():
             session.add(row)
     except IntegrityError:  # another request got this number's code for this minute
-        raise TooManyCodes("A code was sent to this number less than a minute ago; "
-                           "wait a moment before asking again.", 60) from None
+        raise TooManyCodes(N_("A code was sent to this number less than a minute ago; "
+                              "wait a moment before asking again."), 60) from None
     if send:
         sms_queue.queue(session, [sms_queue._row(
             f"otp:{row.id}", TEMPLATE, "otp", "user", phone,
@@ -149,9 +150,9 @@ def _use_code(session: Session, phone_hash: str, purpose: str, code: str) -> Pho
                                 PhoneCode.purpose == purpose)
         .order_by(PhoneCode.id.desc()).limit(1).with_for_update()).scalar_one_or_none()
     if row is None or row.used_at is not None:
-        raise CodeRejected("No code is waiting for this number; ask for a new one.")
+        raise CodeRejected(N_("No code is waiting for this number; ask for a new one."))
     if row.expires_at <= moment:
-        raise CodeRejected("The code has expired; ask for a new one.")
+        raise CodeRejected(N_("The code has expired; ask for a new one."))
     # One conditional UPDATE: two tries at once can never spend more than MAX_TRIES.
     counted = session.execute(
         update(PhoneCode).where(PhoneCode.id == row.id, PhoneCode.tries < MAX_TRIES,
@@ -159,18 +160,18 @@ def _use_code(session: Session, phone_hash: str, purpose: str, code: str) -> Pho
         .values(tries=PhoneCode.tries + 1).returning(PhoneCode.tries)
         .execution_options(synchronize_session=False)).scalar_one_or_none()
     if counted is None:
-        raise CodeRejected("Too many wrong codes; ask for a new one.")
+        raise CodeRejected(N_("Too many wrong codes; ask for a new one."))
     typed = (code or "").strip()
     if not hmac.compare_digest(row.code_hash, _code_hash(phone_hash, purpose, typed)):
         left = MAX_TRIES - counted
         if left == 0:
-            raise CodeRejected("Too many wrong codes; ask for a new one.")
-        raise CodeRejected("The code is not right; %(n)s tries left.", n=left)
+            raise CodeRejected(N_("Too many wrong codes; ask for a new one."))
+        raise CodeRejected(N_("The code is not right; %(n)s tries left."), n=left)
     used = session.execute(
         update(PhoneCode).where(PhoneCode.id == row.id, PhoneCode.used_at.is_(None))
         .values(used_at=moment).execution_options(synchronize_session=False)).rowcount
     if used != 1:
-        raise CodeRejected("No code is waiting for this number; ask for a new one.")
+        raise CodeRejected(N_("No code is waiting for this number; ask for a new one."))
     return row
 
 
@@ -254,7 +255,7 @@ def reset_password(session: Session, phone_hash: str, code: str, password: str) 
     _use_code(session, phone_hash, "reset", code)
     user = _user_by_phone_hash(session, phone_hash)
     if user is None:  # no code is ever sent for such a number, so this is unreachable
-        raise CodeRejected("No code is waiting for this number; ask for a new one.")
+        raise CodeRejected(N_("No code is waiting for this number; ask for a new one."))
     user.password_hash = accounts.hash_password(password)
     user.end_sessions()
     session.execute(update(ApiToken).where(ApiToken.user_id == user.id,

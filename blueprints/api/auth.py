@@ -90,6 +90,7 @@ def _refuse_code(error: DomainError):
 @blp.route("/codes", methods=["POST"])
 @blp.arguments(CodeRequestIn)
 @blp.response(202, CodeSentOut)
+@blp.alt_response(400, description="The body is not valid JSON")
 @blp.alt_response(409, description="signup: the number is verified or has no sign-up")
 @blp.alt_response(422, description="The number is not a valid mobile number")
 @blp.alt_response(429, description="Too many codes for this number or from this address "
@@ -122,6 +123,7 @@ def request_code(body):
                key_func=_code_try_key)
 @blp.arguments(VerifyIn)
 @blp.response(201, TokenOut)
+@blp.alt_response(400, description="The body is not valid JSON")
 @blp.alt_response(409, description="The number is verified already or has no sign-up")
 @blp.alt_response(422, description="Wrong, expired or used-up code")
 @blp.alt_response(429, description="Too many attempts")
@@ -146,6 +148,7 @@ def verify(body):
                key_func=_code_try_key)
 @blp.arguments(ResetIn)
 @blp.response(204)
+@blp.alt_response(400, description="The body is not valid JSON")
 @blp.alt_response(422, description="Wrong, expired or used-up code, or a short password")
 @blp.alt_response(429, description="Too many attempts")
 def reset(body):

@@ -18,9 +18,14 @@ T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 PHONE = "+8613900001111"
 
 
-def _issue(purpose="reset", phone=PHONE, client="10.0.0.1", limits=otp.Limits(), at=T0):
+@pytest.fixture(autouse=True)
+def _own_sms_file(app, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "SMS_FILE", str(tmp_path / "sms.jsonl"))
+
+
+def _issue(purpose="reset", phone=PHONE, client="10.0.0.1", limits=None, at=T0):
     with clock.frozen(at):
-        row = otp.issue(db.session, phone, purpose, client, limits)
+        row = otp.issue(db.session, phone, purpose, client, limits or otp.Limits())
         db.session.commit()
         return row
 
