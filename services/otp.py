@@ -14,6 +14,7 @@ Rules:
   the outbox: the sender blanks it once the message has left the queue.
 - A reset for a number without an account answers exactly as one with an account (a
   row is written, nothing is sent), so the page cannot tell who has an account.
+- Codes older than two days are deleted by the daily retention task.
 - A volunteer account made by sign-up is inactive until its phone is verified; a
   correct reset code verifies the phone too.
 """
@@ -24,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,8 @@ CODE_TTL = timedelta(minutes=10)
 PER_NUMBER_GAP = timedelta(minutes=1)
 PER_NUMBER_PER_DAY = 10
 TEMPLATE = "verification_code"
+#: Codes are kept this long (the daily limit looks back one day), then deleted.
+KEEP_FOR = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,15 @@ def issue(session: Session, phone: str, purpose: str, client: str | None,
             params={"code": code}, not_before=moment)])
     log.info("one-time code %s issued (%s, sent: %s)", row.id, purpose, send)
     return row
+
+
+def purge(session: Session, moment: datetime) -> int:
+    """Delete codes older than the longest limit needs (two days); returns how many."""
+    deleted = session.execute(delete(PhoneCode).where(
+        PhoneCode.created_at < moment - KEEP_FOR).execution_options(
+        synchronize_session=False)).rowcount
+    log.info("%s old one-time codes deleted", deleted)
+    return deleted
 
 
 def _use_code(session: Session, phone_hash: str, purpose: str, code: str) -> PhoneCode:

@@ -142,7 +142,8 @@ def opt_out(session: Session, phone: str, source: str, actor: User | None = None
                            created_by_id=actor.id if actor else None))
     session.execute(
         update(OutboxMessage).where(OutboxMessage.to_phone_hash == digest,
-                                    OutboxMessage.status == "queued")
+                                    OutboxMessage.status == "queued",
+                                    OutboxMessage.template.notin_(ASKED_FOR))
         .values(status="skipped", reason=f"opted out ({source})")
         .execution_options(synchronize_session=False))
     session.flush()

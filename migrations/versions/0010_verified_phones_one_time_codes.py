@@ -51,7 +51,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_users_active_verified', type_='check')
+        batch_op.drop_constraint(op.f('ck_users_active_verified'), type_='check')
         batch_op.drop_column('phone_verified_at')
     with op.batch_alter_table('phone_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phone_codes_user_id'))

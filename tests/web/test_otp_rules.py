@@ -187,3 +187,21 @@ def test_a_code_reaches_a_number_that_opted_out(app, ctx):
     _issue()
     _send_all(app)
     assert db.session.execute(select(OutboxMessage.status)).scalar_one() == "sent"
+
+
+def test_old_codes_are_deleted_by_the_daily_task(app, ctx):
+    from tasks.retention import run
+
+    _issue(at=T0)
+    _issue(at=T0 + timedelta(days=1, hours=1))
+    with clock.frozen(T0 + timedelta(days=2, minutes=1)):
+        run.apply()
+    kept = db.session.execute(select(PhoneCode.created_at)).scalars().all()
+    assert kept == [T0 + timedelta(days=1, hours=1)]
+
+
+def test_opting_out_does_not_cancel_a_code_on_its_way(app, ctx):
+    _issue()
+    sms_sender.opt_out(db.session, PHONE, "reply")
+    db.session.commit()
+    assert db.session.execute(select(OutboxMessage.status)).scalar_one() == "queued"
