@@ -86,6 +86,9 @@ class Config:
         self.INSTANCE_DIR = str(INSTANCE_DIR)
         self.PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
         self.LOGIN_LIMITS = os.environ.get("LOGIN_LIMITS", "10 per minute")
+        #: One-time codes one client address may ask for in an hour (every number has its
+        #: own fixed limits: 1 a minute, 10 a day).
+        self.OTP_CODES_PER_ADDRESS_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_HOUR", 20))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -6,6 +6,7 @@ from models.child import Child, ConsentRecord
 from models.followup import Concern, ContactLog, ProgrammeSettings
 from models.imports import FormSubmission, ImportJob
 from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChild
+from models.otp import PhoneCode
 from models.region import Region
 from models.sms import OptOut, OutboxMessage
 from models.user import CoordinatorRegion, User
@@ -27,6 +28,7 @@ __all__ = [
     "OptOut",
     "OutboxMessage",
     "Pair",
+    "PhoneCode",
     "ProgrammeSettings",
     "Proposal",
     "UnpairedChild",

@@ -24,6 +24,8 @@ class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'coordinator', 'volunteer')", name="role"),
+        # An account whose phone was never verified cannot be active (services.otp).
+        CheckConstraint("NOT active OR phone_verified_at IS NOT NULL", name="active_verified"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,8 +36,12 @@ class User(UserMixin, Base):
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), index=True)
-    #: False blocks log-in (a disabled coordinator, a suspended volunteer).
+    #: False blocks log-in (a disabled coordinator, a suspended volunteer, a volunteer
+    #: whose phone is not verified yet).
     active: Mapped[bool] = mapped_column(default=True)
+    #: When the owner proved the number with a one-time code; accounts made by staff
+    #: (and those from before codes existed) count as verified when created.
+    phone_verified_at: Mapped[datetime | None]
     #: Part of the session id: changing it ends every session of this user.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=now)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import CoordinatorRegion, User
+from services.clock import now
 from services.crypto import lookup_hash
 from services.errors import DomainError
 from services.phones import normalise_phone
@@ -31,8 +32,12 @@ def check_new_password(password: str) -> None:
 
 
 def create_user(session: Session, *, role: str, name: str, phone: str, password: str | None,
-                regions=()) -> User:
-    """Create an account; coordinators get the regions they cover."""
+                regions=(), phone_verified: bool = True) -> User:
+    """Create an account; coordinators get the regions they cover.
+
+    Accounts made by staff count as verified; a public sign-up passes
+    ``phone_verified=False`` and stays inactive until its owner enters the code that was
+    sent to the number (services.otp)."""
     if role not in ("admin", "coordinator", "volunteer"):
         raise DomainError("Unknown role %(role)s.", role=role)
     if not (name or "").strip():
@@ -46,7 +51,8 @@ def create_user(session: Session, *, role: str, name: str, phone: str, password:
     if password is not None:
         check_new_password(password)
     user = User(name=name.strip(), phone=phone, role=role,
-                password_hash=hash_password(password) if password else None)
+                password_hash=hash_password(password) if password else None,
+                active=phone_verified, phone_verified_at=now() if phone_verified else None)
     session.add(user)
     if regions:
         set_regions(session, user, regions)
@@ -95,8 +101,9 @@ def change_password(session: Session, user: User, old: str, new: str) -> None:
 
 
 def set_active(session: Session, user: User, active: bool) -> None:
-    """Enable or disable an account; disabling ends its sessions at once."""
-    user.active = active
+    """Enable or disable an account; disabling ends its sessions at once. An account whose
+    phone is not verified stays inactive (the database refuses it too)."""
+    user.active = active and user.phone_verified_at is not None
     if not active:
         user.end_sessions()
     session.flush()

@@ -52,7 +52,7 @@ def load_demo(session: Session, tree: RegionTree) -> list[tuple[str, str, str]]:
             "name": name, "phone": phone, "password": PASSWORD, "gender": gender,
             "region_code": county, "skills": skills, "capacity": capacity,
             "max_distance_km": 30, "privacy_consent": True,
-        }, tree)
+        }, tree, phone_verified=True)
         if status == "vetted":
             volunteers.record_check(session, admin, volunteer, certificate_no="桂公无犯2026-001",
                                     issuing_office="县公安局", issued_on=date(2026, 1, 5))

@@ -19,6 +19,7 @@ from models import ConsentRecord, OptOut, OutboxMessage, User
 from services.clock import now
 from services.crypto import lookup_hash
 from services.sms import Message, SmsBackend
+from services.sms.templates import ASKED_FOR, SECRET_PARAMS, redacted
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ def claim_next(session: Session, moment: datetime) -> int | None:
 
 
 def _skip_reason(session: Session, message: OutboxMessage) -> str:
+    if message.template in ASKED_FOR:
+        return ""
     opted_out = session.execute(
         select(OptOut.source).where(OptOut.phone_hash == message.to_phone_hash)
     ).scalar_one_or_none()
@@ -65,6 +68,14 @@ def _skip_reason(session: Session, message: OutboxMessage) -> str:
 def deliver(session: Session, message_id: int, backend: SmsBackend, moment: datetime) -> str:
     """Send one claimed message and record what happened; returns the new status."""
     message = session.get(OutboxMessage, message_id)
+    status = _deliver(session, message, backend, moment)
+    if status != "queued" and message.template in SECRET_PARAMS:
+        message.params = redacted(message.template, message.params)
+    return status
+
+
+def _deliver(session: Session, message: OutboxMessage, backend: SmsBackend,
+             moment: datetime) -> str:
     reason = _skip_reason(session, message)
     if reason:
         message.status, message.reason = "skipped", reason
@@ -131,7 +142,8 @@ def opt_out(session: Session, phone: str, source: str, actor: User | None = None
                            created_by_id=actor.id if actor else None))
     session.execute(
         update(OutboxMessage).where(OutboxMessage.to_phone_hash == digest,
-                                    OutboxMessage.status == "queued")
+                                    OutboxMessage.status == "queued",
+                                    OutboxMessage.template.notin_(ASKED_FOR))
         .values(status="skipped", reason=f"opted out ({source})")
         .execution_options(synchronize_session=False))
     session.flush()

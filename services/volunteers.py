@@ -63,8 +63,11 @@ def clean_volunteer(raw: dict, tree: RegionTree, c: Checker | None = None) -> di
     return clean
 
 
-def sign_up(session: Session, raw: dict, tree: RegionTree) -> Volunteer:
-    """Register a volunteer from the public sign-up page; they start ``pending``."""
+def sign_up(session: Session, raw: dict, tree: RegionTree, *,
+            phone_verified: bool = False) -> Volunteer:
+    """Register a volunteer from the public sign-up page; they start ``pending``, and their
+    account is inactive until the phone is verified (services.otp.start_signup sends the
+    code)."""
     c = Checker(raw)
     if len(raw.get("password") or "") < accounts.MIN_PASSWORD_LENGTH:
         c.fail("password", "The password needs at least %(n)s characters.",
@@ -74,7 +77,8 @@ def sign_up(session: Session, raw: dict, tree: RegionTree) -> Volunteer:
     clean = clean_volunteer(raw, tree, c)
     _check_phone_free(session, clean["phone"])
     user = accounts.create_user(session, role="volunteer", name=clean["name"],
-                                phone=clean["phone"], password=raw.get("password") or "")
+                                phone=clean["phone"], password=raw.get("password") or "",
+                                phone_verified=phone_verified)
     volunteer = Volunteer(
         user_id=user.id, status="pending", privacy_consent_at=now(),
         availability=str(raw.get("availability") or "").strip()[:500],

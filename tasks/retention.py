@@ -4,7 +4,7 @@ from celery import shared_task
 from flask import current_app
 
 from extensions import db
-from services import retention
+from services import otp, retention
 from services.clock import now
 
 
@@ -12,4 +12,5 @@ from services.clock import now
 def run() -> None:
     retention.run(db.session, now(), current_app.config["RETENTION_YEARS"],
                   current_app.config["REJECTED_APPLICATION_DAYS"])
+    otp.purge(db.session, now())
     db.session.commit()

@@ -223,7 +223,7 @@ def create_volunteer(app, tree):
 
         raw = volunteer_data(**{"phone": f"1390000{next(counter):04d}", **overrides})
         with app.app_context():
-            volunteer = volunteers.sign_up(db.session, raw, tree)
+            volunteer = volunteers.sign_up(db.session, raw, tree, phone_verified=True)
             if status == "vetted":
                 actor = db.session.get(User, actor_id)
                 volunteers.record_check(db.session, actor, volunteer, certificate_no="N1",

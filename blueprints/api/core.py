@@ -111,6 +111,14 @@ def abort(status: int, code: str, message: str, errors: dict | None = None, **ex
     smorest_abort(status, code=code, message=message, errors=errors, **extra)
 
 
+def too_many(error) -> None:
+    """429 for a rate limit a service enforces, with Retry-After in seconds."""
+    from blueprints.web import translate
+
+    abort(429, "too_many_requests", translate(error.message, error.params),
+          headers={"Retry-After": str(error.retry_after)})
+
+
 def fail_from(error: Exception):
     """Turn a service's refusal into the right problem response (never a 500)."""
     from blueprints.web import translate

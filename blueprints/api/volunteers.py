@@ -14,13 +14,22 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
+from blueprints import codes
+from blueprints.api.core import (
+    PageArgs,
+    abort,
+    fail_from,
+    page_schema,
+    paginate,
+    secured,
+    too_many,
+)
 from blueprints.api.pairs import existing_id
 from blueprints.web import tree
 from extensions import db, limiter
 from models import Volunteer
 from models.volunteer import VOLUNTEER_STATUSES
-from services import policy, taxonomy, volunteers
+from services import otp, policy, taxonomy, volunteers
 from services.errors import DomainError
 from services.phones import mask_phone
 from services.validation import Invalid
@@ -145,9 +154,16 @@ def _signup_limit() -> str:
 @blp.alt_response(409, description="The phone number is already registered")
 @blp.alt_response(429, description="Too many sign-ups from this address")
 def sign_up(body):
-    """Sign up as a volunteer (no token); the application waits for a coordinator."""
+    """Sign up as a volunteer (no token); the application waits for a coordinator.
+
+    A 6-digit code is sent to the phone by SMS; the account can log in only after
+    POST /api/v1/auth/verify with that code."""
     try:
-        volunteer = volunteers.sign_up(db.session, body, tree())
+        volunteer = otp.start_signup(db.session, body, tree(), codes.client_address(),
+                                     codes.limits())
+    except otp.TooManyCodes as error:
+        db.session.rollback()
+        too_many(error)
     except (Invalid, DomainError) as error:
         db.session.rollback()
         fail_from(error)
@@ -155,6 +171,7 @@ def sign_up(body):
         db.session.rollback()
         abort(409, "conflict", "This phone number is already registered; log in instead.")
     db.session.commit()
+    codes.send_now()
     return volunteer
 
 

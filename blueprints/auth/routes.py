@@ -12,13 +12,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from blueprints import codes
 from blueprints.auth import bp
+from blueprints.auth.codes import start_verification
 from blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
 from blueprints.forms import ActionForm
 from blueprints.web import requires, safe_next, show_problems
 from extensions import db, limiter
 from models import ApiToken
-from services import accounts, api_tokens
+from services import accounts, api_tokens, otp
 from services.errors import DomainError
 
 
@@ -39,6 +41,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.phone.data, form.password.data)
+        unverified = user is None and otp.unverified_user(db.session, form.phone.data,
+                                                          form.password.data)
+        if unverified:
+            return _verify_first(unverified)
         if user is None:
             flash(_("Wrong mobile number or password."), "danger")
         else:
@@ -46,6 +52,21 @@ def login():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
+
+
+def _verify_first(user):
+    """A right password on an account whose phone is not verified: send a fresh code
+    (unless one went out less than a minute ago) and ask for it."""
+    try:
+        otp.issue(db.session, user.phone, "signup", codes.client_address(), codes.limits(),
+                  user=user)
+    except otp.TooManyCodes:
+        db.session.rollback()
+    else:
+        db.session.commit()
+        codes.send_now()
+    flash(_("Verify your mobile number first: type the code we sent to it."), "info")
+    return start_verification(user.phone_hash)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,15 +1,17 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import or_
 
+from blueprints import codes
+from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
-from models import User, Volunteer
-from services import audit, importers, pairs, policy, volunteers
+from models import Volunteer
+from services import audit, importers, otp, pairs, policy, volunteers
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -23,15 +25,17 @@ def signup():
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
         try:
-            volunteer = volunteers.sign_up(db.session, raw, tree())
+            volunteer = otp.start_signup(db.session, raw, tree(), codes.client_address(),
+                                         codes.limits())
         except (Invalid, DomainError) as error:
+            db.session.rollback()
             show_problems(error, form)
         else:
             db.session.commit()
-            login_user(db.session.get(User, volunteer.user_id))
-            flash(_("Thank you for signing up. A coordinator will check your application."),
-                  "success")
-            return redirect(url_for("volunteers.me"))
+            codes.send_now()
+            flash(_("Thank you for signing up. Type the code we sent to your mobile to "
+                    "finish."), "success")
+            return start_verification(volunteer.phone_hash)
     return render_template("volunteers/signup.html", form=form)
 
 

@@ -8,6 +8,10 @@ Rules:
 - The reminders a volunteer gets (contact_due, visit_due, contact_overdue) end with the
   opt-out hint 回T退订; notices about approvals, escalations and concerns do not, because
   they are operational messages that must not be switched off by a reply.
+- ``verification_code`` carries a one-time code, the only secret a message ever holds:
+  the sender blanks the parameters named in SECRET_PARAMS once the message has left the
+  queue, and the outbox page never shows parameters. The person asked for it just now,
+  so opt-outs do not hold it back (ASKED_FOR).
 - The codes are ours; each provider maps them to its approved template (Aliyun variables
   are named like our params, e.g. ``${child_given_name}``; Tencent takes them in order).
 """
@@ -62,3 +66,15 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
              "您的验证码是{code}，10分钟内有效。请勿告诉他人。",
              ("code",)),
 )}
+
+#: Parameters blanked in the outbox once a message is sent, failed or skipped.
+SECRET_PARAMS: dict[str, tuple[str, ...]] = {"verification_code": ("code",)}
+#: Messages the recipient asked for themselves: sent even to a number that opted out.
+ASKED_FOR = frozenset({"verification_code"})
+REDACTED = "******"
+
+
+def redacted(template: str, params: dict) -> dict:
+    """``params`` with the template's secret values blanked."""
+    secret = SECRET_PARAMS.get(template, ())
+    return {k: REDACTED if k in secret else v for k, v in params.items()}

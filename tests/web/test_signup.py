@@ -3,11 +3,16 @@ from sqlalchemy import select
 from extensions import db
 from models import User, Volunteer
 from tests.conftest import volunteer_data
+from tests.sms_codes import last_code
 
 
-def test_signup_creates_pending_volunteer_and_logs_in(client, app):
+def test_signup_creates_pending_volunteer_and_logs_in_after_the_code(client, app,
+                                                                    monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "SMS_FILE", str(tmp_path / "sms.jsonl"))
     response = client.post("/volunteers/signup", data=volunteer_data())
     assert response.status_code == 302
+    assert response.headers["Location"].endswith("/auth/verify")
+    response = client.post("/auth/verify", data={"code": last_code(app, "+8613900001111")})
     assert response.headers["Location"].endswith("/volunteers/me")
     with app.app_context():
         volunteer = db.session.execute(select(Volunteer)).scalar_one()

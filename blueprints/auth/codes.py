@@ -1,0 +1,127 @@
+"""Pages for one-time codes: verifying a new volunteer's phone, resetting a password.
+
+Which number a code is for is kept in the session as its lookup hash, never in clear.
+"""
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from blueprints import codes
+from blueprints.auth import bp
+from blueprints.auth.forms import CodeForm, ResetForm, ResetRequestForm
+from blueprints.forms import ActionForm
+from blueprints.web import show_problems
+from extensions import db, limiter
+from services import otp
+from services.errors import DomainError
+from services.validation import Invalid
+
+VERIFY_KEY = "verify_phone_hash"
+RESET_KEY = "reset_phone_hash"
+
+
+def _try_limit() -> str:
+    return current_app.config["LOGIN_LIMITS"]
+
+
+def _verify_key() -> str:
+    return f"{request.remote_addr}|{session.get(VERIFY_KEY, '')}"
+
+
+def _reset_key() -> str:
+    return f"{request.remote_addr}|{session.get(RESET_KEY, '')}"
+
+
+def start_verification(phone_hash: str):
+    """Send the person to the page where they type the code sent to their phone."""
+    session[VERIFY_KEY] = phone_hash
+    return redirect(url_for("auth.verify"))
+
+
+def _commit_refusal(error: DomainError) -> None:
+    """A wrong try counts: it is committed before the page answers."""
+    if isinstance(error, otp.CodeRejected):
+        db.session.commit()
+    else:
+        db.session.rollback()
+    show_problems(error)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_try_limit, methods=["POST"], key_func=_verify_key)
+def verify():
+    phone_hash = session.get(VERIFY_KEY)
+    if not phone_hash:
+        flash(_("Log in with your mobile number and password to verify it."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            user = otp.confirm_signup(db.session, phone_hash, form.code.data)
+        except DomainError as error:
+            _commit_refusal(error)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Your number is verified. A coordinator will check your application."),
+                  "success")
+            return redirect(url_for("volunteers.me"))
+    return render_template("auth/verify.html", form=form, resend_form=ActionForm())
+
+
+@bp.route("/verify/resend", methods=["POST"])
+def resend():
+    phone_hash = session.get(VERIFY_KEY)
+    if not phone_hash or not ActionForm().validate_on_submit():
+        return redirect(url_for("auth.login"))
+    try:
+        otp.resend_signup_code(db.session, phone_hash, codes.client_address(), codes.limits())
+    except DomainError as error:
+        db.session.rollback()
+        show_problems(error)
+    else:
+        db.session.commit()
+        codes.send_now()
+        flash(_("A new code is on its way."), "success")
+    return redirect(url_for("auth.verify"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        try:
+            phone_hash = otp.request_reset(db.session, form.phone.data,
+                                           codes.client_address(), codes.limits())
+        except (Invalid, DomainError) as error:
+            db.session.rollback()
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            codes.send_now()
+            session[RESET_KEY] = phone_hash
+            flash(_("If an account uses this number, a code is on its way to it."), "info")
+            return redirect(url_for("auth.reset_code"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/reset/code", methods=["GET", "POST"])
+@limiter.limit(_try_limit, methods=["POST"], key_func=_reset_key)
+def reset_code():
+    phone_hash = session.get(RESET_KEY)
+    if not phone_hash:
+        return redirect(url_for("auth.reset"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            otp.reset_password(db.session, phone_hash, form.code.data, form.new.data)
+        except DomainError as error:
+            _commit_refusal(error)
+        else:
+            db.session.commit()
+            session.pop(RESET_KEY, None)
+            flash(_("Your password is changed; log in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_code.html", form=form)
