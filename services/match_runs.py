@@ -2,8 +2,9 @@
 
 The published rules live in the engine (services.matching); this module decides who is
 considered: children of the region with a current guardian consent and no active pair
-(those waiting to be paired again are favoured, services.repairing), and vetted volunteers of the region (free capacity = capacity - active pairs). Locations
-fall back to the centre of the person's county.
+(those waiting to be paired again are favoured, services.repairing), and vetted
+volunteers of the region (free capacity = capacity - active pairs). Locations fall back
+to the centre of the person's county.
 """
 
 import logging

@@ -14,6 +14,7 @@ child could have had, and the run stays exact.
 """
 
 import logging
+
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
