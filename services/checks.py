@@ -94,15 +94,15 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
                        not_before=not_before,
                        params={"expires_on": f"{expires_on.month}月{expires_on.day}日"})
         for volunteer_id, phone, user_id, expires_on in expiring])
-    expired = list(session.execute(
-        select(Volunteer.id).join(latest, latest.c.volunteer_id == Volunteer.id)
-        .where(Volunteer.status == "vetted", latest.c.expires_on <= today)).scalars())
+    due = select(latest.c.volunteer_id).where(latest.c.expires_on <= today)
+    # Only the rows this pass changed come back, so two passes at once audit each once.
+    expired = sorted(session.execute(
+        update(Volunteer).where(Volunteer.id.in_(due), Volunteer.status == "vetted")
+        .values(status="recheck_needed", status_reason=EXPIRED_REASON,
+                status_changed_at=moment)
+        .returning(Volunteer.id)
+        .execution_options(synchronize_session=False)).scalars())
     if expired:
-        session.execute(
-            update(Volunteer).where(Volunteer.id.in_(expired), Volunteer.status == "vetted")
-            .values(status="recheck_needed", status_reason=EXPIRED_REASON,
-                    status_changed_at=moment)
-            .execution_options(synchronize_session=False))
         withdraw_open_proposals(session, expired, moment)
         for volunteer_id in expired:
             audit.record(session, None, "volunteer.check_expired", "volunteer", volunteer_id,

@@ -2,10 +2,10 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from extensions import db
-from models import BackgroundCheck, OutboxMessage, Proposal, User, Volunteer
+from models import AuditEntry, BackgroundCheck, OutboxMessage, Proposal, User, Volunteer
 from services import checks, clock, followups, volunteers
 from services.clock import LOCAL_TZ
 from tests.conftest import COUNTY_A, COUNTY_B
@@ -126,8 +126,11 @@ def test_expiry_makes_the_volunteer_recheck_needed(app, create_user, create_volu
     run_beat_task(app, at(date(2027, 3, 9), 23))  # the last valid day
     assert status_of(app, volunteer_id) == "vetted"
     run_beat_task(app, at(date(2027, 3, 10), 0))
+    run_beat_task(app, at(date(2027, 3, 10), 1))
     assert status_of(app, volunteer_id) == "recheck_needed"
     with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "volunteer.check_expired")).scalar_one() == 1
         proposal = db.session.execute(select(Proposal)).scalar_one()
         assert proposal.status == "withdrawn"  # cannot be approved any more
         assert db.session.get(Volunteer, volunteer_id).status_reason == checks.EXPIRED_REASON
