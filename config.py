@@ -130,6 +130,8 @@ def celery_settings(config) -> dict:
             "reminders-sweep": {"task": "reminders.sweep",
                                 "schedule": float(config["REMINDER_SWEEP_SECONDS"])},
             "retention-daily": {"task": "retention.run", "schedule": 24 * 3600.0},
+            # Hourly, so an expiry lands within the hour after local midnight; idempotent.
+            "checks-expiry": {"task": "checks.sweep", "schedule": 3600.0},
             "matching-recover": {"task": "matching.recover",
                                  "schedule": float(config["MATCH_RECOVER_SECONDS"])},
         },

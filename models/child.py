@@ -61,6 +61,9 @@ class Child(Base):
     #: The day the child left the programme (moved away, grew up...); starts retention.
     left_programme_on: Mapped[date | None] = mapped_column(Date)
     left_reason: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    #: Since when the child waits for a new caring parent because a pair ended through no
+    #: fault of theirs (services.repairing); cleared when the child is paired again.
+    repair_needed_since: Mapped[datetime | None] = mapped_column(index=True)
     #: When retention removed the child's personal data (the record stays for statistics).
     anonymised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now)

@@ -23,6 +23,7 @@ class ProgrammeSettings(Base):
         CheckConstraint("visit_interval_days BETWEEN 1 AND 180", name="visit_interval"),
         CheckConstraint("quiet_start BETWEEN 0 AND 23 AND quiet_end BETWEEN 0 AND 23",
                         name="quiet_hours"),
+        CheckConstraint("check_validity_months BETWEEN 1 AND 60", name="check_validity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -37,6 +38,8 @@ class ProgrammeSettings(Base):
     #: No SMS from quiet_start:00 to quiet_end:00 Asia/Shanghai (reminders wait).
     quiet_start: Mapped[int] = mapped_column(default=21)
     quiet_end: Mapped[int] = mapped_column(default=8)
+    #: A background check is valid this many months from the certificate's issue date.
+    check_validity_months: Mapped[int] = mapped_column(default=12, server_default="12")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                  ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)

@@ -151,6 +151,9 @@ class Pair(Base):
     __tablename__ = "pairs"
     __table_args__ = (
         CheckConstraint("status IN ('active', 'ended')", name="status"),
+        CheckConstraint(
+            "end_cause IS NULL OR end_cause IN ('volunteer_withdrew', 'volunteer_suspended', "
+            "'check_expired', 'other')", name="end_cause"),
         Index("uq_pairs_active_child", "child_id", unique=True,
               postgresql_where=text("status = 'active'"),
               sqlite_where=text("status = 'active'")),
@@ -173,6 +176,8 @@ class Pair(Base):
     ended_at: Mapped[datetime | None]
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     end_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Why the pair ended, as a code (services.repairing.END_CAUSES); NULL while active.
+    end_cause: Mapped[str | None] = mapped_column(String(24))
     #: Next call/video contact due (local date); moves when a contact is logged.
     next_contact_due: Mapped[date | None] = mapped_column(Date)
     #: Next home visit due (local date); moves when a visit is logged.

@@ -9,7 +9,7 @@ from models.base import Base, EncryptedText
 from services.clock import now
 from services.crypto import lookup_hash
 
-VOLUNTEER_STATUSES = ("pending", "vetted", "rejected", "suspended")
+VOLUNTEER_STATUSES = ("pending", "vetted", "rejected", "suspended", "recheck_needed")
 
 
 class Volunteer(Base):
@@ -18,7 +18,8 @@ class Volunteer(Base):
     __tablename__ = "volunteers"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'vetted', 'rejected', 'suspended')", name="status"
+            "status IN ('pending', 'vetted', 'rejected', 'suspended', 'recheck_needed')",
+            name="status",
         ),
         CheckConstraint("capacity BETWEEN 1 AND 3", name="capacity"),
         CheckConstraint("active_pairs >= 0 AND active_pairs <= capacity", name="active_pairs"),
@@ -96,9 +97,15 @@ class Volunteer(Base):
 
 
 class BackgroundCheck(Base):
-    """A no-criminal-record certificate (无犯罪记录证明) a coordinator has checked."""
+    """A no-criminal-record certificate (无犯罪记录证明) a coordinator has checked.
+
+    A check is valid until ``expires_on`` (a local date, excluded), set when it is
+    recorded from the programme's ``check_validity_months`` (services.checks).
+    """
 
     __tablename__ = "background_checks"
+    __table_args__ = (Index("ix_background_checks_volunteer_id_expires_on", "volunteer_id",
+                            "expires_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(
@@ -113,6 +120,8 @@ class BackgroundCheck(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     checked_at: Mapped[datetime] = mapped_column(default=now)
+    #: The first local date on which the check no longer counts.
+    expires_on: Mapped[date] = mapped_column(Date)
 
     volunteer: Mapped[Volunteer] = relationship(back_populates="checks")
     checked_by = relationship("User")

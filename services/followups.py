@@ -54,6 +54,7 @@ def update_settings(session: Session, actor: User, raw: dict) -> ProgrammeSettin
         "escalation_days": c.integer("escalation_days", 2, 60),
         "quiet_start": c.integer("quiet_start", 0, 23),
         "quiet_end": c.integer("quiet_end", 0, 23),
+        "check_validity_months": c.integer("check_validity_months", 1, 60, required=False),
     }
     if values["second_reminder_days"] and values["escalation_days"] and \
             values["escalation_days"] <= values["second_reminder_days"]:
@@ -61,7 +62,8 @@ def update_settings(session: Session, actor: User, raw: dict) -> ProgrammeSettin
     c.done()
     settings = get_settings(session)
     for name, value in values.items():
-        setattr(settings, name, value)
+        if value is not None:
+            setattr(settings, name, value)
     settings.updated_by_id = actor.id
     session.flush()
     log.info("programme settings changed by user %s", actor.id)

@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import MatchRun, MatchRunPart, Proposal, UnpairedChild
+from models import Child, MatchRun, MatchRunPart, Proposal, UnpairedChild
 from services import matching
 from services.clock import now
 from services.match_runs import insert_result, load_inputs, withdraw_open_proposals
@@ -122,12 +122,16 @@ def finish_if_complete(session: Session, run_id: int, *, commit: Callable[[], No
         .group_by(Proposal.priority)).tuples().all())
     unpaired = session.execute(select(func.count()).select_from(UnpairedChild).where(
         UnpairedChild.run_id == run_id)).scalar_one()
+    repair = session.execute(select(func.count()).select_from(Proposal).join(
+        Child, Child.id == Proposal.child_id).where(
+        Proposal.run_id == run_id, Child.repair_needed_since.is_not(None))).scalar_one()
     seconds = session.execute(select(MatchRunPart.seconds).where(
         MatchRunPart.run_id == run_id)).scalars().all()
     stats = dict(run.stats)
     stats.update({
         "proposed": sum(by_priority.values()),
         "proposed_by_priority": {p: by_priority.get(p, 0) for p in matching.PRIORITIES},
+        "proposed_repair": repair,
         "unpaired": unpaired,
         "seconds": {**stats.get("seconds", {}),
                     "parts_solving": round(sum(s.get("solving", 0) for s in seconds), 3)},

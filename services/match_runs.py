@@ -1,9 +1,10 @@
 """Matching runs: load a region's children and volunteers, run the engine, save proposals.
 
 The published rules live in the engine (services.matching); this module decides who is
-considered: children of the region with a current guardian consent and no active pair,
-and vetted volunteers of the region (free capacity = capacity - active pairs). Locations
-fall back to the centre of the person's county.
+considered: children of the region with a current guardian consent and no active pair
+(those waiting to be paired again are favoured, services.repairing), and vetted
+volunteers of the region (free capacity = capacity - active pairs). Locations fall back
+to the centre of the person's county.
 """
 
 import logging
@@ -199,7 +200,8 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
     paired = exists().where(Pair.child_id == Child.id, Pair.status == "active")
     rows = session.execute(
         select(Child.id, Child.latitude, Child.longitude, Child.region_code, Child.needs,
-               Child.gender, Child.birth_date, Child.priority)
+               Child.gender, Child.birth_date, Child.priority,
+               Child.repair_needed_since.is_not(None))
         .where(Child.region_code.in_(counties), consented, ~paired,
                *_only(session, Child.id, child_ids))
         .order_by(Child.id)
@@ -208,14 +210,14 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
     codes = _shared_code_sets()
     ages: dict = {}
     children = []
-    for child_id, lat, lng, county, needs, gender, birth, priority in rows:
+    for child_id, lat, lng, county, needs, gender, birth, priority, repair in rows:
         age = ages.get(birth)
         if age is None:
             age = ages[birth] = age_on(birth, run.run_date)
         if lat is None or lng is None:
             lat, lng = centre[county]
         children.append(matching.ChildIn(child_id, lat, lng, codes(needs), gender, age,
-                                         priority))
+                                         priority, bool(repair)))
     rows = session.execute(
         select(Volunteer.id, Volunteer.latitude, Volunteer.longitude, Volunteer.region_code,
                Volunteer.skills, Volunteer.capacity, Volunteer.active_pairs,

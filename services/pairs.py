@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, OutboxMessage, Pair, Proposal, User, Volunteer
-from services import audit
+from services import audit, repairing
 from services.clock import age_on, now, today_local
 from services.errors import DomainError, NotFound
 from services.names import given_name
@@ -68,6 +68,7 @@ def approve_proposal(session: Session, actor: User, proposal_id: int) -> Pair:
     except IntegrityError:
         raise DomainError("This child already has an active pair.") from None
     proposal.status, proposal.decided_by_id, proposal.decided_at = "approved", actor.id, now()
+    repairing.after_paired(session, proposal.child_id)
     _start_follow_up(session, pair)
     session.execute(
         update(Proposal)
@@ -117,14 +118,20 @@ def approve_many(session: Session, actor: User, proposal_ids) -> tuple[int, list
     return approved, failed
 
 
-def end_pair(session: Session, actor: User, pair: Pair, reason: str) -> None:
-    """End an active pair; the child and the volunteer become available again."""
+def end_pair(session: Session, actor: User, pair: Pair, reason: str,
+             cause: str = "other") -> None:
+    """End an active pair; the child and the volunteer become available again.
+
+    ``cause`` is one of services.repairing.END_CAUSES; when the volunteer withdrew, was
+    suspended or their check expired, the child is marked as needing a new pair.
+    """
     if not (reason or "").strip():
         raise DomainError("Give a reason.")
+    repairing.check_cause(cause)
     ended = session.execute(
         update(Pair).where(Pair.id == pair.id, Pair.status == "active")
         .values(status="ended", ended_at=now(), ended_by_id=actor.id,
-                end_reason=reason.strip()[:500])
+                end_reason=reason.strip()[:500], end_cause=cause)
         .execution_options(synchronize_session=False))
     if ended.rowcount != 1:
         raise DomainError("This pair has already ended.")
@@ -138,9 +145,10 @@ def end_pair(session: Session, actor: User, pair: Pair, reason: str) -> None:
                OutboxMessage.subject.in_(("contact", "visit")))
         .values(status="skipped", reason="the pair ended")
         .execution_options(synchronize_session=False))
+    repairing.after_pair_ended(session, pair, cause)
     session.expire(pair)
     session.flush()
-    audit.record(session, actor, "pair.end", "pair", pair.id)
+    audit.record(session, actor, "pair.end", "pair", pair.id, cause=cause)
     log.info("pair %s ended by user %s", pair.id, actor.id)
 
 

@@ -3,7 +3,9 @@
 States: ``pending`` (signed up) → ``vetted`` (a coordinator recorded a background check)
 or ``rejected`` (with a reason); ``vetted`` → ``suspended`` (with a reason) → ``vetted``
 again. Only vetted volunteers can ever be matched, and a volunteer can only become
-vetted with a recorded check (Minors Protection Law).
+vetted with a current recorded check (Minors Protection Law). Checks expire
+(services.checks): an expired check makes a vetted volunteer ``recheck_needed`` until a
+coordinator records a new one. Suspension ends every active pair of the volunteer.
 """
 
 import logging
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import BackgroundCheck, User, Volunteer
-from services import accounts, audit, taxonomy
+from services import accounts, audit, checks, followups, repairing, taxonomy
 from services.clock import now, today_local
 from services.crypto import lookup_hash
 from services.errors import DomainError
@@ -27,6 +29,7 @@ TRANSITIONS = {
     ("pending", "rejected"): "reject",
     ("vetted", "suspended"): "suspend",
     ("suspended", "vetted"): "reinstate",
+    ("recheck_needed", "suspended"): "suspend",
 }
 
 CHILD_GENDER_CHOICES = ("any", "M", "F")
@@ -36,6 +39,7 @@ STATUS_LABELS = {
     "vetted": taxonomy.N_("Vetted"),
     "rejected": taxonomy.N_("Rejected"),
     "suspended": taxonomy.N_("Suspended"),
+    "recheck_needed": taxonomy.N_("Recheck needed"),
 }
 
 
@@ -109,11 +113,14 @@ def record_check(session: Session, actor: User, volunteer: Volunteer, *, certifi
     office = c.text("issuing_office", max_len=128)
     issued = c.day("issued_on", not_after=today_local())
     c.done()
+    expires_on = checks.expiry_for(followups.get_settings(session), today_local())
     check = BackgroundCheck(volunteer=volunteer, certificate_no=number,
-                            issuing_office=office, issued_on=issued, checked_by_id=actor.id)
+                            issuing_office=office, issued_on=issued, checked_by_id=actor.id,
+                            expires_on=expires_on)
     session.add(check)
     session.flush()
     audit.record(session, actor, "volunteer.check", "volunteer", volunteer.id)
+    checks.after_new_check(session, actor, volunteer, check, today_local())
     log.info("background check %s recorded for volunteer %s by user %s",
              check.id, volunteer.id, actor.id)
     return check
@@ -128,6 +135,8 @@ def change_status(session: Session, actor: User, volunteer: Volunteer, to: str,
                           current=STATUS_LABELS[volunteer.status], target=STATUS_LABELS[to])
     if to == "vetted" and not volunteer.checks:
         raise DomainError("Record the background check before vetting.")
+    if to == "vetted" and not checks.has_current_check(volunteer, today_local()):
+        raise DomainError("The background check has expired; record a new one first.")
     if verb in ("reject", "suspend") and not reason.strip():
         raise DomainError("Give a reason.")
     volunteer.status = to
@@ -137,5 +146,9 @@ def change_status(session: Session, actor: User, volunteer: Volunteer, to: str,
         user = session.get(User, volunteer.user_id)
         accounts.set_active(session, user, to != "suspended")
     session.flush()
+    if verb == "suspend":
+        repairing.end_volunteer_pairs(session, actor, volunteer.id, "volunteer_suspended",
+                                      f"the volunteer was suspended: {reason.strip()}")
+        checks.withdraw_open_proposals(session, [volunteer.id], now())
     audit.record(session, actor, f"volunteer.{verb}", "volunteer", volunteer.id, status=to)
     log.info("volunteer %s: %s by user %s", volunteer.id, verb, actor.id)

@@ -19,6 +19,7 @@ from extensions import db
 from models import Pair, Volunteer
 from services import pairs, policy
 from services.errors import DomainError
+from services.repairing import END_CAUSES
 
 blp = Blueprint("api_pairs", __name__, url_prefix="/api/v1/pairs",
                 description="Pairs of a child and a caring parent")
@@ -68,6 +69,7 @@ class PairOut(Schema):
     approved_by_id = fields.Integer(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
     end_reason = fields.String()
+    end_cause = fields.String(allow_none=True)
     last_contact_on = fields.Date(allow_none=True)
 
 
@@ -78,6 +80,8 @@ class PairQuery(PageArgs):
 
 class PairEndIn(Schema):
     reason = fields.String(required=True, validate=[validate.Length(max=500), NOT_BLANK])
+    #: volunteer_withdrew, volunteer_suspended and check_expired mark the child for re-pairing.
+    cause = fields.String(load_default="other", validate=validate.OneOf(list(END_CAUSES)))
 
 
 PairPage = page_schema(PairOut, "PairPage")
@@ -94,7 +98,8 @@ def coordinator_view(pair: Pair) -> dict:
         "child_id": pair.child_id, "volunteer_id": pair.volunteer_id,
         "volunteer_name": pair.volunteer.name, "proposal_id": pair.proposal_id,
         "approved_by_id": pair.approved_by_id, "ended_at": pair.ended_at,
-        "end_reason": pair.end_reason, "last_contact_on": pair.last_contact_on,
+        "end_reason": pair.end_reason, "end_cause": pair.end_cause,
+        "last_contact_on": pair.last_contact_on,
     }
 
 
@@ -175,7 +180,7 @@ def end_pair(body, pair_id):
     """End an active pair; the child and the volunteer can be matched again."""
     pair = scoped_pair(pair_id)
     try:
-        pairs.end_pair(db.session, g.api_user, pair, body["reason"])
+        pairs.end_pair(db.session, g.api_user, pair, body["reason"], body["cause"])
     except DomainError as error:
         db.session.rollback()
         fail_from(error)

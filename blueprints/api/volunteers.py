@@ -107,6 +107,7 @@ class VolunteerCheckOut(Schema):
     issued_on = fields.Date(allow_none=True)
     checked_by_id = fields.Integer(allow_none=True)
     checked_at = fields.DateTime()
+    expires_on = fields.Date()
 
 
 class VolunteerOut(VolunteerSelfOut):

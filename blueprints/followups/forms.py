@@ -43,3 +43,5 @@ class SettingsForm(FlaskForm):
                                    validators=[InputRequired()])
     quiet_start = IntegerField(_l("No SMS from (hour)"), validators=[InputRequired()])
     quiet_end = IntegerField(_l("No SMS until (hour)"), validators=[InputRequired()])
+    check_validity_months = IntegerField(_l("A background check counts for (months)"),
+                                         validators=[Optional()])

@@ -7,7 +7,8 @@ from blueprints.main import bp
 from blueprints.web import safe_next
 from extensions import db
 from models import Child, Volunteer
-from services import policy
+from services import checks, policy, repairing
+from services.clock import today_local
 
 
 @bp.route("/")
@@ -22,7 +23,16 @@ def home():
         "vetted": _count(Volunteer, Volunteer.status == "vetted"),
         "concerns": open_concern_count(),
     }
-    return render_template("main/home.html", counts=counts)
+    return render_template("main/home.html", counts=counts, continuity=_continuity())
+
+
+def _continuity() -> dict:
+    """The overview's lists of checks running out, flagged pairs and children to re-pair."""
+    return {
+        "recheck": checks.volunteers_to_recheck(db.session, current_user, today_local()),
+        "flagged": checks.flagged_pairs(db.session, current_user),
+        "repair": repairing.waiting_children(db.session, current_user),
+    }
 
 
 def _count(model, *where) -> int:

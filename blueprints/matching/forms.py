@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from blueprints.forms import region_field
+from blueprints.forms import labelled, region_field
+from services.repairing import END_CAUSES
 
 
 class StartRunForm(FlaskForm):
@@ -16,3 +17,4 @@ class RejectForm(FlaskForm):
 
 class EndPairForm(FlaskForm):
     reason = TextAreaField(_l("Why the pair ends"), validators=[DataRequired(), Length(max=500)])
+    cause = SelectField(_l("Cause"), choices=labelled(END_CAUSES), default="other")

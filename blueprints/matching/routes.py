@@ -13,6 +13,7 @@ from models import Child, MatchRun, Pair, Proposal, UnpairedChild
 from services import match_runs, pairs, policy, taxonomy
 from services.errors import DomainError, NotFound
 from services.matching import UNPAIRED_REASONS
+from services.repairing import END_CAUSES
 from tasks import enqueue
 
 SORTS = {"quality": Proposal.quality.desc(), "distance": Proposal.distance_km.asc(),
@@ -156,7 +157,7 @@ def pair_list():
         stmt = stmt.where(Pair.status == status)
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("matching/pairs.html", page=page, status=status,
-                           end_form=EndPairForm())
+                           end_form=EndPairForm(), end_causes=END_CAUSES)
 
 
 @bp.route("/pairs/<int:pair_id>/end", methods=["POST"])
@@ -171,7 +172,7 @@ def end_pair(pair_id: int):
         flash(_("Give a reason."), "danger")
         return redirect(url_for("matching.pair_list"))
     try:
-        pairs.end_pair(db.session, current_user, pair, form.reason.data)
+        pairs.end_pair(db.session, current_user, pair, form.reason.data, form.cause.data)
     except DomainError as error:
         db.session.rollback()
         show_problems(error)

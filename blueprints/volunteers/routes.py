@@ -57,7 +57,7 @@ def index():
     status = request.args.get("status", "")
     query = request.args.get("q", "").strip()
     stmt = policy.scoped(db.session, current_user, Volunteer).order_by(Volunteer.id.desc())
-    if status in ("pending", "vetted", "rejected", "suspended"):
+    if status in ("pending", "vetted", "rejected", "suspended", "recheck_needed"):
         stmt = stmt.where(Volunteer.status == status)
     if query:
         stmt = stmt.where(or_(Volunteer.name.contains(query),

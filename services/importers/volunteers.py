@@ -7,8 +7,10 @@ from sqlalchemy.orm import Session
 
 from models import BackgroundCheck, ImportJob, User, Volunteer
 from services.bulk import upsert_rows
-from services.clock import now
+from services.checks import expiry_for
+from services.clock import now, today_local
 from services.crypto import lookup_hash
+from services.followups import get_settings
 from services.importers.common import (
     RowProblem,
     check_columns,
@@ -84,11 +86,13 @@ def _vet_imported(session: Session, actor: User, job: ImportJob) -> None:
     """Vet the imported volunteers still pending, with the importer as the checker."""
     volunteers = Volunteer.__table__
     checks = BackgroundCheck.__table__
+    expires_on = expiry_for(get_settings(session), today_local())
     session.execute(insert(checks).from_select(
         ["volunteer_id", "source", "certificate_no", "issuing_office", "checked_by_id",
-         "checked_at"],
+         "checked_at", "expires_on"],
         select(volunteers.c.id, literal("import"), literal(""), literal(""),
-               literal(actor.id), literal(now(), checks.c.checked_at.type))
+               literal(actor.id), literal(now(), checks.c.checked_at.type),
+               literal(expires_on, checks.c.expires_on.type))
         .where(volunteers.c.last_import_id == job.id, volunteers.c.status == "pending")))
     session.execute(update(volunteers).where(
         volunteers.c.last_import_id == job.id, volunteers.c.status == "pending",

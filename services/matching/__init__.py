@@ -21,7 +21,7 @@ from .candidates import (
 )
 from .engine import MatchResult, ProgressCallback, match, solve
 from .geo import EARTH_RADIUS_KM, chord_radius, haversine_km, haversine_km_array, unit_vectors
-from .records import PRIORITIES, ChildIn, Proposal, VolunteerIn
+from .records import PRIORITIES, TIERS, ChildIn, Proposal, VolunteerIn, tier_of
 from .solver import Component, MatchingSolverError, solve_component, split_components
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "PREFERENCE_MISMATCH",
     "PRIORITIES",
     "REJECTED_BEFORE",
+    "TIERS",
     "UNPAIRED_REASONS",
     "Candidates",
     "ChildIn",
@@ -49,6 +50,7 @@ __all__ = [
     "solve",
     "solve_component",
     "split_components",
+    "tier_of",
     "unit_vectors",
     "unpaired_reasons",
 ]

@@ -27,7 +27,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .geo import chord_radius, haversine_from_radians, unit_vectors
-from .records import PRIORITIES, ChildIn, VolunteerIn
+from .records import PRIORITIES, ChildIn, VolunteerIn, tier_of
 
 NO_VOLUNTEER_IN_REACH = "no_volunteer_in_reach"
 """No vetted volunteer, whatever their capacity, has the child within their distance limit."""
@@ -68,7 +68,7 @@ class Candidates:
 
     codes: tuple[str, ...]
     child_ids: np.ndarray  # int64
-    child_tiers: np.ndarray  # int8, index into PRIORITIES
+    child_tiers: np.ndarray  # int8, index into TIERS
     child_reasons: np.ndarray  # int8, index into UNPAIRED_REASONS
     volunteer_ids: np.ndarray  # int64
     capacities: np.ndarray  # int64
@@ -130,7 +130,6 @@ class _Table:
         code_index = {code: i for i, code in enumerate(codes)}
         genders = ({c.gender for c in children} | {v.child_gender for v in volunteers}) - {None}
         gender_index = {g: i for i, g in enumerate(sorted(genders))}
-        tier_index = {p: i for i, p in enumerate(PRIORITIES)}
 
         c_lat = np.fromiter((c.lat for c in children), np.float64, nc)
         c_lng = np.fromiter((c.lng for c in children), np.float64, nc)
@@ -138,7 +137,7 @@ class _Table:
         self.c_phi, self.c_lmb = np.radians(c_lat), np.radians(c_lng)
         self.c_cos = np.cos(self.c_phi)
         self.c_needs = _bitmasks([c.needs for c in children], code_index)
-        self.c_tier = np.fromiter((tier_index[c.priority] for c in children), np.int8, nc)
+        self.c_tier = np.fromiter((tier_of(c.priority, c.repair) for c in children), np.int8, nc)
 
         v_lat = np.fromiter((v.lat for v in volunteers), np.float64, nv)
         v_lng = np.fromiter((v.lng for v in volunteers), np.float64, nv)

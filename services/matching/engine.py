@@ -34,6 +34,9 @@ def match(
 ) -> MatchResult:
     """Propose the lexicographically optimal pairing (urgent, high, normal, quality).
 
+    Within each priority, children marked ``repair`` (waiting to be paired again) are
+    favoured; see ``records.TIERS`` for why this never lowers any priority's count.
+
     ``progress(phase, fraction)`` is called with phases "candidates",
     "solving" and "done"; fraction runs from 0.0 to 1.0 within a phase.
     """
@@ -81,6 +84,7 @@ def solve(cands: Candidates, components: Sequence[Component],
         "components": len(components),
         "proposed": len(proposals),
         "proposed_by_priority": {p: sum(x.priority == p for x in proposals) for p in PRIORITIES},
+        "proposed_repair": sum(p.repair for p in proposals),
         "unpaired": len(unpaired),
         "seconds": {"solving": round(solving_seconds, 3)},
     }

@@ -3,14 +3,18 @@
 A pairing takes each child at most once and each volunteer at most
 ``free_capacity`` times.  Among all pairings it maximises, in this order,
 (1) urgent children paired, (2) high, (3) normal, (4) total quality.
+Each priority is split in two tiers (``records.TIERS``): children waiting to
+be paired again come first within their priority.  Everything below works
+on those six tiers; by the matroid argument the tier-by-tier optimum is also
+optimal for the three priorities, so re-pair children only win ties of count.
 
 Why two stages are exact.  The sets of children that can be paired together
 are the independent sets of a transversal matroid.  For a matroid the greedy
 basis built tier by tier is lexicographically maximal, so the best counts are
   U* = maxflow(urgent), U* + H* = maxflow(urgent + high),
   U* + H* + N* = maxflow(all)
-and one pairing reaches all three at once.  A min-cost flow whose three tier
-sources supply exactly U*, H* and N* therefore ranges over exactly the
+(likewise for the six tiers) and one pairing reaches all of them at once.  A
+min-cost flow whose tier sources supply exactly those counts ranges over exactly the
 lexicographically optimal pairings and picks the one of maximum quality.
 
 Before the cost stage, edges that no lexicographically optimal pairing can
@@ -38,7 +42,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .candidates import Candidates
-from .records import PRIORITIES, Proposal
+from .records import TIERS, Proposal
 
 QUALITY_SCALE = 1000  # integer cost units per quality point
 
@@ -72,7 +76,7 @@ class Component:
 
     codes: tuple[str, ...]
     child_ids: np.ndarray
-    child_tiers: np.ndarray  # index into PRIORITIES
+    child_tiers: np.ndarray  # index into TIERS
     volunteer_ids: np.ndarray
     capacities: np.ndarray  # free capacity, all > 0
     edge_child: np.ndarray
@@ -234,7 +238,7 @@ def _can_free_a_place(
 
 
 def _lexicographic_plan(comp: Component, vol_cap: np.ndarray) -> tuple[list[int], np.ndarray]:
-    """Optimal (urgent, high, normal) counts and the edges worth offering the cost stage.
+    """Optimal counts per tier and the edges worth offering the cost stage.
 
     Counts come from max flows over tiers <= k.  In a lexicographically
     optimal pairing the children of tiers < k form a maximum flow of those
@@ -248,7 +252,7 @@ def _lexicographic_plan(comp: Component, vol_cap: np.ndarray) -> tuple[list[int]
     kept: list[np.ndarray] = []
     counts: list[int] = []
     best = 0
-    for tier in range(len(PRIORITIES)):
+    for tier in range(len(TIERS)):
         new = np.flatnonzero(edge_tier == tier)
         new = new[open_to_next[comp.edge_volunteer[new]]]
         if not len(new):
@@ -277,8 +281,8 @@ def _solve_flow(comp: Component) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
 
-    tiers = nc + nv + np.arange(len(PRIORITIES), dtype=np.int32)
-    sink = nc + nv + len(PRIORITIES)
+    tiers = nc + nv + np.arange(len(TIERS), dtype=np.int32)
+    sink = nc + nv + len(TIERS)
     flow = SimpleMinCostFlow()
     # Pair arcs go first so their arc indices are positions in ``edges``.
     flow.add_arcs_with_capacity_and_unit_cost(
@@ -352,7 +356,8 @@ def _proposals(comp: Component, chosen: np.ndarray) -> list[Proposal]:
             need_score=ns,
             distance_score=ds,
             matched_needs=needs(m),
-            priority=PRIORITIES[t],
+            priority=TIERS[t][0],
+            repair=TIERS[t][1],
         )
         for cid, vid, dist, q, ns, ds, m, t in zip(
             comp.child_ids[comp.edge_child[chosen]].tolist(),

@@ -6,8 +6,9 @@ Rules:
 - Sign 【牵手童行】 plus text fits one 70-character segment for realistic values
   (2-character given names, dates like 12月31日, county names of up to 5 characters).
 - The reminders a volunteer gets (contact_due, visit_due, contact_overdue) end with the
-  opt-out hint 回T退订; notices about approvals, escalations and concerns do not, because
-  they are operational messages that must not be switched off by a reply.
+  opt-out hint 回T退订; notices about approvals, escalations, concerns and expiring
+  checks do not, because they are operational messages that must not be switched off
+  by a reply.
 - ``verification_code`` carries a one-time code, the only secret a message ever holds:
   the sender blanks the parameters named in SECRET_PARAMS once the message has left the
   queue, and the outbox page never shows parameters. The person asked for it just now,
@@ -62,6 +63,9 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
     Template("concern_raised",
              "{county}有一条新的关注报告（{kind}），请尽快登录平台处理。",
              ("county", "kind")),
+    Template("check_expiring",
+             "您的无犯罪记录证明核查将于{expires_on}到期，请尽快开具新证明交给县里协调员，以便继续结对。",
+             ("expires_on",)),
     Template("verification_code",
              "您的验证码是{code}，10分钟内有效。请勿告诉他人。",
              ("code",)),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
-from services.matching import PRIORITIES, ChildIn, VolunteerIn, match
+from services.matching import PRIORITIES, TIERS, ChildIn, VolunteerIn, match
 
 CODES = ("academic", "emotional", "daily_life", "safety")
 
@@ -48,7 +48,7 @@ def feasible_pairs(children, volunteers, rejected):
     }
 
 
-def random_instance(rng, n_children, n_volunteers, max_cap, spread_km=30.0):
+def random_instance(rng, n_children, n_volunteers, max_cap, spread_km=30.0, repair_share=0.0):
     def point():
         return 23.0 + rng.uniform(0, spread_km) / 111.2, 108.0 + rng.uniform(0, spread_km) / 102.4
 
@@ -63,6 +63,7 @@ def random_instance(rng, n_children, n_volunteers, max_cap, spread_km=30.0):
             "MF"[rng.integers(2)],
             int(rng.integers(6, 15)),
             PRIORITIES[rng.integers(3)],
+            bool(rng.random() < repair_share),
         )
         for i in range(1, n_children + 1)
     ]
@@ -87,9 +88,17 @@ def random_instance(rng, n_children, n_volunteers, max_cap, spread_km=30.0):
 
 
 def score(children, chosen, qualities):
-    tier = {c.id: c.priority for c in children}
-    counts = tuple(sum(tier[c] == p for c, _ in chosen) for p in PRIORITIES)
-    return counts, sum(qualities[pair] for pair in chosen)
+    """(children paired per priority, re-pair children paired per priority, quality).
+
+    The published order: urgent, high, normal counts first; then, among those, the
+    re-pair children of each priority (urgent first); then total quality.
+    """
+    priority = {c.id: c.priority for c in children}
+    repair = {c.id for c in children if c.repair}
+    counts = tuple(sum(priority[c] == p for c, _ in chosen) for p in PRIORITIES)
+    repaired = tuple(sum(priority[c] == p and c in repair for c, _ in chosen)
+                     for p in PRIORITIES)
+    return counts + repaired, sum(qualities[pair] for pair in chosen)
 
 
 def brute_force(children, volunteers, feasible):
@@ -122,14 +131,27 @@ def brute_force(children, volunteers, feasible):
 def weighted_reference(children, volunteers, feasible):
     """Best (counts, quality) from one min-cost flow with big lexicographic weights.
 
-    Each tier's weight exceeds everything the lower tiers and quality can add
-    up to, so the weights grow with the cube of the size: only safe for small
+    Weights follow the published order: a child of a priority counts more than
+    everything the lower priorities, every re-pair bonus and quality can add up
+    to; a re-pair child then earns a bonus worth more than all lower bonuses and
+    quality. The weights grow with a power of the size (the cube without
+    re-pair children, the sixth power with them): only safe for small
     instances, which is why the engine does not work this way.
     """
     m = 2 * len(children) + 2
     q_weight = {pair: round(q * 1000) for pair, q in feasible.items()}
-    tier_weight = {"normal": 100_000 * m, "high": 100_000 * m**2, "urgent": 100_000 * m**3}
-    tier = {c.id: c.priority for c in children}
+    # Lowest first: quality, then the bonuses (normal, high, urgent), then the priorities.
+    present = [p for p in reversed(PRIORITIES) if any(c.repair and c.priority == p
+                                                      for c in children)]
+    weight, bonus, tier_weight = 100_000, {}, {}
+    for p in present:
+        weight *= m
+        bonus[p] = weight
+    for p in reversed(PRIORITIES):
+        weight *= m
+        tier_weight[p] = weight
+    tier = {c.id: tier_weight[c.priority] + (bonus.get(c.priority, 0) if c.repair else 0)
+            for c in children}
     c_node = {c.id: i for i, c in enumerate(children)}
     v_node = {v.id: len(children) + j for j, v in enumerate(volunteers)}
     sink = len(children) + len(volunteers)
@@ -137,7 +159,7 @@ def weighted_reference(children, volunteers, feasible):
     keys = list(feasible)
     for cid, vid in keys:
         flow.add_arc_with_capacity_and_unit_cost(
-            c_node[cid], v_node[vid], 1, -(tier_weight[tier[cid]] + q_weight[(cid, vid)])
+            c_node[cid], v_node[vid], 1, -(tier[cid] + q_weight[(cid, vid)])
         )
     for c in children:
         flow.add_arc_with_capacity_and_unit_cost(c_node[c.id], sink, 1, 0)  # stays unpaired
@@ -202,6 +224,53 @@ def test_engine_matches_weighted_flow_when_places_are_scarce(seed):
         int(rng.integers(3, 12)),
         max_cap=3,
         spread_km=float(rng.uniform(10, 60)),
+    )
+    feasible = feasible_pairs(children, volunteers, rejected)
+    result = match(children, volunteers, rejected)
+    check_result(children, volunteers, rejected, feasible, result)
+    chosen = [(p.child_id, p.volunteer_id) for p in result.proposals]
+    reference = weighted_reference(children, volunteers, feasible)
+    assert_same_optimum(score(children, chosen, feasible), reference, len(chosen))
+
+
+def test_tiers_put_re_pair_children_first_within_their_priority():
+    assert TIERS == (("urgent", True), ("urgent", False), ("high", True), ("high", False),
+                     ("normal", True), ("normal", False))
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_engine_with_re_pair_children_matches_brute_force(seed):
+    rng = np.random.default_rng(20_000 + seed)
+    children, volunteers, rejected = random_instance(
+        rng,
+        int(rng.integers(1, 8)),
+        int(rng.integers(1, 5)),
+        max_cap=2,
+        spread_km=float(rng.uniform(5, 40)),
+        repair_share=0.4,
+    )
+    feasible = feasible_pairs(children, volunteers, rejected)
+    result = match(children, volunteers, rejected)
+    check_result(children, volunteers, rejected, feasible, result)
+    assert {p.child_id for p in result.proposals if p.repair} <= {c.id for c in children
+                                                                  if c.repair}
+    chosen = [(p.child_id, p.volunteer_id) for p in result.proposals]
+    assert_same_optimum(
+        score(children, chosen, feasible), brute_force(children, volunteers, feasible), len(chosen)
+    )
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_engine_with_re_pair_children_matches_weighted_flow_when_scarce(seed):
+    # Up to 22 children keeps the sixth-power weights far inside int64.
+    rng = np.random.default_rng(30_000 + seed)
+    children, volunteers, rejected = random_instance(
+        rng,
+        int(rng.integers(10, 23)),
+        int(rng.integers(2, 7)),
+        max_cap=3,
+        spread_km=float(rng.uniform(10, 60)),
+        repair_share=0.4,
     )
     feasible = feasible_pairs(children, volunteers, rejected)
     result = match(children, volunteers, rejected)

@@ -34,6 +34,7 @@ PARAMS = {
                                "days": "30"},
     "concern_raised": {"county": "乌鲁木齐县", "kind": "疑似被忽视"},
     "verification_code": {"code": "123456"},
+    "check_expiring": {"expires_on": "12月31日"},
 }
 ALIYUN_SETTINGS = {
     "ALIYUN_ACCESS_KEY_ID": "id", "ALIYUN_ACCESS_KEY_SECRET": "secret",
