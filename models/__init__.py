@@ -10,6 +10,7 @@ from models.region import Region
 from models.sms import OptOut, OutboxMessage
 from models.user import CoordinatorRegion, User
 from models.volunteer import BackgroundCheck, Volunteer
+from models.welfare_contact import WelfareContact
 
 __all__ = [
     "ApiToken",
@@ -32,4 +33,5 @@ __all__ = [
     "Region",
     "User",
     "Volunteer",
+    "WelfareContact",
 ]
