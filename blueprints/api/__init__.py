@@ -10,8 +10,16 @@ from blueprints.api.core import ProblemApi
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from blueprints.api import (auth, children, followups, matching, pairs, regions, volunteers,
-                                welfare)
+    from blueprints.api import (
+        auth,
+        children,
+        followups,
+        matching,
+        pairs,
+        regions,
+        volunteers,
+        welfare,
+    )
     from extensions import csrf
 
     app.config.update(

@@ -13,7 +13,8 @@ CONTACT = {"role": "child_director", "name": "蒙主任", "phone": "136 0000 111
 
 def contacts(app):
     with app.app_context():
-        return db.session.execute(select(WelfareContact).order_by(WelfareContact.id)).scalars().all()
+        stmt = select(WelfareContact).order_by(WelfareContact.id)
+        return db.session.execute(stmt).scalars().all()
 
 
 def test_child_page_sets_replaces_and_clears_the_childs_contact(app, client, login,
