@@ -197,3 +197,23 @@ def test_step_reached_function():
         == ["due", "due", "second", "second", "local", "local", "escalation", "escalation"]
     assert escalation.step_reached(steps, 8, False).stage == "second"
     assert APPROVED_AT  # make_pair approves on this day; the first contact is due 14 days on
+
+
+@pytest.mark.parametrize("old, new", [((3, 7), (3, 7, 14)), ((2, 60), (2, 60, 67))])
+def test_migration_keeps_existing_settings_working(app, tmp_path, old, new):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+
+    before = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI":
+                         f"sqlite:///{tmp_path}/old.db", "SECRET_KEY": "x"})
+    with before.app_context():
+        upgrade(revision="0009")
+        db.session.execute(text("UPDATE programme_settings SET second_reminder_days = :s, "
+                                "escalation_days = :e"), {"s": old[0], "e": old[1]})
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(text(
+            "SELECT second_reminder_days, local_contact_days, escalation_days "
+            "FROM programme_settings")).one() == new
