@@ -19,6 +19,7 @@ from services.taxonomy import N_
 from services.validation import Checker
 
 log = logging.getLogger(__name__)
+_CHUNK = 5000
 
 WELFARE_ROLES = {"child_director": N_("Village child director (儿童主任)"),
                  "supervisor": N_("Township child supervisor (儿童督导员)")}
@@ -117,9 +118,11 @@ def effective_contacts(session: Session, children: list[Child]) -> dict[int, Wel
     """Each child's contact: its own, else its township's; children with none are absent."""
     if not children:
         return {}
-    ids = [child.id for child in children]
-    found = {c.child_id: c for c in session.execute(select(WelfareContact).where(
-        WelfareContact.child_id.in_(ids))).scalars()}
+    ids = sorted({child.id for child in children})
+    found: dict[int, WelfareContact] = {}
+    for start in range(0, len(ids), _CHUNK):  # bounded IN lists, however many children
+        found.update((c.child_id, c) for c in session.execute(select(WelfareContact).where(
+            WelfareContact.child_id.in_(ids[start:start + _CHUNK]))).scalars())
     counties = sorted({child.region_code for child in children if child.id not in found})
     by_county: dict[str, list[WelfareContact]] = {}
     if counties:
