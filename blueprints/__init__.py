@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.matching import bp as matching_bp
     from blueprints.regions import bp as regions_bp
     from blueprints.volunteers import bp as volunteers_bp
+    from blueprints.welfare import bp as welfare_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -21,3 +22,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(matching_bp, url_prefix="/matching")
     app.register_blueprint(followups_bp, url_prefix="/followups")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(welfare_bp)

@@ -11,6 +11,7 @@ from models.region import Region
 from models.sms import OptOut, OutboxMessage
 from models.user import CoordinatorRegion, User
 from models.volunteer import BackgroundCheck, Volunteer
+from models.welfare_contact import WelfareContact
 
 __all__ = [
     "ApiToken",
@@ -35,4 +36,5 @@ __all__ = [
     "Region",
     "User",
     "Volunteer",
+    "WelfareContact",
 ]

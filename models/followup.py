@@ -24,6 +24,9 @@ class ProgrammeSettings(Base):
         CheckConstraint("quiet_start BETWEEN 0 AND 23 AND quiet_end BETWEEN 0 AND 23",
                         name="quiet_hours"),
         CheckConstraint("check_validity_months BETWEEN 1 AND 60", name="check_validity"),
+        CheckConstraint("0 < second_reminder_days AND second_reminder_days < local_contact_days"
+                        " AND local_contact_days < escalation_days AND escalation_days <= 90",
+                        name="escalation_ladder"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -33,8 +36,10 @@ class ProgrammeSettings(Base):
     visit_interval_days: Mapped[int] = mapped_column(default=30)
     #: Second reminder to the volunteer this many days after the due date.
     second_reminder_days: Mapped[int] = mapped_column(default=3)
+    #: The child's local welfare contact (儿童主任/儿童督导员) this many days after it.
+    local_contact_days: Mapped[int] = mapped_column(default=7, server_default="7")
     #: Escalation to the county's coordinators this many days after the due date.
-    escalation_days: Mapped[int] = mapped_column(default=7)
+    escalation_days: Mapped[int] = mapped_column(default=14)
     #: No SMS from quiet_start:00 to quiet_end:00 Asia/Shanghai (reminders wait).
     quiet_start: Mapped[int] = mapped_column(default=21)
     quiet_end: Mapped[int] = mapped_column(default=8)

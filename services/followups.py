@@ -51,14 +51,13 @@ def update_settings(session: Session, actor: User, raw: dict) -> ProgrammeSettin
         "contact_interval_days": c.integer("contact_interval_days", 1, 90),
         "visit_interval_days": c.integer("visit_interval_days", 1, 180),
         "second_reminder_days": c.integer("second_reminder_days", 1, 30),
-        "escalation_days": c.integer("escalation_days", 2, 60),
+        "local_contact_days": c.integer("local_contact_days", 2, 60),
+        "escalation_days": c.integer("escalation_days", 3, 90),
         "quiet_start": c.integer("quiet_start", 0, 23),
         "quiet_end": c.integer("quiet_end", 0, 23),
         "check_validity_months": c.integer("check_validity_months", 1, 60, required=False),
     }
-    if values["second_reminder_days"] and values["escalation_days"] and \
-            values["escalation_days"] <= values["second_reminder_days"]:
-        c.fail("escalation_days", "Escalate later than the second reminder.")
+    _check_ladder(c, values)
     c.done()
     settings = get_settings(session)
     for name, value in values.items():
@@ -68,6 +67,16 @@ def update_settings(session: Session, actor: User, raw: dict) -> ProgrammeSettin
     session.flush()
     log.info("programme settings changed by user %s", actor.id)
     return settings
+
+
+def _check_ladder(c: Checker, values: dict) -> None:
+    """Each escalation step must come strictly later than the one before."""
+    steps = ("second_reminder_days", "local_contact_days", "escalation_days")
+    for earlier, later in zip(steps, steps[1:], strict=False):
+        if values[earlier] is not None and values[later] is not None and \
+                values[later] <= values[earlier]:
+            c.fail(later, "Each step must come later than the one before: second reminder, "
+                          "then the local contact, then the coordinators.")
 
 
 def plan_pair(session: Session, pair: Pair, start: date) -> None:

@@ -14,7 +14,7 @@ nothing.
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from models import Child, MatchRun, Pair, Proposal, User, Volunteer
+from models import Child, MatchRun, Pair, Proposal, User, Volunteer, WelfareContact
 from services.errors import DomainError, NotFound
 from services.regions import region_tree
 
@@ -25,14 +25,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
-        "api.tokens",
+        "api.tokens", "welfare_contact.manage",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
         "audit.view",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
-        "concern.act", "sms.view", "sms.opt_out", "api.tokens",
+        "concern.act", "sms.view", "sms.opt_out", "api.tokens", "welfare_contact.manage",
     }),
     "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log"}),
 }
@@ -119,6 +119,16 @@ def scoped_by_child(session: Session, user: User, model, stmt: Select | None = N
         return stmt
     return stmt.join(Child, Child.id == model.child_id).where(
         Child.region_code.in_(sorted(counties)))
+
+
+def scoped_township_contacts(session: Session, user: User, stmt: Select) -> Select:
+    """Township welfare contacts in the user's counties (a child's own contact is reached
+    through the child)."""
+    stmt = stmt.where(WelfareContact.region_code.is_not(None))
+    counties = county_scope(session, user)
+    if counties is None:
+        return stmt
+    return stmt.where(WelfareContact.region_code.in_(sorted(counties)))
 
 
 def scoped_proposals(session: Session, user: User, stmt: Select | None = None) -> Select:

@@ -7,7 +7,7 @@ concern alerts do not (a mandatory report must reach a coordinator at once).
 """
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -62,55 +62,17 @@ def coordinators_of(session: Session, county: str) -> list[User]:
     return [u for u in coordinators if ancestors & set(u.region_codes)]
 
 
-def _local_day_label(day: date) -> str:
-    return f"{day.month}月{day.day}日"
-
-
 def sweep(session: Session, moment: datetime, settings) -> dict:
     """Queue every reminder and escalation that is due at ``moment``.
 
-    Only active pairs whose due date has come are read (an indexed query); each gets the
-    stage it has reached: the volunteer on the due day, the volunteer again after
-    ``second_reminder_days``, the county's coordinators after ``escalation_days``.
+    Each overdue pair gets the step of the escalation ladder it has reached
+    (services.escalation); messages stuck in "sending" are marked unknown.
     """
+    from services.escalation import ladder_rows
+
     today = moment.astimezone(LOCAL_TZ).date()
     not_before = after_quiet_hours(moment, settings.quiet_start, settings.quiet_end)
-    rows: list[dict] = []
-    coordinators: dict[str, list[User]] = {}
-    for subject, column in (("contact", Pair.next_contact_due), ("visit", Pair.next_visit_due)):
-        due_pairs = session.execute(
-            select(Pair.id, column, Volunteer.phone, Volunteer.user_id, Volunteer.name,
-                   Child.id, Child.name, Child.region_code)
-            .join(Volunteer, Volunteer.id == Pair.volunteer_id)
-            .join(Child, Child.id == Pair.child_id)
-            .where(Pair.status == "active", column <= today)).tuples().all()
-        for pair_id, due, phone, user_id, volunteer_name, child_id, child_name, county \
-                in due_pairs:
-            late = (today - due).days
-            base = f"pair:{pair_id}:{subject}:{due.isoformat()}"
-            child_given = given_name(child_name)
-            if late >= settings.escalation_days:
-                if county not in coordinators:
-                    coordinators[county] = coordinators_of(session, county)
-                for coordinator in coordinators[county]:
-                    rows.append(_row(
-                        f"{base}:escalation:u{coordinator.id}", "escalation_coordinator",
-                        subject, "coordinator", coordinator.phone, user_id=coordinator.id,
-                        pair_id=pair_id, child_id=child_id, not_before=not_before,
-                        params={"volunteer_given_name": given_name(volunteer_name),
-                                "child_given_name": child_given, "days": str(late)}))
-            elif late >= settings.second_reminder_days:
-                rows.append(_row(f"{base}:second", "contact_overdue", subject, "volunteer",
-                                 phone, user_id=user_id, pair_id=pair_id, child_id=child_id,
-                                 not_before=not_before,
-                                 params={"child_given_name": child_given, "days": str(late)}))
-            else:
-                template = "contact_due" if subject == "contact" else "visit_due"
-                rows.append(_row(f"{base}:due", template, subject, "volunteer", phone,
-                                 user_id=user_id, pair_id=pair_id, child_id=child_id,
-                                 not_before=not_before,
-                                 params={"child_given_name": child_given,
-                                         "due_date": _local_day_label(due)}))
+    rows = ladder_rows(session, today, not_before, settings)
     queue(session, rows)
     stale = session.execute(
         update(OutboxMessage)

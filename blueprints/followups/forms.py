@@ -39,6 +39,8 @@ class SettingsForm(FlaskForm):
                                        validators=[InputRequired()])
     second_reminder_days = IntegerField(_l("Second reminder after (days overdue)"),
                                         validators=[InputRequired()])
+    local_contact_days = IntegerField(_l("Tell the local child-welfare contact after "
+                                         "(days overdue)"), validators=[InputRequired()])
     escalation_days = IntegerField(_l("Tell the coordinators after (days overdue)"),
                                    validators=[InputRequired()])
     quiet_start = IntegerField(_l("No SMS from (hour)"), validators=[InputRequired()])

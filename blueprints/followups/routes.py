@@ -8,7 +8,7 @@ from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, Sett
 from blueprints.web import requires, show_problems
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
-from services import followups, policy, sms_sender, submissions
+from services import followups, policy, sms_sender, submissions, welfare_contacts
 from services.clock import today_local
 from services.errors import DomainError
 from services.phones import normalise_phone
@@ -53,8 +53,9 @@ def index():
                (Pair.next_contact_due < today) | (Pair.next_visit_due < today))
         .order_by(Pair.next_contact_due).limit(100)).scalars().all()
     concerns = _open_concerns()
+    local_contacts = welfare_contacts.effective_contacts(db.session, [p.child for p in overdue])
     return render_template("followups/index.html", figures=figures, overdue=overdue,
-                           concerns=concerns, today=today)
+                           concerns=concerns, today=today, local_contacts=local_contacts)
 
 
 def _open_concerns():

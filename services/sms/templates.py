@@ -60,6 +60,14 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
              "爱心家长{volunteer_given_name}与{child_given_name}的跟进已逾期{days}天，"
              "请登录平台查看并跟进。",
              ("volunteer_given_name", "child_given_name", "days")),
+    Template("escalation_no_local_contact",
+             "爱心家长{volunteer_given_name}与{child_given_name}的跟进已逾期{days}天，"
+             "孩子所在地未登记儿童主任或督导员，请登录平台跟进。",
+             ("volunteer_given_name", "child_given_name", "days")),
+    Template("escalation_local_contact",
+             "您好，{child_given_name}的爱心家长{volunteer_given_name}已逾期{days}天未跟进，"
+             "请您关注孩子近况，必要时联系县协调员。",
+             ("child_given_name", "volunteer_given_name", "days")),
     Template("concern_raised",
              "{county}有一条新的关注报告（{kind}），请尽快登录平台处理。",
              ("county", "kind")),

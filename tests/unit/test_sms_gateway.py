@@ -32,6 +32,10 @@ PARAMS = {
     "contact_overdue": {"child_given_name": "小明明", "days": "10"},
     "escalation_coordinator": {"volunteer_given_name": "丽华", "child_given_name": "小明明",
                                "days": "30"},
+    "escalation_no_local_contact": {"volunteer_given_name": "丽华",
+                                    "child_given_name": "小明明", "days": "30"},
+    "escalation_local_contact": {"child_given_name": "小明明", "volunteer_given_name": "丽华",
+                                 "days": "10"},
     "concern_raised": {"county": "乌鲁木齐县", "kind": "疑似被忽视"},
     "verification_code": {"code": "123456"},
     "check_expiring": {"expires_on": "12月31日"},
@@ -383,6 +387,20 @@ def test_tencent_success_and_request_shape():
     assert request.TemplateId == TENCENT_SETTINGS["TENCENT_TEMPLATE_IDS"][
         "escalation_coordinator"]
     assert request.TemplateParamSet == ["丽华", "小明明", "30"]
+
+
+@pytest.mark.parametrize("code", ["escalation_local_contact", "escalation_no_local_contact"])
+def test_ladder_templates_go_through_every_provider(code):
+    aliyun = aliyun_with(body={"Code": "OK", "Message": "OK", "BizId": "1^0"})
+    assert aliyun.send(msg(code)).status == "sent"
+    request, _ = aliyun.client.calls[0]
+    assert request.template_code == ALIYUN_SETTINGS["ALIYUN_TEMPLATE_CODES"][code]
+    assert json.loads(request.template_param) == PARAMS[code]
+    tencent = tencent_with(status={"Code": "Ok"})
+    assert tencent.send(msg(code)).status == "sent"
+    request = tencent.client.calls[0]
+    assert request.TemplateId == TENCENT_SETTINGS["TENCENT_TEMPLATE_IDS"][code]
+    assert request.TemplateParamSet == [PARAMS[code][name] for name in TEMPLATES[code].params]
 
 
 @pytest.mark.parametrize("code, status", [

@@ -61,12 +61,14 @@ def test_admins_set_how_long_a_check_counts(client, app, create_user, login):
     login(create_user(role="admin"))
     response = client.post("/followups/settings", data={
         "contact_interval_days": "14", "visit_interval_days": "30",
-        "second_reminder_days": "3", "escalation_days": "7", "quiet_start": "21",
+        "second_reminder_days": "3", "local_contact_days": "7", "escalation_days": "14",
+        "quiet_start": "21",
         "quiet_end": "8", "check_validity_months": "24"})
     assert response.status_code == 302
     bad = client.post("/followups/settings", data={
         "contact_interval_days": "14", "visit_interval_days": "30",
-        "second_reminder_days": "3", "escalation_days": "7", "quiet_start": "21",
+        "second_reminder_days": "3", "local_contact_days": "7", "escalation_days": "14",
+        "quiet_start": "21",
         "quiet_end": "8", "check_validity_months": "99"})
     assert bad.status_code == 200
     with app.app_context():

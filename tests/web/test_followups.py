@@ -84,9 +84,10 @@ def test_reminder_stages_each_exactly_once(app, make_pair):
     sweep_at(app, local(due + timedelta(days=4), 10))
     assert [m.template for m in outbox(app, subject="contact")] == ["contact_due",
                                                                     "contact_overdue"]
-    sweep_at(app, local(due + timedelta(days=7), 10))
-    sweep_at(app, local(due + timedelta(days=8), 10))
-    escalations = outbox(app, template="escalation_coordinator", subject="contact")
+    sweep_at(app, local(due + timedelta(days=14), 10))
+    sweep_at(app, local(due + timedelta(days=15), 10))
+    # No local welfare contact is set for this child: the coordinators are told so.
+    escalations = outbox(app, template="escalation_no_local_contact", subject="contact")
     assert {m.recipient_user_id for m in escalations} == made["coordinators"]
     assert all(m.params["child_given_name"] == "小明" for m in escalations)
 
@@ -295,14 +296,14 @@ def test_settings_page_changes_the_rhythm(app, client, login, create_user):
     login(create_user(role="admin"))
     response = client.post("/followups/settings", data={
         "contact_interval_days": "7", "visit_interval_days": "28", "second_reminder_days": "2",
-        "escalation_days": "5", "quiet_start": "22", "quiet_end": "7"})
+        "local_contact_days": "4", "escalation_days": "5", "quiet_start": "22", "quiet_end": "7"})
     assert response.status_code == 302
     with app.app_context():
         settings = followups.get_settings(db.session)
         assert (settings.contact_interval_days, settings.quiet_end) == (7, 7)
     bad = client.post("/followups/settings", data={
         "contact_interval_days": "7", "visit_interval_days": "28", "second_reminder_days": "5",
-        "escalation_days": "3", "quiet_start": "22", "quiet_end": "7"})
+        "local_contact_days": "4", "escalation_days": "3", "quiet_start": "22", "quiet_end": "7"})
     assert bad.status_code == 200
 
 
