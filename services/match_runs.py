@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, MatchRun, Pair, Proposal, UnpairedChild, User, Volunteer
-from services import matching
+from services import matching, twins
 from services.bulk import insert_rows
 from services.clock import age_on, now, today_local
 from services.errors import DomainError
@@ -159,8 +159,11 @@ def load_inputs(session: Session, run: MatchRun) -> RunInputs:
     rows = session.execute(
         select(Child.id, Child.latitude, Child.longitude, Child.region_code, Child.needs,
                Child.gender, Child.birth_date, Child.priority)
-        .where(Child.region_code.in_(counties), consented, ~paired)
+        .where(Child.region_code.in_(counties), consented, ~paired,
+               ~twins.taken_twin_clause(counties))
     ).tuples().all()
+    later = twins.later_twins(session, counties, {row[0] for row in rows})
+    rows = [row for row in rows if row[0] not in later]
     codes = _shared_code_sets()
     ages: dict = {}
     children = []
