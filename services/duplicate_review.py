@@ -52,6 +52,14 @@ class Notice:
     #: The other record's id, only when it is in the viewer's counties.
     other_child_id: int | None
 
+    @property
+    def rule_label(self) -> str:
+        return RULE_LABELS[self.rule]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
 
 def contacts(session: Session, tree: RegionTree, county: str) -> list[Contact]:
     """The active coordinators nearest to a county: its own, else its city's, else its

@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import or_
 
 from blueprints.children import bp
+from blueprints.children.duplicates import flash_notices
 from blueprints.children.forms import ChildForm, ConsentForm, LeavingForm, NewChildForm
 from blueprints.forms import ActionForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
@@ -58,6 +59,7 @@ def new():
         else:
             db.session.commit()
             flash(_("Child registered."), "success")
+            flash_notices(child.duplicate_notices)
             return redirect(url_for("children.detail", child_id=child.id))
     return render_template("children/form.html", form=form, child=None)
 
@@ -131,6 +133,7 @@ def edit(child_id: int):
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
+            flash_notices(child.duplicate_notices)
             return redirect(url_for("children.detail", child_id=child.id))
     return render_template("children/form.html", form=form, child=child)
 
