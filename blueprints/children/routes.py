@@ -10,7 +10,15 @@ from blueprints.forms import ActionForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import Child
-from services import audit, children, importers, policy, submissions, taxonomy
+from services import (
+    audit,
+    children,
+    duplicate_review,
+    importers,
+    policy,
+    submissions,
+    taxonomy,
+)
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -71,7 +79,9 @@ def detail(child_id: int):
     audit.record(db.session, current_user, "child.view", "child", child.id)
     db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
-                           action_form=ActionForm(), leaving_form=LeavingForm())
+                           action_form=ActionForm(), leaving_form=LeavingForm(),
+                           duplicate_notices=duplicate_review.notices_for(
+                               db.session, current_user, [child.id]))
 
 
 @bp.route("/<int:child_id>/leave", methods=["POST"])
