@@ -177,3 +177,32 @@ def test_a_dismissed_pair_is_not_reported_again(client, app, login, counties, cr
                        follow_redirects=True).get_data(as_text=True)
     assert "资源县" not in text
     assert [d.status for d in duplicates(app)] == ["dismissed"]
+
+
+def test_command_line_import_prints_duplicates_per_row(runner, app, counties, tmp_path):
+    with app.app_context():
+        from models import User
+
+        phone = db.session.get(User, counties["a"]).phone
+    header = list(CHILD_COLUMNS) + ["id_number"]
+    rows = [["G001", "黄小明", "M", "2015-03-02", COUNTY_A, "", "", "left_behind", "academic",
+             "", "黄奶奶", "13700001234", "grandparent", ID_NUMBER]]
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(csv_bytes(header, rows))
+    result = runner.invoke(args=["import", "children", str(path), "--by", phone])
+    assert result.exit_code == 0, result.output
+    assert "G001" in result.output and "资源县" in result.output and "蒙资源" in result.output
+    assert_no_leak(result.output, counties["b_child"])
+
+
+def test_an_anonymised_child_is_never_a_duplicate(client, app, login, counties):
+    from services import retention
+
+    with app.app_context():
+        retention.anonymise_children(db.session, [counties["b_child"]])
+        db.session.commit()
+        b_child = db.session.get(Child, counties["b_child"])
+        assert b_child.id_number_hash is None and b_child.pinyin_key_hash is None
+    login(counties["a"])
+    register(client, id_number=ID_NUMBER)
+    assert duplicates(app) == []
