@@ -14,6 +14,7 @@ coordinator learns about the other record is only its county and whom to contact
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Select, case, literal, select
@@ -31,10 +32,16 @@ def id_number_key(id_number: str | None) -> str | None:
     return lookup_hash(f"id_number|{id_number}") if id_number else None
 
 
+@lru_cache(maxsize=65536)
+def spelling(name: str) -> str:
+    """A name in toneless pinyin, letters and digits only (黄晓明 and 黄小明: huangxiaoming)."""
+    spelt = "".join(lazy_pinyin(name.strip(), style=Style.NORMAL)).lower()
+    return "".join(ch for ch in spelt if ch.isalnum())
+
+
 def pinyin_key(name: str, birth_date: date | None, region_code: str) -> str | None:
     """The keyed hash of the name in toneless pinyin, the birth date and the county."""
-    spelt = "".join(lazy_pinyin((name or "").strip(), style=Style.NORMAL)).lower()
-    spelt = "".join(ch for ch in spelt if ch.isalnum())
+    spelt = spelling(name or "")
     if not spelt or birth_date is None or not region_code:
         return None
     return lookup_hash(f"pinyin|{spelt}|{birth_date.isoformat()}|{region_code}")
