@@ -127,6 +127,13 @@ def _run_import(kind: str, path: str, by: str | None, **options) -> None:
     db.session.commit()
     click.echo(f"imported {kind}: {job.created} created, {job.updated} updated "
                f"(import {job.id})")
+    from blueprints.children.duplicates import notice_text
+
+    for found in getattr(job, "duplicate_rows", []):
+        for notice in found.notices:
+            click.echo(gettext("row %(row)s, %(column)s: ", row=found.row,
+                               column="external_id " + found.external_id)
+                       + notice_text(notice))
 
 
 @import_cli.command("children")

@@ -87,6 +87,10 @@ def import_page(kind: str, run, columns, done, done_endpoint: str, **options):
         else:
             db.session.commit()
             flash(done(job), "success")
+            if getattr(job, "duplicate_rows", None):
+                # Possible duplicates never fail an import: the rows are listed to check.
+                return render_template("imports/duplicates.html", job=job,
+                                       done_endpoint=done_endpoint)
             return redirect(url_for(done_endpoint))
     return render_template("imports/upload.html", form=form, report=report, kind=kind,
                            columns=columns)

@@ -3,6 +3,7 @@
 from models.api_token import ApiToken
 from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
+from models.duplicates import ChildDuplicate
 from models.followup import Concern, ContactLog, ProgrammeSettings
 from models.imports import FormSubmission, ImportJob
 from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChild
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEntry",
     "BackgroundCheck",
     "Child",
+    "ChildDuplicate",
     "ConsentRecord",
     "Concern",
     "ContactLog",

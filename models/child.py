@@ -49,6 +49,11 @@ class Child(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     #: Resident ID number (GB 11643), Fernet-encrypted; shown masked only.
     id_number_encrypted: Mapped[str | None] = mapped_column(Text)
+    #: Keyed hash of the ID number: finds the same child registered in another county.
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: Keyed hash of the name in toneless pinyin, the birth date and the county
+    #: (services.duplicates.pinyin_key): finds one child spelt with other characters.
+    pinyin_key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     #: Last four characters of the ID number, for the masked display.
     id_number_tail: Mapped[str | None] = mapped_column(String(4))
     created_by_id: Mapped[int | None] = mapped_column(

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, OutboxMessage, User
-from services import audit, crypto, taxonomy
+from services import audit, crypto, duplicates, taxonomy
 from services.clock import now, today_local
 from services.errors import DomainError
 from services.policy import covers_region
@@ -58,6 +58,7 @@ def apply_id_number(child: Child, id_number: str | None) -> None:
     if id_number:
         child.id_number_encrypted = crypto.encrypt(id_number)
         child.id_number_tail = id_number[-4:]
+    duplicates.set_keys(child, id_number)
 
 
 def register_child(session: Session, actor: User, raw: dict, tree: RegionTree,
@@ -75,6 +76,8 @@ def register_child(session: Session, actor: User, raw: dict, tree: RegionTree,
     session.flush()
     audit.record(session, actor, "child.create", "child", child.id)
     log.info("child %s registered by user %s", child.id, actor.id)
+    #: Possible duplicates anywhere, as the registering coordinator may see them.
+    child.duplicate_notices = duplicates.detect_for_child(session, actor, child)
     return child
 
 
@@ -91,6 +94,7 @@ def update_child(session: Session, actor: User, child: Child, raw: dict,
     session.flush()
     audit.record(session, actor, "child.update", "child", child.id)
     log.info("child %s updated by user %s", child.id, actor.id)
+    child.duplicate_notices = duplicates.detect_for_child(session, actor, child)
 
 
 def clean_consent(raw: dict) -> dict:

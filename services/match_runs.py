@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, MatchRun, Pair, Proposal, UnpairedChild, User, Volunteer
-from services import matching
+from services import matching, twins
 from services.bulk import insert_rows
 from services.clock import age_on, now, today_local
 from services.errors import DomainError
@@ -203,10 +203,12 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
                Child.gender, Child.birth_date, Child.priority,
                Child.repair_needed_since.is_not(None))
         .where(Child.region_code.in_(counties), consented, ~paired,
-               *_only(session, Child.id, child_ids))
+               ~twins.taken_twin_clause(counties), *_only(session, Child.id, child_ids))
         .order_by(Child.id)
     ).tuples().all()
     rows = _narrow(rows, child_ids)
+    later = twins.later_twins(session, counties, {row[0] for row in rows})
+    rows = [row for row in rows if row[0] not in later]
     codes = _shared_code_sets()
     ages: dict = {}
     children = []

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, OutboxMessage, Pair, Proposal, User, Volunteer
-from services import audit, repairing
+from services import audit, repairing, twins
 from services.clock import age_on, now, today_local
 from services.errors import DomainError, NotFound
 from services.names import given_name
@@ -27,15 +27,16 @@ log = logging.getLogger(__name__)
 def _proposal_in_scope(session: Session, actor: User, proposal_id: int) -> Proposal:
     """Load and lock a proposal the actor may decide, locking its child's row first.
 
-    Every decision takes its locks in one order (child, proposal, volunteer), so two
-    decisions about the same child queue up instead of deadlocking.
+    Every decision takes its locks in one order (child and its linked duplicates by id,
+    proposal, volunteer), so two decisions about the same child queue up instead of
+    deadlocking.
     """
     found = session.execute(select(Proposal.child_id, Child.region_code)
                             .join(Child, Child.id == Proposal.child_id)
                             .where(Proposal.id == proposal_id)).first()
     if found is None or not covers_region(session, actor, found.region_code):
         raise NotFound()
-    session.execute(select(Child.id).where(Child.id == found.child_id).with_for_update())
+    twins.lock_group(session, [found.child_id])
     return session.execute(select(Proposal).where(Proposal.id == proposal_id)
                            .with_for_update().execution_options(populate_existing=True)
                            ).scalar_one()
@@ -46,6 +47,10 @@ def approve_proposal(session: Session, actor: User, proposal_id: int) -> Pair:
     proposal = _proposal_in_scope(session, actor, proposal_id)
     if proposal.status != "open":
         raise DomainError("This proposal is no longer open.")
+    group = twins.group_of(session, [proposal.child_id])
+    if twins.actively_paired(session, group - {proposal.child_id}):
+        raise DomainError("A linked duplicate record of this child already has an active "
+                          "pair: one child is never paired twice.")
     consented = session.execute(select(exists().where(
         ConsentRecord.child_id == proposal.child_id,
         ConsentRecord.withdrawn_at.is_(None)))).scalar_one()
@@ -72,7 +77,7 @@ def approve_proposal(session: Session, actor: User, proposal_id: int) -> Pair:
     _start_follow_up(session, pair)
     session.execute(
         update(Proposal)
-        .where(Proposal.child_id == proposal.child_id, Proposal.status == "open",
+        .where(Proposal.child_id.in_(sorted(group)), Proposal.status == "open",
                Proposal.id != proposal.id)
         .values(status="withdrawn", decided_at=now())
         .execution_options(synchronize_session=False))

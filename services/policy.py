@@ -11,10 +11,19 @@ the scope is reported as not found (404), never as forbidden, so its existence l
 nothing.
 """
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from models import Child, MatchRun, Pair, Proposal, User, Volunteer, WelfareContact
+from models import (
+    Child,
+    ChildDuplicate,
+    MatchRun,
+    Pair,
+    Proposal,
+    User,
+    Volunteer,
+    WelfareContact,
+)
 from services.errors import DomainError, NotFound
 from services.regions import region_tree
 
@@ -22,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
         "audit.view",
+        "duplicate.review",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
@@ -30,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
         "audit.view",
+        "duplicate.review",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "api.tokens", "welfare_contact.manage",
@@ -142,3 +153,24 @@ def run_visible(session: Session, user: User, run: MatchRun) -> bool:
     if counties is None:
         return True
     return bool(counties & region_tree(session).leaves_under([run.region_code]))
+
+
+def scoped_duplicates(session: Session, user: User, stmt: Select | None = None) -> Select:
+    """Possible duplicate pairs with at least one child in the user's counties."""
+    stmt = select(ChildDuplicate) if stmt is None else stmt
+    counties = county_scope(session, user)
+    if counties is None:
+        return stmt
+    reachable = select(Child.id).where(Child.region_code.in_(sorted(counties)))
+    return stmt.where(or_(ChildDuplicate.child_a_id.in_(reachable),
+                          ChildDuplicate.child_b_id.in_(reachable)))
+
+
+def get_duplicate(session: Session, user: User, duplicate_id: int) -> ChildDuplicate:
+    """One possible duplicate pair the user may decide (a coordinator of either child's
+    county), else raise NotFound."""
+    found = session.execute(scoped_duplicates(session, user).where(
+        ChildDuplicate.id == duplicate_id)).scalar_one_or_none()
+    if found is None:
+        raise NotFound()
+    return found

@@ -53,7 +53,7 @@ def anonymise_children(session: Session, child_ids: list[int]) -> None:
     session.execute(update(Child).where(Child.id.in_(child_ids)).values(
         name=ANONYMOUS, external_id=None, guardian_name="", guardian_relation="",
         guardian_phone="", guardian_phone_hash="", id_number_encrypted=None,
-        id_number_tail=None, township="",
+        id_number_tail=None, id_number_hash=None, pinyin_key_hash=None, township="",
         latitude=None, longitude=None, school="", notes="", left_reason="",
         anonymised_at=now()).execution_options(synchronize_session=False))
     session.execute(update(ConsentRecord).where(ConsentRecord.child_id.in_(child_ids))

@@ -13,6 +13,7 @@ def register_api(app: Flask) -> ProblemApi:
     from blueprints.api import (
         auth,
         children,
+        duplicates,
         followups,
         matching,
         pairs,
@@ -33,7 +34,8 @@ def register_api(app: Flask) -> ProblemApi:
         },
     )
     api = ProblemApi(app)
-    for module in (auth, regions, children, volunteers, matching, pairs, followups, welfare):
+    for module in (auth, regions, children, volunteers, matching, pairs, followups, welfare,
+                   duplicates):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.extensions["api"] = api

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import exists, or_
 
 from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
+from blueprints.api.duplicates import RowDuplicatesOut
 from blueprints.web import tree
 from extensions import db
 from models import Child, ConsentRecord
@@ -96,6 +97,8 @@ class ImportOut(Schema):
     created = fields.Integer()
     updated = fields.Integer()
     import_id = fields.Integer()
+    possible_duplicates = fields.List(fields.Nested(RowDuplicatesOut), metadata={
+        "description": "Rows that may be children already registered (never a failure)"})
 
 
 class FileIn(Schema):
@@ -206,4 +209,5 @@ def import_children(files):
                 f"{p.column}: {translate(p.message, p.params)}")
         abort(422, "import_failed", translate(failure.message, failure.params), errors)
     db.session.commit()
-    return {"created": job.created, "updated": job.updated, "import_id": job.id}
+    return {"created": job.created, "updated": job.updated, "import_id": job.id,
+            "possible_duplicates": job.duplicate_rows}

@@ -4,12 +4,21 @@ from flask_login import current_user
 from sqlalchemy import or_
 
 from blueprints.children import bp
+from blueprints.children.duplicates import flash_notices
 from blueprints.children.forms import ChildForm, ConsentForm, LeavingForm, NewChildForm
 from blueprints.forms import ActionForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import Child
-from services import audit, children, importers, policy, submissions, taxonomy
+from services import (
+    audit,
+    children,
+    duplicate_review,
+    importers,
+    policy,
+    submissions,
+    taxonomy,
+)
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -58,6 +67,7 @@ def new():
         else:
             db.session.commit()
             flash(_("Child registered."), "success")
+            flash_notices(child.duplicate_notices)
             return redirect(url_for("children.detail", child_id=child.id))
     return render_template("children/form.html", form=form, child=None)
 
@@ -69,7 +79,9 @@ def detail(child_id: int):
     audit.record(db.session, current_user, "child.view", "child", child.id)
     db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
-                           action_form=ActionForm(), leaving_form=LeavingForm())
+                           action_form=ActionForm(), leaving_form=LeavingForm(),
+                           duplicate_notices=duplicate_review.notices_for(
+                               db.session, current_user, [child.id]))
 
 
 @bp.route("/<int:child_id>/leave", methods=["POST"])
@@ -131,6 +143,7 @@ def edit(child_id: int):
         else:
             db.session.commit()
             flash(_("Changes saved."), "success")
+            flash_notices(child.duplicate_notices)
             return redirect(url_for("children.detail", child_id=child.id))
     return render_template("children/form.html", form=form, child=child)
 

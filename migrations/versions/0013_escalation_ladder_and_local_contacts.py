@@ -1,7 +1,7 @@
 """escalation ladder and local child-welfare contacts
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-22 18:10:00.000000
 
 The follow-up escalation gains a step: the child's local welfare contact (village child
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

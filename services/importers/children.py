@@ -11,6 +11,7 @@ from services.bulk import upsert_rows
 from services.children import apply_id_number, clean_child
 from services.clock import now, today_local
 from services.crypto import lookup_hash
+from services.duplicates import detect_for_import, pinyin_key
 from services.importers.common import (
     RowProblem,
     check_columns,
@@ -48,12 +49,20 @@ def import_children(session: Session, actor: User, header: list[str], rows: list
         apply_id_number(holder, values.pop("id_number"))
         records.append({**values, "guardian_phone_hash": lookup_hash(values["guardian_phone"]),
                         "id_number_encrypted": holder.id_number_encrypted,
-                        "id_number_tail": holder.id_number_tail, "created_by_id": actor.id,
+                        "id_number_tail": holder.id_number_tail,
+                        "id_number_hash": holder.id_number_hash,
+                        "pinyin_key_hash": pinyin_key(values["name"], values["birth_date"],
+                                                      values["region_code"]),
+                        "created_by_id": actor.id,
                         "last_import_id": job.id, "created_at": stamp, "updated_at": stamp})
     upsert_rows(session, table, records, "external_id", keep_on_update=("created_by_id",),
-                keep_if_empty=("id_number_encrypted", "id_number_tail", "sub_type"))
+                keep_if_empty=("id_number_encrypted", "id_number_tail", "id_number_hash",
+                               "sub_type"))
     _record_paper_consent(session, actor, job)
     finish_job(session, job, cleaned, existing)
+    #: Possible duplicates anywhere, per row; they never fail the import.
+    job.duplicate_rows = detect_for_import(
+        session, actor, job, {values["external_id"]: number for number, values in cleaned})
     log.info("children import %s: %s created, %s updated", job.id, job.created, job.updated)
     return job
 
