@@ -3,6 +3,7 @@
 from models.api_token import ApiToken
 from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
+from models.feedback import FeedbackRequest, PairFeedback
 from models.followup import Concern, ContactLog, ProgrammeSettings
 from models.imports import FormSubmission, ImportJob
 from models.matching import MatchRun, Pair, Proposal, UnpairedChild
@@ -20,12 +21,14 @@ __all__ = [
     "Concern",
     "ContactLog",
     "CoordinatorRegion",
+    "FeedbackRequest",
     "FormSubmission",
     "ImportJob",
     "MatchRun",
     "OptOut",
     "OutboxMessage",
     "Pair",
+    "PairFeedback",
     "ProgrammeSettings",
     "Proposal",
     "UnpairedChild",

@@ -140,6 +140,9 @@ def end_pair(session: Session, actor: User, pair: Pair, reason: str) -> None:
         .execution_options(synchronize_session=False))
     session.expire(pair)
     session.flush()
+    from services import feedback, followups
+
+    feedback.request_end_feedback(session, pair.id, followups.get_settings(session))
     audit.record(session, actor, "pair.end", "pair", pair.id)
     log.info("pair %s ended by user %s", pair.id, actor.id)
 

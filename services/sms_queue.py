@@ -112,6 +112,9 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
                                  params={"child_given_name": child_given,
                                          "due_date": _local_day_label(due)}))
     queue(session, rows)
+    from services import feedback
+
+    feedback_requests = feedback.queue_due_requests(session, moment, settings)
     stale = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending",
@@ -120,7 +123,7 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
         .execution_options(synchronize_session=False)).rowcount
     log.info("sweep at %s: %s reminder rows considered, %s interrupted sends marked unknown",
              moment.isoformat(), len(rows), stale)
-    return {"considered": len(rows), "interrupted": stale}
+    return {"considered": len(rows), "interrupted": stale, "feedback": feedback_requests}
 
 
 def queue_pair_notices(session: Session, pair: Pair, settings) -> None:
