@@ -10,7 +10,16 @@ from blueprints.api.core import ProblemApi
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from blueprints.api import auth, children, followups, matching, pairs, regions, volunteers
+    from blueprints.api import (
+        auth,
+        children,
+        feedback,
+        followups,
+        matching,
+        pairs,
+        regions,
+        volunteers,
+    )
     from extensions import csrf
 
     app.config.update(
@@ -24,7 +33,8 @@ def register_api(app: Flask) -> ProblemApi:
         },
     )
     api = ProblemApi(app)
-    for module in (auth, regions, children, volunteers, matching, pairs, followups):
+    for module in (auth, regions, children, volunteers, matching, pairs, followups,
+                   feedback):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.extensions["api"] = api
