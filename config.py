@@ -49,6 +49,8 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         #: "text" (default) or "json": one JSON object per log line, for log collectors.
         self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+        #: The site's public address, for links in SMS (e.g. https://qianshou.example.cn).
+        self.SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
         self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
         self.SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
         self.SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "牵手童行")

@@ -4,6 +4,7 @@ from models.api_token import ApiToken
 from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
 from models.duplicates import ChildDuplicate
+from models.feedback import FeedbackRequest, PairFeedback
 from models.followup import Concern, ContactLog, ProgrammeSettings
 from models.imports import FormSubmission, ImportJob
 from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChild
@@ -24,6 +25,7 @@ __all__ = [
     "Concern",
     "ContactLog",
     "CoordinatorRegion",
+    "FeedbackRequest",
     "FormSubmission",
     "ImportJob",
     "MatchRun",
@@ -32,6 +34,7 @@ __all__ = [
     "OutboxMessage",
     "Pair",
     "PhoneCode",
+    "PairFeedback",
     "ProgrammeSettings",
     "Proposal",
     "UnpairedChild",

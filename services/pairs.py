@@ -153,6 +153,9 @@ def end_pair(session: Session, actor: User, pair: Pair, reason: str,
     repairing.after_pair_ended(session, pair, cause)
     session.expire(pair)
     session.flush()
+    from services import feedback, followups
+
+    feedback.request_end_feedback(session, pair.id, followups.get_settings(session))
     audit.record(session, actor, "pair.end", "pair", pair.id, cause=cause)
     log.info("pair %s ended by user %s", pair.id, actor.id)
 

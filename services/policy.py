@@ -35,7 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
-        "api.tokens", "welfare_contact.manage",
+        "api.tokens", "welfare_contact.manage", "feedback.view", "feedback.record",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
@@ -44,8 +44,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "api.tokens", "welfare_contact.manage",
+        "feedback.view", "feedback.record",
     }),
-    "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log"}),
+    "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log",
+                            "feedback.give"}),
 }
 
 _SCOPED_MODELS = (Child, Volunteer)

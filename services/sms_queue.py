@@ -74,6 +74,9 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
     not_before = after_quiet_hours(moment, settings.quiet_start, settings.quiet_end)
     rows = ladder_rows(session, today, not_before, settings)
     queue(session, rows)
+    from services import feedback
+
+    feedback_requests = feedback.queue_due_requests(session, moment, settings)
     stale = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending",
@@ -82,7 +85,7 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
         .execution_options(synchronize_session=False)).rowcount
     log.info("sweep at %s: %s reminder rows considered, %s interrupted sends marked unknown",
              moment.isoformat(), len(rows), stale)
-    return {"considered": len(rows), "interrupted": stale}
+    return {"considered": len(rows), "interrupted": stale, "feedback": feedback_requests}
 
 
 def queue_pair_notices(session: Session, pair: Pair, settings) -> None:

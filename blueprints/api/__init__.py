@@ -14,6 +14,7 @@ def register_api(app: Flask) -> ProblemApi:
         auth,
         children,
         duplicates,
+        feedback,
         followups,
         matching,
         pairs,
@@ -35,7 +36,7 @@ def register_api(app: Flask) -> ProblemApi:
     )
     api = ProblemApi(app)
     for module in (auth, regions, children, volunteers, matching, pairs, followups, welfare,
-                   duplicates):
+                   duplicates, feedback):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.extensions["api"] = api

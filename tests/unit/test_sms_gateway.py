@@ -39,6 +39,8 @@ PARAMS = {
     "concern_raised": {"county": "乌鲁木齐县", "kind": "疑似被忽视"},
     "verification_code": {"code": "123456"},
     "check_expiring": {"expires_on": "12月31日"},
+    "feedback_request": {"child_given_name": "小明明",
+                         "link": "https://qs.gxmz.cn/f/Ab3dEfGh1jKlMn0pQrStUv"},
 }
 ALIYUN_SETTINGS = {
     "ALIYUN_ACCESS_KEY_ID": "id", "ALIYUN_ACCESS_KEY_SECRET": "secret",

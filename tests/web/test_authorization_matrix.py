@@ -17,7 +17,8 @@ from services import api_tokens, followups
 from tests.conftest import COUNTY_B
 
 #: Routes that are the volunteer's own, or public, and so outside this matrix.
-OWN_OR_PUBLIC = {"/volunteers/me", "/followups/pairs/<int:pair_id>/contact"}
+OWN_OR_PUBLIC = {"/volunteers/me", "/followups/pairs/<int:pair_id>/contact", "/f/<token>",
+                 "/feedback/requests/<int:request_id>"}
 
 
 @pytest.fixture
