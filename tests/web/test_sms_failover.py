@@ -354,3 +354,31 @@ def test_the_outbox_shows_which_provider_sent_each_message(app, make_pair, creat
     page = client.get("/followups/outbox").get_data(as_text=True)
     assert page.count('<td class="sms-provider">tencent') == 2
     assert "aliyun: retry_error → tencent: " in page
+
+
+class Killed(BaseException):
+    """The worker dying in the middle of a provider call."""
+
+
+class Dying(FakeProvider):
+    def send(self, message):
+        self.sent.append(message)
+        raise Killed
+
+
+def test_a_worker_dying_during_failover_leaves_the_message_unknown_never_resent(app):
+    queue(app)
+    down, dying = FakeProvider("aliyun", "retry"), Dying("tencent")
+    with pytest.raises(Killed):
+        send(app, [down, dying])
+    assert rows(app)[0].status == "sending"  # committed before any provider was called
+    later = MORNING + timedelta(minutes=11)
+    with app.app_context(), clock.frozen(later):
+        from services import followups
+
+        sms_queue.sweep(db.session, later, followups.get_settings(db.session))
+        db.session.commit()
+    assert rows(app)[0].status == "unknown"
+    primary, backup = FakeProvider("aliyun"), FakeProvider("tencent")
+    send(app, [primary, backup], later)
+    assert primary.sent == backup.sent == [] and len(dying.sent) == 1 and len(down.sent) == 1
