@@ -17,6 +17,7 @@ moving window in Redis when REDIS_URL is set, so every worker shares it, otherwi
 worker's memory.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,8 @@ from sqlalchemy.orm import Session
 from models import OutboxMessage
 from services.clock import LOCAL_TZ
 from services.sms import ConfigurationError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DAILY_CAP = 5
 MANDATORY_TEMPLATES = frozenset({"concern_raised"})
@@ -106,17 +109,26 @@ class RateLimits:
                                      "'10/second' or '300 per minute'") from None
 
     def acquire(self, provider: str) -> bool:
-        """Take one send from every window of the provider; False if one is full."""
-        return all(self.limiter.hit(item, "sms", provider)
-                   for item in self.items.get(provider, ()))
+        """Take one send from every window of the provider; False if one is full, or if
+        the limit cannot be checked (storage down): then nothing is sent and it waits."""
+        try:
+            return all(self.limiter.hit(item, "sms", provider)
+                       for item in self.items.get(provider, ()))
+        except Exception as exc:  # the storage's own errors (Redis down, timeouts)
+            log.warning("SMS rate limit of %s cannot be checked (%s); holding messages",
+                        provider, type(exc).__name__)
+            return False
 
     def seconds_until_free(self, provider: str) -> float:
         """How long until the provider's full windows have room again (0 if they have)."""
         waits = [0.0]
-        for item in self.items.get(provider, ()):
-            stats = self.limiter.get_window_stats(item, "sms", provider)
-            if stats.remaining <= 0:
-                waits.append(max(0.0, stats.reset_time - time.time()))
+        try:
+            for item in self.items.get(provider, ()):
+                stats = self.limiter.get_window_stats(item, "sms", provider)
+                if stats.remaining <= 0:
+                    waits.append(max(0.0, stats.reset_time - time.time()))
+        except Exception:  # storage down: try again in a second
+            waits.append(1.0)
         return max(waits)
 
 

@@ -4,6 +4,7 @@ Providers are fakes (or the Aliyun backend with a fake client); the clock is fro
 """
 
 import json
+import socket
 from datetime import datetime, timedelta
 
 import pytest
@@ -382,3 +383,17 @@ def test_a_worker_dying_during_failover_leaves_the_message_unknown_never_resent(
     primary, backup = FakeProvider("aliyun"), FakeProvider("tencent")
     send(app, [primary, backup], later)
     assert primary.sent == backup.sent == [] and len(dying.sent) == 1 and len(down.sent) == 1
+
+
+def test_a_rate_limit_that_cannot_be_checked_holds_the_message_instead_of_losing_it(app):
+    queue(app)
+    with socket.socket() as probe:  # a port on this machine with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    limits = RateLimits(f"redis://127.0.0.1:{port}/0")
+    limits.set("aliyun", "5/second")
+    provider = FakeProvider("aliyun")
+    counts = send(app, ProviderChain([provider], limits), max_wait=0.5, sleep=lambda s: None)
+    assert set(counts) == {"throttled"} and provider.sent == []
+    [message] = rows(app)
+    assert (message.status, message.attempts) == ("queued", 0)
