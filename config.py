@@ -6,6 +6,7 @@ embedded mode: SQLite under ``instance/``, no Redis, SMS printed to the console.
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -52,6 +53,13 @@ class Config:
         #: The site's public address, for links in SMS (e.g. https://qianshou.example.cn).
         self.SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
         self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+        #: Providers tried in this order (e.g. "aliyun,tencent"); unset: SMS_BACKEND alone.
+        self.SMS_PROVIDERS = _names(os.environ.get("SMS_PROVIDERS", ""))
+        #: Per provider: sign name, rate limit, template codes and texts (see
+        #: provider_sms_options); a dict {provider: {setting: value}}.
+        self.SMS_PROVIDER_SETTINGS = provider_sms_options(os.environ)
+        #: Routine messages one number gets per local day; more wait for the next day.
+        self.SMS_DAILY_CAP = int(os.environ.get("SMS_DAILY_CAP", 5))
         self.SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
         self.SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "牵手童行")
         self.SMS_TIMEOUT_SECONDS = int(os.environ.get("SMS_TIMEOUT_SECONDS", 10))
@@ -165,6 +173,49 @@ SMS_SETTING_NAMES = ("SMS_SIGN_NAME", "SMS_FILE", "SMS_TIMEOUT_SECONDS", "ALIYUN
                      "TENCENT_REGION", "TENCENT_TEMPLATE_IDS")
 
 
-def sms_settings(config) -> dict:
-    """The plain settings dict the SMS backends take."""
-    return {name: config.get(name) for name in SMS_SETTING_NAMES}
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip().lower() for name in value.split(",") if name.strip())
+
+
+_PROVIDER_OPTION = re.compile(
+    r"SMS_([A-Z0-9]+)_(SIGN_NAME|RATE_LIMIT|TEMPLATE_CODES|TEMPLATE_TEXTS|TEMPLATE_(\w+)|TEXT_(\w+))")
+
+
+def provider_sms_options(environ) -> dict[str, dict]:
+    """Per-provider SMS settings from ``SMS_<PROVIDER>_<OPTION>`` variables.
+
+    SIGN_NAME, RATE_LIMIT (e.g. "10/second;300/minute"), TEMPLATE_CODES and TEMPLATE_TEXTS
+    (JSON objects keyed by our template code), or one template at a time with
+    TEMPLATE_<CODE> (the provider's code) and TEXT_<CODE> (the provider's wording).
+    """
+    options: dict[str, dict] = {}
+    for key, value in sorted(environ.items()):
+        match = _PROVIDER_OPTION.fullmatch(key)
+        if not match or not value:
+            continue
+        provider, option, code, text_code = match.groups()
+        mine = options.setdefault(provider.lower(), {})
+        if option in ("TEMPLATE_CODES", "TEMPLATE_TEXTS"):
+            mine.setdefault(f"SMS_{option}", {}).update(json.loads(value))
+        elif code:
+            mine.setdefault("SMS_TEMPLATE_CODES", {})[code.lower()] = value
+        elif text_code:
+            mine.setdefault("SMS_TEMPLATE_TEXTS", {})[text_code.lower()] = value
+        else:
+            mine[f"SMS_{option}"] = value
+    return options
+
+
+def sms_provider_names(config) -> tuple[str, ...]:
+    """The providers to try, in order: SMS_PROVIDERS, or SMS_BACKEND alone."""
+    return tuple(config.get("SMS_PROVIDERS") or ()) or (config["SMS_BACKEND"],)
+
+
+def sms_settings(config, provider: str | None = None) -> dict:
+    """The plain settings dict the SMS backends take; with ``provider``, that provider's own
+    sign name, rate limit, template codes and texts on top of the shared settings."""
+    settings = {name: config.get(name) for name in SMS_SETTING_NAMES}
+    if provider:
+        own = (config.get("SMS_PROVIDER_SETTINGS") or {}).get(provider) or {}
+        settings.update({name: value for name, value in own.items() if value})
+    return settings

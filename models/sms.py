@@ -52,7 +52,12 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not sent before this time (quiet hours, retry back-off).
     not_before: Mapped[datetime] = mapped_column(default=now)
+    #: The provider that accepted it (or whose answer was ambiguous).
     provider: Mapped[str] = mapped_column(String(16), default="")
+    #: Every provider call for this message, in order: [{"provider", "status", "error",
+    #: "at"}]; shows a failover (e.g. aliyun unreachable, then tencent sent it).
+    provider_attempts: Mapped[list] = mapped_column(JSON, default=list,
+                                                    server_default=text("'[]'"))
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     claimed_at: Mapped[datetime | None]

@@ -6,9 +6,13 @@ provider, then records the outcome. A crash between the claim and the outcome le
 row in ``sending``; the sweep marks it ``unknown`` for reconciliation, never resends it.
 Rate-limited or unreachable providers (nothing was accepted) are retried with back-off;
 ambiguous failures (the request may have been accepted) become ``unknown``.
+
+Several providers are tried in order (services.sms_failover); each message is checked
+against the per-number daily cap (services.sms_limits) before any provider is called.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -18,8 +22,12 @@ from sqlalchemy.orm import Session
 from models import ConsentRecord, OptOut, OutboxMessage, User
 from services.clock import now
 from services.crypto import lookup_hash
-from services.sms import Message, SmsBackend
+from services.followups import get_settings
+from services.sms import Message
 from services.sms.templates import ASKED_FOR, SECRET_PARAMS, redacted
+from services.sms_failover import ProviderChain, as_chain
+from services.sms_limits import DEFAULT_DAILY_CAP, check_daily_cap, next_day
+from services.sms_queue import after_quiet_hours
 
 log = logging.getLogger(__name__)
 
@@ -65,50 +73,89 @@ def _skip_reason(session: Session, message: OutboxMessage) -> str:
     return ""
 
 
-def deliver(session: Session, message_id: int, backend: SmsBackend, moment: datetime) -> str:
-    """Send one claimed message and record what happened; returns the new status."""
+def _hold(message: OutboxMessage, until: datetime, reason: str) -> None:
+    """Back to the queue without using up an attempt (nothing was sent)."""
+    message.status, message.reason, message.not_before = "queued", reason, until
+    message.attempts -= 1
+
+
+def deliver(session: Session, message_id: int, providers, moment: datetime,
+            daily_cap: int = DEFAULT_DAILY_CAP) -> str:
+    """Send one claimed message and record what happened; returns the new status, or
+    "held" (daily cap: queued for the next day) or "throttled" (every provider at its
+    rate limit: queued, still due)."""
+    chain: ProviderChain = as_chain(providers)
     message = session.get(OutboxMessage, message_id)
-    status = _deliver(session, message, backend, moment)
-    if status != "queued" and message.template in SECRET_PARAMS:
+    status = _deliver(session, message, chain, moment, daily_cap)
+    if message.status != "queued" and message.template in SECRET_PARAMS:
         message.params = redacted(message.template, message.params)
     return status
 
 
-def _deliver(session: Session, message: OutboxMessage, backend: SmsBackend,
-             moment: datetime) -> str:
+def _deliver(session: Session, message: OutboxMessage, chain: ProviderChain,
+             moment: datetime, daily_cap: int) -> str:
     reason = _skip_reason(session, message)
     if reason:
         message.status, message.reason = "skipped", reason
         return message.status
-    result = backend.send(Message(key=message.key, to=message.to_phone,
-                                  template=message.template, params=dict(message.params)))
-    message.provider = backend.name
-    if result.status == "sent":
+    cap = check_daily_cap(session, message, moment, daily_cap)
+    if cap.action == "skip":
+        message.status, message.reason = "skipped", cap.reason
+        return message.status
+    if cap.action == "hold":
+        quiet = get_settings(session)
+        _hold(message, after_quiet_hours(next_day(moment), quiet.quiet_start, quiet.quiet_end),
+              cap.reason)
+        return "held"
+    outcome = chain.send(Message(key=message.key, to=message.to_phone,
+                                 template=message.template, params=dict(message.params)))
+    message.provider_attempts = [*(message.provider_attempts or []), *outcome.attempts]
+    if outcome.provider:
+        message.provider = outcome.provider
+    if outcome.status == "sent":
         message.status, message.sent_at = "sent", now()
-        message.provider_message_id = result.provider_message_id
+        message.provider_message_id = outcome.provider_message_id
         message.reason = ""
-    elif result.status == "retry" and message.attempts <= len(RETRY_AFTER):
-        message.status, message.reason = "queued", result.error
+    elif outcome.status == "throttled":
+        _hold(message, message.not_before, outcome.error)
+        return "throttled"
+    elif outcome.status == "retry" and message.attempts <= len(RETRY_AFTER):
+        message.status, message.reason = "queued", outcome.error
         message.not_before = moment + RETRY_AFTER[message.attempts - 1]
-    elif result.status == "unknown":
-        message.status, message.reason = "unknown", result.error
+    elif outcome.status == "unknown":
+        message.status, message.reason = "unknown", outcome.error
     else:
-        message.status, message.reason = "failed", result.error
+        message.status, message.reason = "failed", outcome.error
     return message.status
 
 
-def send_due(session: Session, backend: SmsBackend, moment: datetime,
-             commit: Callable[[], None], limit: int = 1000) -> dict:
-    """Send due messages one by one until none is due or ``limit`` is reached."""
+def send_due(session: Session, providers, moment: datetime,
+             commit: Callable[[], None], limit: int = 1000,
+             daily_cap: int = DEFAULT_DAILY_CAP, max_wait: float = 30.0,
+             sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Send due messages one by one until none is due or ``limit`` is reached.
+
+    ``providers`` is a ProviderChain (or one backend). When every provider is at its rate
+    limit, waits for room (at most ``max_wait`` seconds in all, then stops: the rest stays
+    queued for the next run).
+    """
+    chain = as_chain(providers)
     counts: dict[str, int] = {}
+    waited = 0.0
     for _ in range(limit):
         message_id = claim_next(session, moment)
         commit()  # "sending" is on disk before the provider is called
         if message_id is None:
             break
-        status = deliver(session, message_id, backend, moment)
+        status = deliver(session, message_id, chain, moment, daily_cap)
         commit()
         counts[status] = counts.get(status, 0) + 1
+        if status == "throttled":
+            pause = min(max(chain.seconds_until_free(), 0.05), 1.0)
+            if waited + pause > max_wait:
+                break
+            sleep(pause)
+            waited += pause
     if counts:
         log.info("sms sent: %s", counts)
     return counts

@@ -5,17 +5,16 @@ import logging
 from celery import shared_task
 from flask import current_app
 
-from config import sms_settings
 from extensions import db
 from services import followups, sms_queue, sms_sender
 from services.clock import now
-from services.sms import get_backend
+from services.sms_failover import chain_from_config
 
 log = logging.getLogger(__name__)
 
 
-def sms_backend():
-    return get_backend(current_app.config["SMS_BACKEND"], sms_settings(current_app.config))
+def sms_providers():
+    return chain_from_config(current_app.config)
 
 
 @shared_task(name="reminders.sweep", acks_late=True)
@@ -30,4 +29,5 @@ def sweep() -> None:
 @shared_task(name="sms.send_due", acks_late=True)
 def send_due() -> None:
     """Send every due outbox message (any number of workers may run this at once)."""
-    sms_sender.send_due(db.session, sms_backend(), now(), commit=db.session.commit)
+    sms_sender.send_due(db.session, sms_providers(), now(), commit=db.session.commit,
+                        daily_cap=current_app.config["SMS_DAILY_CAP"])

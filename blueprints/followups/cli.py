@@ -7,10 +7,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from config import sms_settings
 from extensions import db
 from services import clock, followups, sms_queue, sms_sender
-from services.sms import get_backend
+from services.sms_failover import chain_from_config
 
 
 @click.group("reminders", cls=AppGroup, help="Follow-up reminders by SMS.")
@@ -70,5 +69,6 @@ def run_retention(at):
 
 
 def _send(moment: datetime) -> dict:
-    backend = get_backend(current_app.config["SMS_BACKEND"], sms_settings(current_app.config))
-    return sms_sender.send_due(db.session, backend, moment, commit=db.session.commit)
+    return sms_sender.send_due(db.session, chain_from_config(current_app.config), moment,
+                               commit=db.session.commit,
+                               daily_cap=current_app.config["SMS_DAILY_CAP"])

@@ -58,7 +58,7 @@ class AliyunBackend(ProviderBackend):
     def __init__(self, settings: dict):
         super().__init__(settings)
         self.endpoint = settings.get("ALIYUN_SMS_ENDPOINT") or DEFAULT_ENDPOINT
-        self.template_codes = dict(settings.get("ALIYUN_TEMPLATE_CODES") or {})
+        self.template_codes = self.template_codes_for("ALIYUN_TEMPLATE_CODES")
 
     def _make_client(self):
         # Imported here: the SDK is large and console/file deployments never load it.

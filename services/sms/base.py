@@ -9,8 +9,12 @@ Rules:
   is never built from an exception's message (SDKs put the whole request URL in those).
 - Settings come in as a plain dict; a backend missing its credentials raises
   ``ConfigurationError`` (a ValueError) when it is built, not when it first sends.
+- Each provider has its own sign name (``SMS_SIGN_NAME``), template codes
+  (``SMS_TEMPLATE_CODES``: our template -> the provider's code) and may word a template its
+  own way (``SMS_TEMPLATE_TEXTS``: our template -> text with the same placeholders).
 """
 
+import string
 from dataclasses import dataclass, field
 
 from .templates import TEMPLATES
@@ -67,10 +71,33 @@ def template_params(message: Message) -> dict[str, str]:
     return {p: str(message.params[p]) for p in template.params}
 
 
-def render(message: Message, sign_name: str = DEFAULT_SIGN_NAME) -> str:
-    """The text the recipient sees: 【sign】 followed by the template filled in."""
+def render(message: Message, sign_name: str = DEFAULT_SIGN_NAME,
+           texts: dict[str, str] | None = None) -> str:
+    """The text the recipient sees: 【sign】 followed by the template filled in.
+
+    ``texts`` holds a provider's own wording of some templates (checked by ``check_texts``).
+    """
     params = template_params(message)
-    return f"【{sign_name}】" + TEMPLATES[message.template].text.format(**params)
+    text = (texts or {}).get(message.template) or TEMPLATES[message.template].text
+    return f"【{sign_name}】" + text.format(**params)
+
+
+def check_texts(texts: dict) -> dict[str, str]:
+    """A provider's template texts, checked: known templates, the same placeholders."""
+    checked = {}
+    for code, text in (texts or {}).items():
+        template = TEMPLATES.get(code)
+        if template is None:
+            raise ConfigurationError(f"SMS text given for unknown template {code!r}")
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        except ValueError:
+            raise ConfigurationError(f"SMS text for {code} is not a valid template") from None
+        if used != set(template.params):
+            raise ConfigurationError(f"SMS text for {code} must use exactly the placeholders "
+                                     f"{sorted(template.params)}")
+        checked[code] = text
+    return checked
 
 
 def national_number(e164: str) -> str:
@@ -91,6 +118,12 @@ class SmsBackend:
     def __init__(self, settings: dict):
         self.settings = dict(settings)
         self.sign_name = settings.get("SMS_SIGN_NAME") or DEFAULT_SIGN_NAME
+        self.texts = check_texts(settings.get("SMS_TEMPLATE_TEXTS") or {})
+
+    def template_codes_for(self, legacy_key: str) -> dict[str, str]:
+        """Our template -> the provider's code: ``legacy_key``'s map, then SMS_TEMPLATE_CODES."""
+        return {**(self.settings.get(legacy_key) or {}),
+                **(self.settings.get("SMS_TEMPLATE_CODES") or {})}
 
     def send(self, message: Message) -> SendResult:
         raise NotImplementedError

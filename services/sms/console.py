@@ -13,7 +13,7 @@ class ConsoleBackend(SmsBackend):
 
     def send(self, message: Message) -> SendResult:
         try:
-            text = render(message, self.sign_name)
+            text = render(message, self.sign_name, self.texts)
         except TemplateError as exc:
             return SendResult("failed", error=f"invalid_message: {exc}")
         # Masked because development logs get pasted into chats and issues.

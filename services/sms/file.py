@@ -39,7 +39,7 @@ class FileBackend(SmsBackend):
         try:
             record = {"key": message.key, "to": message.to, "template": message.template,
                       "params": template_params(message),
-                      "text": render(message, self.sign_name),
+                      "text": render(message, self.sign_name, self.texts),
                       "sent_at": datetime.now(UTC).isoformat()}
         except TemplateError as exc:
             return SendResult("failed", error=f"invalid_message: {exc}")

@@ -60,7 +60,7 @@ class TencentBackend(ProviderBackend):
         super().__init__(settings)
         self.region = settings.get("TENCENT_REGION") or DEFAULT_REGION
         self.sdk_app_id = str(settings["TENCENT_SMS_SDK_APP_ID"])
-        self.template_ids = dict(settings.get("TENCENT_TEMPLATE_IDS") or {})
+        self.template_ids = self.template_codes_for("TENCENT_TEMPLATE_IDS")
 
     def _make_client(self):
         # Imported here: console/file deployments never load the SDK.
