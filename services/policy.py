@@ -14,7 +14,7 @@ nothing.
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from models import Child, MatchRun, Pair, Proposal, User, Volunteer
+from models import Child, MatchRun, OutboxMessage, Pair, Proposal, User, Volunteer
 from services.errors import DomainError, NotFound
 from services.regions import region_tree
 
@@ -119,6 +119,16 @@ def scoped_by_child(session: Session, user: User, model, stmt: Select | None = N
         return stmt
     return stmt.join(Child, Child.id == model.child_id).where(
         Child.region_code.in_(sorted(counties)))
+
+
+def own_messages(user: User, stmt: Select | None = None) -> Select:
+    """The SMS addressed to the user's own account as a volunteer (their reminders and
+    notices); nothing for anyone else, whatever their role."""
+    stmt = select(OutboxMessage) if stmt is None else stmt
+    if user.role != "volunteer":
+        return stmt.where(false())
+    return stmt.where(OutboxMessage.recipient_user_id == user.id,
+                      OutboxMessage.audience == "volunteer")
 
 
 def scoped_proposals(session: Session, user: User, stmt: Select | None = None) -> Select:
