@@ -226,3 +226,67 @@ def test_the_programme_end_to_end_in_chinese(browser, web, coordinator_phone):
 
 def test_the_programme_end_to_end_in_english(browser, web, coordinator_phone):
     run_programme(browser, web, coordinator_phone, "en")
+
+
+LEDGER_HEADER = ("external_id,name,gender,birth_date,region_code,latitude,longitude,category,"
+                 "needs,priority,guardian_name,guardian_phone,guardian_relation")
+LEDGER_ROWS = [
+    f"C001,黄小明,M,2015-03-02,{COUNTY_A},,,left_behind,academic;emotional,urgent,黄奶奶,"
+    "13700001234,grandparent",
+    f"C002,韦小花,F,2016-07-19,{COUNTY_A},,,in_difficulty,health,,韦爷爷,13700005678,grandparent",
+]
+
+
+#: Records what the upload box shows at each change, in the window (which outlives the
+#: document the answer replaces).
+WATCH_UPLOAD_BOX = """() => {
+    window.uploadStates = [];
+    const box = document.querySelector('[data-upload-box]');
+    new MutationObserver(() => window.uploadStates.push({
+        hidden: box.hidden,
+        value: box.querySelector('[role=progressbar]').getAttribute('aria-valuenow'),
+        label: box.querySelector('[data-upload-label]').textContent,
+        sending: box.closest('form').querySelector('[type=submit]').disabled,
+    })).observe(box, {subtree: true, attributes: true, childList: true, characterData: true});
+}"""
+
+
+def upload_ledger(page, rows: list[str]) -> list[dict]:
+    """Send a ledger through the page's form; return what the progress box showed."""
+    page.evaluate(WATCH_UPLOAD_BOX)
+    data = "\n".join([LEDGER_HEADER, *rows]).encode()
+    page.set_input_files("#file", files=[{"name": "ledger.csv", "mimeType": "text/csv",
+                                          "buffer": data}])
+    page.evaluate("document.body.dataset.before = 'upload'")
+    page.locator("main form [type=submit]").click()
+    # The answer's page replaces this document (and its body) when it arrives.
+    page.wait_for_function("() => document.body && document.body.dataset.before !== 'upload'"
+                           " && document.readyState === 'complete'")
+    return page.evaluate("window.uploadStates")
+
+
+def assert_progress_shown(states: list[dict], checking: str) -> None:
+    assert states and all(not s["hidden"] and s["sending"] for s in states), states
+    assert states[-1]["value"] == "100" and states[-1]["label"] == checking, states
+
+
+def test_a_ledger_upload_shows_its_progress_and_then_the_answer(browser, web,
+                                                               coordinator_phone):
+    with live_server(web) as base:
+        coordinator = Person(browser, DESKTOP)
+        login_with_keyboard(coordinator.page, base, coordinator_phone, PASSWORD)
+        page = coordinator.visit(f"{base}/children/import")
+
+        checking = page.get_attribute("[data-upload-box]", "data-checking")
+        bad_row = LEDGER_ROWS[1].replace("2016-07-19", "2016-13-40")
+        assert_progress_shown(upload_ledger(page, [LEDGER_ROWS[0], bad_row]), checking)
+        assert_accessible(page)
+        assert page.url.endswith("/children/import")
+        assert "3" in page.inner_text(".alert-danger table tbody tr")  # the bad row's number
+
+        assert_progress_shown(upload_ledger(page, LEDGER_ROWS), checking)
+        assert_accessible(page)
+        assert page.url.endswith("/children/")
+        assert page.locator("table tbody tr").count() == 2
+        screenshot(page, "zh-desktop-children")
+        coordinator.close()
