@@ -83,6 +83,7 @@
   const percent = box.querySelector("[data-run-percent]");
   const phase = box.querySelector("[data-run-phase]");
   const holder = box.querySelector("[role=progressbar]");
+  const labels = JSON.parse(box.dataset.phaseLabels || "{}");
   function poll() {
     fetch(box.dataset.runProgress, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
@@ -91,7 +92,7 @@
         bar.style.width = value + "%";
         holder.setAttribute("aria-valuenow", value);
         percent.textContent = value + "%";
-        phase.textContent = run.phase;
+        phase.textContent = labels[run.phase] || run.phase;
         if (run.status === "done" || run.status === "failed") { window.location.reload(); }
         else { window.setTimeout(poll, 1000); }
       })

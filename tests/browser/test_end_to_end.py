@@ -107,6 +107,7 @@ def volunteer_signs_up(volunteer: Person, base: str, lang: str) -> None:
     page.select_option("#capacity", "2")
     page.fill("#max_distance_km", "30")
     page.check("#privacy_consent")
+    page.evaluate("() => window.scrollTo(0, 0)")
     screenshot(page, f"{lang[:2]}-phone-signup")
     page = volunteer.submit()
     assert page.url.endswith("/volunteers/me")
@@ -147,7 +148,7 @@ def coordinator_registers_child(coordinator: Person, base: str) -> None:
     assert "/children/" in page.url and page.url.rstrip("/").split("/")[-1].isdigit()
 
 
-def coordinator_runs_matching(coordinator: Person, base: str, lang: str) -> None:
+def coordinator_runs_matching(coordinator: Person, base: str, lang: str, web) -> None:
     page = coordinator.visit(f"{base}/matching/")
     page.fill("#region_code", COUNTY_A)
     page = coordinator.submit()
@@ -159,6 +160,7 @@ def coordinator_runs_matching(coordinator: Person, base: str, lang: str) -> None
     assert bar.get_attribute("aria-valuenow") == "100"
     assert page.locator("[data-run-bar]").evaluate("el => el.style.width") == "100%"
     assert page.locator("[data-run-percent]").inner_text() == "100%"
+    assert page.inner_text("[data-run-phase]") == translated(web, lang, "All phases finished")
     screenshot(page, f"{lang[:2]}-desktop-matching-run")
     coordinator.submit("form[action*='/proposals/'][action$='/approve'] [type=submit]")
     assert page.locator(".alert-success").count() == 1
@@ -206,7 +208,7 @@ def run_programme(browser, web, coordinator_phone: str, lang: str) -> None:
         assert coordinator_figures(coordinator.page, base)["pending"] == 1
         coordinator_vets(coordinator, base)
         coordinator_registers_child(coordinator, base)
-        coordinator_runs_matching(coordinator, base, lang)
+        coordinator_runs_matching(coordinator, base, lang, web)
 
         if lang == "en":
             switch_language(volunteer.visit(base + "/"), "en")
