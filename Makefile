@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
+# The browser tests use the system's Chromium (.ci/run installs it): never download one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: run test test-all lint fmt migrate bench translations worker setup clean messages services
 

@@ -18,6 +18,7 @@ from models import (
     Child,
     ChildDuplicate,
     MatchRun,
+    OutboxMessage,
     Pair,
     Proposal,
     User,
@@ -142,6 +143,16 @@ def scoped_township_contacts(session: Session, user: User, stmt: Select) -> Sele
     if counties is None:
         return stmt
     return stmt.where(WelfareContact.region_code.in_(sorted(counties)))
+
+
+def own_messages(user: User, stmt: Select | None = None) -> Select:
+    """The SMS addressed to the user's own account as a volunteer (their reminders and
+    notices); nothing for anyone else, whatever their role."""
+    stmt = select(OutboxMessage) if stmt is None else stmt
+    if user.role != "volunteer":
+        return stmt.where(false())
+    return stmt.where(OutboxMessage.recipient_user_id == user.id,
+                      OutboxMessage.audience == "volunteer")
 
 
 def scoped_proposals(session: Session, user: User, stmt: Select | None = None) -> Select:

@@ -83,6 +83,7 @@
   const percent = box.querySelector("[data-run-percent]");
   const phase = box.querySelector("[data-run-phase]");
   const holder = box.querySelector("[role=progressbar]");
+  const labels = JSON.parse(box.dataset.phaseLabels || "{}");
   function poll() {
     fetch(box.dataset.runProgress, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
@@ -91,11 +92,60 @@
         bar.style.width = value + "%";
         holder.setAttribute("aria-valuenow", value);
         percent.textContent = value + "%";
-        phase.textContent = run.phase;
+        phase.textContent = labels[run.phase] || run.phase;
         if (run.status === "done" || run.status === "failed") { window.location.reload(); }
         else { window.setTimeout(poll, 1000); }
       })
       .catch(function () { window.setTimeout(poll, 3000); });
   }
   poll();
+})();
+
+/* Ledger uploads: a real progress bar while the file is sent, then a moving bar while the
+   server checks and saves the rows (all-or-nothing, in one request). The answer page
+   (the list with its message, or every row's problem) then replaces this one. */
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-upload-progress]").forEach(function (form) {
+    const box = form.querySelector("[data-upload-box]");
+    if (!box || !window.FormData || !window.XMLHttpRequest) { return; }
+    const bar = box.querySelector("[data-upload-bar]");
+    const holder = box.querySelector("[role=progressbar]");
+    const label = box.querySelector("[data-upload-label]");
+    const percent = box.querySelector("[data-upload-percent]");
+    const button = form.querySelector("[type=submit]");
+    function show(value) {
+      bar.style.width = value + "%";
+      holder.setAttribute("aria-valuenow", value);
+      percent.textContent = value + "%";
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { show(Math.round(e.loaded / e.total * 100)); }
+      });
+      xhr.upload.addEventListener("load", function () {
+        show(100);
+        label.textContent = box.dataset.checking;
+        bar.classList.add("progress-bar-striped", "progress-bar-animated");
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.responseURL) { window.history.replaceState(null, "", xhr.responseURL); }
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () {
+        label.textContent = box.dataset.failed;
+        bar.classList.remove("progress-bar-animated");
+        button.disabled = false;
+      });
+      box.hidden = false;
+      button.disabled = true;
+      show(0);
+      xhr.send(new FormData(form));
+    });
+  });
 })();

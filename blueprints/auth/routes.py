@@ -33,6 +33,14 @@ def _phone_key() -> str:
     return f"{request.remote_addr}|{request.form.get('phone', '')}"
 
 
+def _clear_session_keeping_language() -> None:
+    """A fresh session at log-in and log-out; the language the person picked stays."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], key_func=_phone_key)
 def login():
@@ -48,7 +56,7 @@ def login():
         if user is None:
             flash(_("Wrong mobile number or password."), "danger")
         else:
-            session.clear()
+            _clear_session_keeping_language()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
@@ -75,7 +83,7 @@ def logout():
     current_user.end_sessions()
     db.session.commit()
     logout_user()
-    session.clear()
+    _clear_session_keeping_language()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 

@@ -8,9 +8,10 @@ from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, Sett
 from blueprints.web import requires, show_problems
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
-from services import followups, policy, sms_sender, submissions, welfare_contacts
+from services import followups, policy, sms_sender, submissions, volunteer_home, welfare_contacts
 from services.clock import today_local
 from services.errors import DomainError
+from services.names import given_name
 from services.phones import normalise_phone
 from services.validation import Invalid
 
@@ -24,6 +25,7 @@ def log_contact(pair_id: int):
     form = ContactForm()
     if request.method == "GET":
         form.contact_date.data = today_local()
+        form.kind.data = volunteer_home.usual_contact_kind(db.session, current_user, pair.id)
     if form.validate_on_submit():
         if not submissions.first_time(db.session, form.submission.data):
             flash(_("This form was already sent; nothing was saved twice."), "info")
@@ -39,7 +41,8 @@ def log_contact(pair_id: int):
             if form.concern_kind.data:
                 flash(_("Your concern has been sent to the county's coordinators."), "warning")
             return redirect(url_for("volunteers.me"))
-    return render_template("followups/contact.html", form=form, pair=pair)
+    return render_template("followups/contact.html", form=form, pair=pair,
+                           child_given_name=given_name(pair.child.name))
 
 
 @bp.route("/")

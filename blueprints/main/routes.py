@@ -7,7 +7,7 @@ from blueprints.main import bp
 from blueprints.web import safe_next
 from extensions import db
 from models import Child, Volunteer
-from services import checks, policy, repairing
+from services import checks, overview, policy, repairing
 from services.clock import today_local
 
 
@@ -22,6 +22,7 @@ def home():
         "pending": _count(Volunteer, Volunteer.status == "pending"),
         "vetted": _count(Volunteer, Volunteer.status == "vetted"),
         "concerns": open_concern_count(),
+        **overview.pair_figures(db.session, current_user, today_local()),
     }
     return render_template("main/home.html", counts=counts, continuity=_continuity())
 

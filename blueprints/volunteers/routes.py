@@ -11,7 +11,7 @@ from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import Volunteer
-from services import audit, importers, otp, pairs, policy, volunteers
+from services import audit, importers, otp, pairs, policy, volunteer_home, volunteers
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -47,8 +47,13 @@ def me():
         .where(Volunteer.user_id == current_user.id)).scalar_one_or_none()
     if volunteer is None:
         abort(404)
-    return render_template("volunteers/me.html", volunteer=volunteer,
-                           pairs=pairs.volunteer_pairs(db.session, volunteer.id))
+    own_pairs = pairs.volunteer_pairs(db.session, volunteer.id)
+    return render_template(
+        "volunteers/me.html", volunteer=volunteer, pairs=own_pairs,
+        due_dates=volunteer_home.upcoming_due_dates(own_pairs),
+        reminders=volunteer_home.reminders_sent(db.session, current_user),
+        reminder_labels=volunteer_home.REMINDER_LABELS,
+        given_names={p["pair_id"]: p["child"]["given_name"] for p in own_pairs})
 
 
 @bp.route("/")
