@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 # The browser tests use the system's Chromium (.ci/run installs it): never download one.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test test-all lint fmt migrate bench translations worker setup clean messages services
+.PHONY: run test test-all lint fmt migrate bench load translations worker setup clean messages services
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ migrate: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+## Load test: gunicorn on PostgreSQL with 100,000 children, 50 locust users (bench/load).
+load: setup
+	$(BIN)/pip install --quiet -r requirements-load.txt
+	$(BIN)/python -m bench.load
 
 worker: setup
 	$(BIN)/celery -A tasks.worker worker --loglevel=info
