@@ -7,6 +7,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.children import bp as children_bp
+    from blueprints.dashboard import bp as dashboard_bp
     from blueprints.followups import bp as followups_bp
     from blueprints.main import bp as main_bp
     from blueprints.matching import bp as matching_bp
@@ -21,3 +22,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(matching_bp, url_prefix="/matching")
     app.register_blueprint(followups_bp, url_prefix="/followups")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")

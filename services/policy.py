@@ -25,14 +25,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
-        "api.tokens",
+        "api.tokens", "dashboard.view", "ledger.export",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
         "audit.view",
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
-        "concern.act", "sms.view", "sms.opt_out", "api.tokens",
+        "concern.act", "sms.view", "sms.opt_out", "api.tokens", "dashboard.view",
+        "ledger.export",
     }),
     "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log"}),
 }
