@@ -1,0 +1,26 @@
+"""dashboard: contacts by date and pairs by start, for the weekly trend and month report
+
+Revision ID: 0016
+Revises: 0009
+Create Date: 2026-11-22 18:10:00.000000
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0016'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index(op.f('ix_contact_logs_contact_date'), 'contact_logs', ['contact_date'],
+                    unique=False)
+    op.create_index(op.f('ix_pairs_started_at'), 'pairs', ['started_at'], unique=False)
+
+
+def downgrade():
+    op.drop_index(op.f('ix_pairs_started_at'), table_name='pairs')
+    op.drop_index(op.f('ix_contact_logs_contact_date'), table_name='contact_logs')
