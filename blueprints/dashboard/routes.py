@@ -83,17 +83,34 @@ def ledger_index():
     return render_template("dashboard/ledgers.html", form=form)
 
 
-@bp.route("/ledgers/<any(children, pairs):ledger>.<any(csv, xlsx):fmt>")
+@bp.route("/ledgers/children")
 @requires("ledger.export")
-def export_ledger(ledger: str, fmt: str):
-    """The children or pairs ledger of the user's counties, streamed."""
-    build = ledgers.children_ledger if ledger == "children" else ledgers.pairs_ledger
+def children_ledger():
+    """The children ledger of the user's counties with their pair status, streamed."""
+    return _export("children", ledgers.children_ledger, _("Children"))
+
+
+@bp.route("/ledgers/pairs")
+@requires("ledger.export")
+def pairs_ledger():
+    """The pairs ledger of the user's counties with contact counts, streamed."""
+    return _export("pairs", ledgers.pairs_ledger, _("Pairs"))
+
+
+def _format() -> str:
+    fmt = request.args.get("fmt", "xlsx")
+    if fmt not in ledgers.FORMATS:
+        abort(404)
+    return fmt
+
+
+def _export(ledger: str, build, title: str) -> Response:
+    fmt = _format()
     ledgers.record_export(db.session, current_user, ledger, fmt)
     db.session.commit()
     header, batches = build(db.session, current_user, _)
-    title = _("Children") if ledger == "children" else _("Pairs")
-    return _download(ledgers.write(fmt, header, batches, title),
-                     fmt, ledgers.filename(ledger, fmt))
+    return _download(ledgers.write(fmt, header, batches, title), fmt,
+                     ledgers.filename(ledger, fmt))
 
 
 @bp.route("/ledgers/month")
@@ -101,9 +118,7 @@ def export_ledger(ledger: str, fmt: str):
 def month_report():
     """The month's follow-up report per county; a bad month shows what to fix."""
     form = MonthReportForm(request.args, meta={"csrf": False})
-    fmt = request.args.get("fmt", "xlsx")
-    if fmt not in ledgers.FORMATS:
-        abort(404)
+    fmt = _format()
     try:
         first = ledgers.parse_month(request.args.get("month"))
     except DomainError as error:

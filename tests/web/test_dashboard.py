@@ -169,7 +169,7 @@ def test_the_dashboard_is_for_coordinators_and_admins(planted, login, client, ap
         volunteer_user = db.session.get(Volunteer, planted["a"]["volunteer"]).user_id
     login(volunteer_user)
     for url in ("/dashboard/", "/dashboard/data", f"/dashboard/scatter?county={COUNTY_A}",
-                "/dashboard/ledgers", "/dashboard/ledgers/children.csv"):
+                "/dashboard/ledgers", "/dashboard/ledgers/children?fmt=csv"):
         assert client.get(url).status_code == 403, url
 
 

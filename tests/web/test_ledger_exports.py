@@ -46,7 +46,7 @@ def assert_no_formula(rows):
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_children_ledger_content_scope_escaping_and_masking(planted, login, client, fmt):  # noqa: F811
     login(planted["coordinator_a"])
-    rows = table(download(client, f"/dashboard/ledgers/children.{fmt}"), fmt)
+    rows = table(download(client, f"/dashboard/ledgers/children?fmt={fmt}"), fmt)
     header, body = rows[0], rows[1:]
     assert header[:3] == ["外部编号", "姓名", "性别"]
     column = {name: i for i, name in enumerate(header)}
@@ -72,10 +72,10 @@ def test_children_ledger_content_scope_escaping_and_masking(planted, login, clie
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_pairs_ledger_counts_contacts(planted, login, client, app, fmt):  # noqa: F811
     other = login(planted["coordinator_b"], app.test_client())
-    rows_b = table(download(other, f"/dashboard/ledgers/pairs.{fmt}"), fmt)
+    rows_b = table(download(other, f"/dashboard/ledgers/pairs?fmt={fmt}"), fmt)
     assert len(rows_b) == 2 and rows_b[1][0] == str(planted["b"]["pair"])
     login(planted["coordinator_a"])
-    rows = table(download(client, f"/dashboard/ledgers/pairs.{fmt}"), fmt)
+    rows = table(download(client, f"/dashboard/ledgers/pairs?fmt={fmt}"), fmt)
     header, (row,) = rows[0], rows[1:]
     column = {name: i for i, name in enumerate(header)}
     assert row[column["结对编号"]] == str(planted["a"]["pair"])
@@ -90,7 +90,7 @@ def test_pairs_ledger_counts_contacts(planted, login, client, app, fmt):  # noqa
 def test_english_headers(planted, login, client):  # noqa: F811
     login(planted["coordinator_a"])
     client.post("/language/en")
-    rows = table(download(client, "/dashboard/ledgers/children.csv"), "csv")
+    rows = table(download(client, "/dashboard/ledgers/children?fmt=csv"), "csv")
     assert rows[0][:3] == ["External id", "Name", "Gender"]
 
 
@@ -133,17 +133,17 @@ def test_a_bad_month_says_what_to_fix(planted, login, client, month):  # noqa: F
 def test_ledger_page_offers_every_export(planted, login, client):  # noqa: F811
     login(planted["coordinator_a"])
     html = client.get("/dashboard/ledgers").get_data(as_text=True)
-    for url in ("/dashboard/ledgers/children.xlsx", "/dashboard/ledgers/children.csv",
-                "/dashboard/ledgers/pairs.xlsx", "/dashboard/ledgers/pairs.csv",
+    for url in ("/dashboard/ledgers/children?fmt=xlsx", "/dashboard/ledgers/children?fmt=csv",
+                "/dashboard/ledgers/pairs?fmt=xlsx", "/dashboard/ledgers/pairs?fmt=csv",
                 'action="/dashboard/ledgers/month"'):
         assert url in html
-    assert client.get("/dashboard/ledgers/children.pdf").status_code == 404
+    assert client.get("/dashboard/ledgers/children?fmt=pdf").status_code == 404
 
 
 def test_exports_are_audited_per_child(planted, login, client, app):  # noqa: F811
     login(planted["coordinator_a"])
-    download(client, "/dashboard/ledgers/children.csv")
-    download(client, "/dashboard/ledgers/pairs.xlsx")
+    download(client, "/dashboard/ledgers/children?fmt=csv")
+    download(client, "/dashboard/ledgers/pairs?fmt=xlsx")
     with app.app_context():
         exported = db.session.execute(
             select(AuditEntry.record_id, func.count()).where(AuditEntry.action == "child.export")
@@ -175,7 +175,7 @@ def test_big_exports_are_read_in_batches(planted, login, client, app, monkeypatc
 
     monkeypatch.setattr(ledgers, "write_csv", counting)
     login(planted["admin"])
-    response = download(client, "/dashboard/ledgers/children.csv")
+    response = download(client, "/dashboard/ledgers/children?fmt=csv")
     assert response.is_streamed
     rows = table(response, "csv")
     assert len(rows) == 1 + 7 and sizes == [2, 2, 2, 1]
