@@ -86,16 +86,30 @@ def county_figures(session: Session, user: User, today: date) -> dict[str, Count
 
 
 def _child_rows(session: Session, user: User):
-    has_consent, paired = consented(), actively_paired()
-    waiting = and_(has_consent, ~paired)
+    """(county, registered, with consent, paired, waiting urgent, high, normal) rows.
 
-    def waiting_with(priority):
-        return func.count(case((and_(waiting, Child.priority == priority), 1)))
+    Two grouped scans, each joined to the active pair (at most one per child, by a unique
+    index, so no row is counted twice): all children, then the consented ones (a semi
+    join). Waiting = consented minus consented-and-paired, per priority.
+    """
+    def per_county_and_priority(*where):
+        stmt = select(Child.region_code, Child.priority, func.count(Child.id),
+                      func.count(Pair.id)).select_from(Child).outerjoin(
+            Pair, and_(Pair.child_id == Child.id, Pair.status == "active")).where(*where)
+        stmt = policy.scoped(session, user, Child, stmt)
+        return session.execute(stmt.group_by(Child.region_code, Child.priority)).tuples()
 
-    stmt = select(Child.region_code, func.count(Child.id), func.count(case((has_consent, 1))),
-                  func.count(case((paired, 1))), waiting_with("urgent"), waiting_with("high"),
-                  waiting_with("normal")).group_by(Child.region_code)
-    return session.execute(policy.scoped(session, user, Child, stmt)).tuples().all()
+    rows: dict[str, list[int]] = {}
+    for code, _priority, registered, paired in per_county_and_priority():
+        row = rows.setdefault(code, [0] * 6)
+        row[0] += registered
+        row[2] += paired
+    waiting_at = {"urgent": 3, "high": 4, "normal": 5}
+    for code, priority, consenting, paired in per_county_and_priority(consented()):
+        row = rows.setdefault(code, [0] * 6)
+        row[1] += consenting
+        row[waiting_at[priority]] += consenting - paired
+    return [(code, *values) for code, values in rows.items()]
 
 
 def _volunteer_rows(session: Session, user: User):
