@@ -28,11 +28,15 @@
   function drawTrend(data) {
     const labels = data.labels;
     chart("trend").setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", formatter: function (points) {
+        return [labels.week + " " + points[0].axisValue].concat(points.map(function (p) {
+          return p.marker + p.seriesName + ": " + p.value;
+        })).join("<br>");
+      } },
       legend: { data: [labels.new_pairs, labels.contacts] },
       grid: { left: 40, right: 40, bottom: 30, top: 40 },
-      xAxis: { type: "category", data: data.trend.map(function (w) { return w.week.slice(5); }),
-               name: labels.week },
+      xAxis: { type: "category", data: data.trend.map(function (w) { return w.week; }),
+               axisLabel: { formatter: function (v) { return v.slice(5); } } },
       yAxis: [{ type: "value", minInterval: 1 }, { type: "value", minInterval: 1 }],
       series: [
         { name: labels.new_pairs, type: "bar", data: data.trend.map(function (w) { return w.new_pairs; }) },
@@ -50,11 +54,13 @@
                itemStyle: { color: PRIORITY_COLOURS[code] } };
     });
     const target = chart("waiting");
-    if (!items.some(function (i) { return i.value > 0; })) { empty(target, labels); return; }
+    const shown = items.filter(function (i) { return i.value > 0; });
+    if (!shown.length) { empty(target, labels); return; }
     target.setOption({
       tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
       legend: { bottom: 0 },
-      series: [{ type: "pie", radius: ["40%", "70%"], data: items }]
+      series: [{ type: "pie", radius: ["40%", "70%"], data: shown,
+                 label: { formatter: "{b}: {c}" } }]
     });
   }
 
@@ -89,14 +95,22 @@
     const target = chart("scatter");
     if (!points.children.length && !points.volunteers.length) { empty(target, labels); return; }
     function size(p) { return Math.min(40, 6 + 4 * Math.sqrt(p[2])); }
+    const all = points.children.concat(points.volunteers);
+    function bounds(index) {
+      const values = all.map(function (p) { return p[index]; });
+      const lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+      const pad = Math.max(0.05, (hi - lo) * 0.1);
+      return { min: Math.floor((lo - pad) * 100) / 100, max: Math.ceil((hi + pad) * 100) / 100 };
+    }
+    const x = bounds(0), y = bounds(1);
     target.setOption({
       tooltip: { trigger: "item", formatter: function (p) {
         return p.seriesName + ": " + p.value[2] + " (" + p.value[1] + ", " + p.value[0] + ")";
       } },
       legend: { data: [labels.children, labels.volunteers] },
       grid: { left: 60, right: 30, bottom: 40, top: 40 },
-      xAxis: { type: "value", scale: true, name: "°E" },
-      yAxis: { type: "value", scale: true, name: "°N" },
+      xAxis: { type: "value", min: x.min, max: x.max, name: "°E" },
+      yAxis: { type: "value", min: y.min, max: y.max, name: "°N" },
       series: [
         { name: labels.children, type: "scatter", symbolSize: size, data: points.children,
           itemStyle: { color: "#0d6efd", opacity: 0.6 } },
