@@ -94,7 +94,7 @@ def _child_rows(session: Session, user: User):
     """
     def per_county_and_priority(*where):
         stmt = select(Child.region_code, Child.priority, func.count(Child.id),
-                      func.count(Pair.id)).select_from(Child).outerjoin(
+                      func.count(Pair.child_id)).select_from(Child).outerjoin(
             Pair, and_(Pair.child_id == Child.id, Pair.status == "active")).where(*where)
         stmt = policy.scoped(session, user, Child, stmt)
         return session.execute(stmt.group_by(Child.region_code, Child.priority)).tuples()
