@@ -1,7 +1,7 @@
 """The coordinator dashboard: figures for the counties a user covers, from aggregate SQL.
 
-Every figure is one grouped query per kind of record (children, volunteers, pairs,
-concerns), grouped by county, so the totals are sums of the county rows and the
+Every figure comes from queries grouped by county over one kind of record (children,
+volunteers, pairs, concerns), so the totals are sums of the county rows and the
 coverage chart comes from the same rows. Nothing here loads a record into Python; no
 name ever leaves this module, and map points are counts on a 0.01° grid.
 """
@@ -52,11 +52,6 @@ def consented():
     """SQL: the child has a current (not withdrawn) consent record."""
     return exists().where(ConsentRecord.child_id == Child.id,
                           ConsentRecord.withdrawn_at.is_(None))
-
-
-def actively_paired():
-    """SQL: the child has an active pair."""
-    return exists().where(Pair.child_id == Child.id, Pair.status == "active")
 
 
 def county_figures(session: Session, user: User, today: date) -> dict[str, CountyFigures]:
