@@ -178,12 +178,16 @@ def weekly_trend(session: Session, user: User, today: date,
     pairs = policy.scoped_pairs(session, user, select(*(
         bucket(Pair.started_at, local_midnight(lo), local_midnight(hi)) for lo, hi in bounds
     )).select_from(Pair)).where(Pair.started_at >= local_midnight(starts[0]))
-    contacts = policy.scoped_pairs(session, user, select(*(
-        bucket(ContactLog.contact_date, lo, hi) for lo, hi in bounds
-    )).select_from(ContactLog).join(Pair, Pair.id == ContactLog.pair_id)).where(
-        ContactLog.contact_date >= starts[0], ContactLog.contact_date <= today)
+    # Contacts are counted per day (a date column: at most 7 × weeks rows), then per week.
+    contacts = policy.scoped_pairs(session, user, select(
+        ContactLog.contact_date, func.count(ContactLog.id)
+    ).select_from(ContactLog).join(Pair, Pair.id == ContactLog.pair_id)).where(
+        ContactLog.contact_date >= starts[0], ContactLog.contact_date <= today
+    ).group_by(ContactLog.contact_date)
     new_pairs = session.execute(pairs).one()
-    logged = session.execute(contacts).one()
+    logged = [0] * weeks
+    for day, count in session.execute(contacts).tuples():
+        logged[(day - starts[0]).days // 7] += count
     return [{"week": start.isoformat(), "new_pairs": new_pairs[i], "contacts": logged[i]}
             for i, start in enumerate(starts)]
 
