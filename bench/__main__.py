@@ -50,6 +50,10 @@ def main() -> None:
 
     with app.app_context():
         results["reminders"] = reminders.run(app)
+    from bench import dashboard
+
+    with app.app_context():
+        results["dashboard"] = dashboard.run(app)
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 

@@ -7,6 +7,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.children import bp as children_bp
+    from blueprints.dashboard import bp as dashboard_bp
     from blueprints.feedback import bp as feedback_bp
     from blueprints.followups import bp as followups_bp
     from blueprints.main import bp as main_bp
@@ -25,3 +26,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(welfare_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")

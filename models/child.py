@@ -18,7 +18,8 @@ class Child(Base):
         CheckConstraint("gender IN ('M', 'F')", name="gender"),
         CheckConstraint("category IN ('left_behind', 'in_difficulty')", name="category"),
         CheckConstraint("priority IN ('normal', 'high', 'urgent')", name="priority"),
-        Index(None, "region_code", "priority"),
+        #: Covers the dashboard's counts per county and priority (index-only scans).
+        Index(None, "region_code", "priority", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

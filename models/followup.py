@@ -59,6 +59,8 @@ class ContactLog(Base):
                         name="kind"),
         CheckConstraint("duration_minutes BETWEEN 0 AND 1440", name="duration"),
         Index(None, "pair_id", "contact_date"),
+        #: The dashboard's weekly trend and the month report read contacts by date.
+        Index(None, "contact_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

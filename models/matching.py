@@ -162,6 +162,8 @@ class Pair(Base):
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
         Index("ix_pairs_visit_due", "next_visit_due",
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        #: The dashboard's weekly trend counts new pairs by approval time.
+        Index(None, "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

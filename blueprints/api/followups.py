@@ -9,20 +9,19 @@ numbers are masked. The dashboard's figures are aggregate queries over the calle
 counties. Records outside the caller's reach are 404.
 """
 
-from datetime import timedelta
-
 from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import MAX_ID, existing_id, scoped_pair
 from extensions import db
-from models import Child, Concern, ConsentRecord, ContactLog, OutboxMessage, Pair, Volunteer
+from models import Concern, ContactLog, OutboxMessage, Pair
 from models.sms import OUTBOX_STATUSES
-from services import followups, policy, taxonomy
+from services import dashboard as dashboard_figures
+from services import followups, policy
 from services.clock import today_local
 from services.errors import DomainError
 from services.phones import mask_phone
@@ -288,48 +287,11 @@ def list_reminders(args):
     return paginate(stmt, args)
 
 
-def _children_figures(session, user) -> dict:
-    consented = exists().where(ConsentRecord.child_id == Child.id,
-                               ConsentRecord.withdrawn_at.is_(None))
-    paired = exists().where(Pair.child_id == Child.id, Pair.status == "active")
-    registered, with_consent, in_pair = session.execute(policy.scoped(session, user, Child, select(
-        func.count(Child.id), func.count(case((consented, 1))),
-        func.count(case((paired, 1)))))).one()
-    waiting = dict(session.execute(policy.scoped(session, user, Child, select(
-        Child.priority, func.count(Child.id)).where(consented, ~paired)
-        .group_by(Child.priority))).tuples().all())
-    return {"registered": registered, "with_consent": with_consent, "paired": in_pair,
-            "waiting": {p: waiting.get(p, 0) for p in taxonomy.PRIORITIES}}
-
-
-def _volunteer_figures(session, user) -> dict:
-    full = and_(Volunteer.status == "vetted", Volunteer.active_pairs >= Volunteer.capacity)
-    pending, vetted, at_capacity = session.execute(policy.scoped(session, user, Volunteer, select(
-        func.count(case((Volunteer.status == "pending", 1))),
-        func.count(case((Volunteer.status == "vetted", 1))),
-        func.count(case((full, 1)))))).one()
-    return {"pending": pending, "vetted": vetted, "at_capacity": at_capacity}
-
-
-def _pair_figures(session, user, today) -> dict:
-    recent = Pair.last_contact_on >= today - timedelta(days=30)
-    late = or_(Pair.next_contact_due < today, Pair.next_visit_due < today)
-    active, compliant, overdue = session.execute(policy.scoped_pairs(session, user, select(
-        func.count(Pair.id), func.count(case((recent, 1))), func.count(case((late, 1))))
-        .select_from(Pair)).where(Pair.status == "active")).one()
-    return {"active": active, "compliant": compliant, "overdue": overdue,
-            "compliance_share": round(compliant / active, 3) if active else None}
-
-
 @blp.route("/dashboard")
 @secured(blp, "followup.view", "The role may not view the dashboard")
 @blp.response(200, DashboardOut)
 def dashboard():
     """The caller's counties at a glance: children, volunteers, pairs, open concerns."""
-    session, user, today = db.session, g.api_user, today_local()
-    open_concerns = session.execute(policy.scoped_by_child(
-        session, user, Concern, select(func.count(Concern.id)).select_from(Concern))
-        .where(Concern.status == "open")).scalar_one()
-    return {"today": today, "children": _children_figures(session, user),
-            "volunteers": _volunteer_figures(session, user),
-            "pairs": _pair_figures(session, user, today), "open_concerns": open_concerns}
+    today = today_local()
+    counties = dashboard_figures.county_figures(db.session, g.api_user, today)
+    return {"today": today, **dashboard_figures.totals(counties)}

@@ -1,7 +1,7 @@
 """matching run parts, solved by several workers
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-11-22 18:20:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,137 @@
+"""The coordinator dashboard (figures and charts) and the ledger exports (台账).
+
+The page shows the figures; its script (static/dashboard.js) draws the charts from the
+JSON of ``data`` and ``scatter``. Every figure and export covers only the counties the
+user reaches (services.policy).
+"""
+
+from flask import Response, abort, jsonify, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.dashboard import bp
+from blueprints.dashboard.forms import MonthReportForm
+from blueprints.web import requires, translate, tree
+from extensions import db
+from services import dashboard, ledgers
+from services.clock import today_local
+from services.errors import DomainError
+from services.taxonomy import PRIORITIES
+
+
+def _figures():
+    counties = dashboard.county_figures(db.session, current_user, today_local())
+    return counties, dashboard.totals(counties)
+
+
+@bp.route("/")
+@requires("dashboard.view")
+def index():
+    counties, totals = _figures()
+    names = {code: tree().full_name(code) for code in counties}
+    return render_template("dashboard/index.html", totals=totals, counties=counties,
+                           names=names, today=today_local(),
+                           first_county=dashboard.busiest_county(counties))
+
+
+@bp.route("/data")
+@requires("dashboard.view")
+def data():
+    """Chart data: per-county figures, the weekly trend, waiting children by priority."""
+    counties, totals = _figures()
+    regions = tree()
+    return jsonify(
+        today=today_local().isoformat(), totals=totals,
+        counties=[{"code": c.code, "name": regions.get(c.code).name if regions.get(c.code)
+                   else c.code, "registered": c.registered, "with_consent": c.with_consent,
+                   "paired": c.paired, "waiting": sum(c.waiting.values()),
+                   "coverage": c.coverage, "vetted_volunteers": c.volunteers_vetted,
+                   "overdue_pairs": c.overdue_pairs}
+                  for c in counties.values()],
+        trend=dashboard.weekly_trend(db.session, current_user, today_local()),
+        first_county=dashboard.busiest_county(counties),
+        labels=_chart_labels())
+
+
+@bp.route("/scatter")
+@requires("dashboard.view")
+def scatter():
+    """Children and vetted volunteers of one county on a 0.01° grid: counts, no names."""
+    county = request.args.get("county", "")
+    if not (len(county) == 6 and county.isdigit() and tree().is_leaf(county)):
+        return jsonify(error=_("Choose a county (a 6-digit county code).")), 400
+    return jsonify(dashboard.scatter(db.session, current_user, county))
+
+
+def _chart_labels() -> dict:
+    return {
+        "new_pairs": _("New pairs"), "contacts": _("Contacts logged"),
+        "paired": _("Paired"), "waiting": _("Waiting for a pair"),
+        "coverage": _("Coverage"), "children": _("Children"),
+        "volunteers": _("Vetted volunteers"), "week": _("Week of"),
+        "priorities": {code: _(label) for code, label in PRIORITIES.items()},
+        "empty": _("No records to show."),
+    }
+
+
+@bp.route("/ledgers")
+@requires("ledger.export")
+def ledger_index():
+    form = MonthReportForm(request.args, meta={"csrf": False})
+    if not request.args.get("month"):
+        form.month.data = today_local().strftime("%Y-%m")
+    return render_template("dashboard/ledgers.html", form=form)
+
+
+@bp.route("/ledgers/children")
+@requires("ledger.export")
+def children_ledger():
+    """The children ledger of the user's counties with their pair status, streamed."""
+    return _export("children", ledgers.children_ledger, _("Children"))
+
+
+@bp.route("/ledgers/pairs")
+@requires("ledger.export")
+def pairs_ledger():
+    """The pairs ledger of the user's counties with contact counts, streamed."""
+    return _export("pairs", ledgers.pairs_ledger, _("Pairs"))
+
+
+def _format() -> str:
+    fmt = request.args.get("fmt", "xlsx")
+    if fmt not in ledgers.FORMATS:
+        abort(404)
+    return fmt
+
+
+def _export(ledger: str, build, title: str) -> Response:
+    fmt = _format()
+    ledgers.record_export(db.session, current_user, ledger, fmt)
+    db.session.commit()
+    header, batches = build(db.session, current_user, _)
+    return _download(ledgers.write(fmt, header, batches, title), fmt,
+                     ledgers.filename(ledger, fmt))
+
+
+@bp.route("/ledgers/month")
+@requires("ledger.export")
+def month_report():
+    """The month's follow-up report per county; a bad month shows what to fix."""
+    form = MonthReportForm(request.args, meta={"csrf": False})
+    fmt = _format()
+    try:
+        first = ledgers.parse_month(request.args.get("month"))
+    except DomainError as error:
+        form.month.errors = [translate(error.message, error.params)]
+        return render_template("dashboard/ledgers.html", form=form), 400
+    header, rows = ledgers.month_report(db.session, current_user, first, _)
+    ledgers.record_export(db.session, current_user, "month", fmt, month=first)
+    db.session.commit()
+    body = ledgers.write(fmt, header, [rows], _("Follow-up report"))
+    return _download(body, fmt, ledgers.filename("follow-up", fmt, first))
+
+
+def _download(body, fmt: str, name: str) -> Response:
+    response = Response(stream_with_context(body), mimetype=ledgers.FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
