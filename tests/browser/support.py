@@ -92,8 +92,12 @@ def coordinator_figures(page, base: str, path: str = "/") -> dict[str, int]:
     page.goto(base + path)
     assert_accessible(page)
     cells = page.locator("[data-figure]")
-    return {cells.nth(i).get_attribute("data-figure"): int(cells.nth(i).inner_text())
-            for i in range(cells.count())}
+    figures = {}
+    for i in range(cells.count()):
+        text = cells.nth(i).inner_text().strip().rstrip("%")
+        if text.isdigit():  # "–" where a share cannot be computed yet
+            figures[cells.nth(i).get_attribute("data-figure")] = int(text)
+    return figures
 
 
 def screenshot(page, name: str) -> None:

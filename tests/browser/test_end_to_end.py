@@ -227,6 +227,17 @@ def run_programme(browser, web, coordinator_phone: str, lang: str) -> None:
         assert figures == {"children": 1, "pending": 0, "vetted": 1, "pairs": 1,
                            "contacts": 1}, figures
         screenshot(coordinator.page, f"{lang[:2]}-desktop-overview")
+        dashboard = coordinator_figures(coordinator.page, base, "/dashboard/")
+        assert {name: dashboard[name] for name in (
+            "registered", "with_consent", "paired", "waiting", "pending", "vetted",
+            "at_capacity", "active_pairs", "compliance_percent", "overdue_pairs",
+            "open_concerns")} == {
+            "registered": 1, "with_consent": 1, "paired": 1, "waiting": 0, "pending": 0,
+            "vetted": 1, "at_capacity": 0, "active_pairs": 1, "compliance_percent": 100,
+            "overdue_pairs": 0, "open_concerns": 0}, dashboard
+        coordinator.page.wait_for_function(
+            "document.querySelectorAll('.chart canvas, .chart svg').length >= 4")
+        screenshot(coordinator.page, f"{lang[:2]}-desktop-dashboard")
         volunteer.close()
         coordinator.close()
 
