@@ -116,8 +116,8 @@ class ApiClient(HttpUser):
 
     @task(3)
     def poll_run(self):
-        self.client.get(f"/api/v1/matching/runs/{ACCOUNTS['run_id']}",
-                        name="/api/v1/matching/runs/[id]")
+        self.client.get(f"/api/v1/runs/{ACCOUNTS['run_id']}",
+                        name="/api/v1/runs/[id]")
 
     @task(1)
     def children_page(self):
