@@ -283,6 +283,13 @@ def build_candidates(
 
     if parts:
         child, volunteer, dist, matched = (np.concatenate(p) for p in zip(*parts, strict=True))
+        # Pairs in (child, volunteer) order, whatever order the search found them in: the
+        # same people always give the same components, solved the same way (so a run split
+        # over workers proposes what one process does; services.match_parts).
+        order = np.argsort(child.astype(np.int64) * len(volunteers) + volunteer, kind="stable")
+        child, volunteer = child[order], volunteer[order]
+        dist, matched = dist[order], matched[order]
+        del order
     else:
         child, volunteer = np.zeros(0, np.int32), np.zeros(0, np.int32)
         dist, matched = np.zeros(0, np.float64), np.zeros(0, np.int64)

@@ -141,11 +141,8 @@ def split_components(cands: Candidates) -> list[Component]:
         edge_groups: list = [slice(None)]
         group_labels = [edge_label[0]]
     else:
-        # Within a component, pairs go in (child, volunteer) order: a component solves the
-        # same way whatever else was loaded with it (see services.match_parts).
-        order = np.lexsort(
-            (vol_local[cands.volunteer], child_local[cands.child], edge_label)
-        )
+        # Stable: within a component pairs keep the candidates' (child, volunteer) order.
+        order = np.argsort(edge_label, kind="stable")
         edge_groups = np.split(order, np.flatnonzero(np.diff(edge_label[order])) + 1)
         edge_groups.sort(key=len, reverse=True)
         group_labels = [edge_label[g[0]] for g in edge_groups]

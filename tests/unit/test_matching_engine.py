@@ -397,3 +397,41 @@ def test_progress_callback_and_stats():
     assert stats["proposed"] == len(result.proposals)
     assert stats["proposed"] + len(result.unpaired) == len(children)
     assert set(stats["seconds"]) == {"candidates", "solving"}
+
+
+def test_a_component_solves_the_same_alone_or_with_others():
+    """A part of a run solved on its own (services.match_parts) gives the same pairs as the
+    whole run, even where many pairings tie (everyone at one spot with the same needs)."""
+    rng = np.random.default_rng(7)
+    crowd_children = [ChildIn(i, 23.0 + rng.uniform(0, 0.05), 108.0 + rng.uniform(0, 0.05),
+                              frozenset({"academic"}), "M", 9, "normal")
+                      for i in range(1, 41)]
+    crowd_volunteers = [VolunteerIn(100 + i, 23.02, 108.02, frozenset({"academic"}), 2, 30.0)
+                        for i in range(12)]
+    far_children = [ChildIn(200 + i, 26.0, 110.0, frozenset({"emotional"}), "F", 10, "high")
+                    for i in range(3)]
+    far_volunteers = [VolunteerIn(300, 26.0, 110.0, frozenset({"emotional"}), 1, 10.0)]
+    whole = match(sorted(crowd_children + far_children, key=lambda c: c.id),
+                  crowd_volunteers + far_volunteers)
+    alone = match(crowd_children, crowd_volunteers)
+
+    def pairs(result, ids):
+        return {(p.child_id, p.volunteer_id) for p in result.proposals if p.child_id in ids}
+
+    crowd = {c.id for c in crowd_children}
+    assert whole.stats["components"] == 2 and alone.stats["components"] == 1
+    assert pairs(whole, crowd) == pairs(alone, crowd)
+
+
+def test_candidate_pairs_come_in_child_then_volunteer_order():
+    """The order the solver sees pairs in is canonical, not the spatial search's order, so
+    the same people always give the same pairs where pairings tie."""
+    rng = np.random.default_rng(3)
+    children = [ChildIn(i, 23.0 + rng.uniform(0, 0.3), 108.0 + rng.uniform(0, 0.3),
+                        frozenset({"academic"}), "M", 9, "normal") for i in range(300)]
+    volunteers = [VolunteerIn(1000 + i, 23.0 + rng.uniform(0, 0.3), 108.0 + rng.uniform(0, 0.3),
+                              frozenset({"academic"}), 2, float(rng.uniform(5, 40)))
+                  for i in range(60)]
+    cands = build_candidates(children, volunteers)
+    key = cands.child.astype(np.int64) * len(volunteers) + cands.volunteer
+    assert len(cands) > 1000 and (np.diff(key) > 0).all()
