@@ -2,8 +2,9 @@
 
 - A child who left the programme is anonymised ``years`` after the later of the day
   they left and the day their last pair ended: name, ID number, guardian, location,
-  school, notes, consent signatures, their contact-log notes and the SMS sent about
-  them are cleared; the record stays, without identity, for the programme's statistics.
+  school, notes, consent signatures, their contact-log notes, feedback comments, their
+  own local welfare contact and the SMS sent about them are cleared; the record stays,
+  without identity, for the programme's statistics.
 - A rejected volunteer application (and its account) is deleted ``rejected_days``
   after the rejection.
 Both are written to the audit log as the system's doing.
@@ -22,8 +23,10 @@ from models import (
     ContactLog,
     OutboxMessage,
     Pair,
+    PairFeedback,
     User,
     Volunteer,
+    WelfareContact,
 )
 from services import audit
 from services.clock import LOCAL_TZ, now
@@ -61,6 +64,10 @@ def anonymise_children(session: Session, child_ids: list[int]) -> None:
     pair_ids = select(Pair.id).where(Pair.child_id.in_(child_ids))
     session.execute(update(ContactLog).where(ContactLog.pair_id.in_(pair_ids))
                     .values(notes="").execution_options(synchronize_session=False))
+    session.execute(update(PairFeedback).where(PairFeedback.pair_id.in_(pair_ids))
+                    .values(comment="").execution_options(synchronize_session=False))
+    # The child's own local welfare contact names a person close to the child.
+    session.execute(delete(WelfareContact).where(WelfareContact.child_id.in_(child_ids)))
     session.execute(update(OutboxMessage).where(OutboxMessage.child_id.in_(child_ids))
                     .values(to_phone="", to_phone_hash="", params={})
                     .execution_options(synchronize_session=False))

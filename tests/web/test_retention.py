@@ -7,7 +7,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from extensions import db
-from models import AuditEntry, Child, ContactLog, OutboxMessage, Pair, User, Volunteer
+from models import (
+    AuditEntry,
+    Child,
+    ContactLog,
+    OutboxMessage,
+    Pair,
+    PairFeedback,
+    User,
+    Volunteer,
+    WelfareContact,
+)
 from services import clock, followups, retention
 from services.clock import LOCAL_TZ
 from tests.conftest import APPROVED_AT
@@ -26,6 +36,12 @@ def test_leaving_ends_the_pair_and_starts_retention(app, client, login, make_pai
                                   db.session.get(Pair, made["pair"]), {
                                       "contact_date": date(2026, 12, 2), "kind": "call",
                                       "child_mood": "fine", "notes": "孩子说想妈妈了"})
+            db.session.add(PairFeedback(
+                pair_id=made["pair"], round="three_months", respondent="guardian",
+                satisfaction=5, contact_frequency="weekly", child_trend="better",
+                would_continue=True, comment="奶奶说孩子开朗多了"))
+            db.session.add(WelfareContact(child_id=made["child"], role="child_director",
+                                          name="村儿童主任", phone="+8613712345678"))
             db.session.commit()
     login(min(made["coordinators"]))
     with clock.frozen(at(date(2027, 1, 10))):
@@ -52,6 +68,8 @@ def test_leaving_ends_the_pair_and_starts_retention(app, client, login, make_pai
         assert child.consents[0].given_by == ""
         notes = db.session.execute(select(ContactLog.notes)).scalars().all()
         assert notes == [""]
+        assert db.session.execute(select(PairFeedback.comment)).scalars().all() == [""]
+        assert db.session.execute(select(WelfareContact)).first() is None
         phones = db.session.execute(select(OutboxMessage.to_phone).where(
             OutboxMessage.child_id == child.id)).scalars().all()
         assert phones and set(phones) == {""}
