@@ -17,14 +17,15 @@ from services.clock import now
 from services.duplicates import RowDuplicates
 from services.importers import ImportFailed, import_children, import_volunteers, read_table
 from services.regions import region_tree
+from services.taxonomy import N_
 
 log = logging.getLogger(__name__)
 
 #: Share of the whole import each phase starts and ends at, for one progress bar.
 PHASES = {"checking": (0.0, 0.5), "saving": (0.5, 1.0)}
 IMPORTERS = {"children": import_children, "volunteers": import_volunteers}
-INTERNAL_ERROR = "The import stopped because of an internal error; nothing was saved. " \
-                 "Send the file again."
+INTERNAL_ERROR = N_("The import stopped because of an internal error; nothing was saved. "
+                    "Send the file again.")
 
 
 def queue_import(session: Session, actor: User, kind: str, data: bytes, *,
