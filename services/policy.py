@@ -38,7 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
         "api.tokens", "welfare_contact.manage", "feedback.view", "feedback.record",
-        "dashboard.view", "ledger.export",
+        "dashboard.view", "ledger.export", "import.view",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
@@ -47,7 +47,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "api.tokens", "welfare_contact.manage",
-        "feedback.view", "feedback.record", "dashboard.view", "ledger.export",
+        "feedback.view", "feedback.record", "dashboard.view", "ledger.export", "import.view",
     }),
     "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log",
                             "feedback.give"}),

@@ -1,9 +1,10 @@
 """A ledger import's page: its progress bar while a worker runs it, then its outcome."""
 
 from flask import abort, jsonify, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from blueprints.imports import bp
+from blueprints.web import requires
 from extensions import db
 from models import ImportJob
 from services import import_jobs, policy
@@ -26,7 +27,7 @@ def _job_or_404(job_id: int) -> ImportJob:
 
 
 @bp.route("/imports/<int:job_id>")
-@login_required
+@requires("import.view")
 def job(job_id: int):
     found = _job_or_404(job_id)
     duplicates = import_jobs.duplicate_rows(db.session, current_user, found) \
@@ -36,7 +37,7 @@ def job(job_id: int):
 
 
 @bp.route("/imports/<int:job_id>/status")
-@login_required
+@requires("import.view")
 def status(job_id: int):
     found = _job_or_404(job_id)
     return jsonify(id=found.id, status=found.status, phase=found.phase,

@@ -128,3 +128,33 @@ def test_with_the_broker_down_the_file_is_imported_at_once(client, app, create_u
     with app.app_context():
         job = db.session.execute(select(ImportJob)).scalar_one()
         assert (job.kind, job.status, job.created) == (kind, "done", 2)
+
+
+def test_the_worker_writes_progress_beside_the_import(app, create_user, monkeypatch):
+    """Progress goes to the job's row in transactions of its own while the rows are
+    written (every step on PostgreSQL; SQLite, with one writer, records the checking)."""
+    import tasks.imports
+
+    monkeypatch.setattr("services.importers.common.REPORT_EVERY", 2)
+    monkeypatch.setattr("services.importers.common.SAVE_CHUNK", 2)
+    written = []
+    real = tasks.imports.write_progress
+
+    def watched(job_id, phase, share):
+        real(job_id, phase, share)
+        with db.engine.connect() as conn:
+            written.append(conn.execute(select(ImportJob.progress).where(
+                ImportJob.id == job_id)).scalar_one())
+
+    monkeypatch.setattr(tasks.imports, "write_progress", watched)
+    user_id = create_user()
+    with app.app_context():
+        job_id = queued(user_id, ledger(5))
+        postgresql = db.engine.dialect.name == "postgresql"
+    tasks.imports.run_import(job_id)
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        assert (job.status, job.progress, total(Child)) == ("done", 1.0, 5)
+    seen = [share for share in written if share]
+    assert seen == sorted(seen) and 0.5 in seen
+    assert (0.7 in seen) == postgresql
