@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.dashboard import bp as dashboard_bp
     from blueprints.feedback import bp as feedback_bp
     from blueprints.followups import bp as followups_bp
+    from blueprints.imports import bp as imports_bp
     from blueprints.main import bp as main_bp
     from blueprints.matching import bp as matching_bp
     from blueprints.regions import bp as regions_bp
@@ -27,3 +28,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(welfare_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(imports_bp)

@@ -68,32 +68,38 @@ def show_problems(error: Exception, form=None) -> None:
         raise error
 
 
-def import_page(kind: str, run, columns, done, done_endpoint: str, **options):
-    """The ledger upload page: import all rows or none, or show every row's problem."""
+def import_page(kind: str, columns, **options):
+    """The ledger upload page: the file is stored with a queued import, which a worker
+    runs; the import's page then shows its progress and outcome."""
     from flask import redirect, render_template, url_for
 
     from blueprints.forms import UploadForm
-    from services import importers
+    from services import import_jobs
 
     form = UploadForm()
-    report = None
     if form.validate_on_submit():
-        try:
-            header, rows = importers.read_table(form.file.data.read())
-            job = run(db.session, current_user, header, rows, tree(), **options)
-        except importers.ImportFailed as failure:
-            db.session.rollback()
-            report = failure
-        else:
-            db.session.commit()
-            flash(done(job), "success")
-            if getattr(job, "duplicate_rows", None):
-                # Possible duplicates never fail an import: the rows are listed to check.
-                return render_template("imports/duplicates.html", job=job,
-                                       done_endpoint=done_endpoint)
-            return redirect(url_for(done_endpoint))
-    return render_template("imports/upload.html", form=form, report=report, kind=kind,
-                           columns=columns)
+        job = import_jobs.queue_import(db.session, current_user, kind, form.file.data.read(),
+                                       **options)
+        db.session.commit()
+        start_import(job.id)
+        return redirect(url_for("imports.job", job_id=job.id))
+    return render_template("imports/upload.html", form=form, kind=kind, columns=columns)
+
+
+def start_import(job_id: int) -> None:
+    """Hand a queued import to a worker; with the broker down, run it here and now
+    (the import is all-or-nothing either way, and nothing waits for an outage to end)."""
+    from flask import current_app
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    from tasks import enqueue
+
+    try:
+        enqueue("imports.run", job_id)
+    except BrokerUnavailable:
+        flash(gettext("The background service is not reachable, so the file was imported "
+                      "while you waited."), "warning")
+        current_app.extensions["celery"].tasks["imports.run"].apply(args=(job_id,))
 
 
 def safe_next(target: str | None) -> str | None:

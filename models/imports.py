@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -10,12 +10,16 @@ from services.clock import now
 
 
 class ImportJob(Base):
-    """One import of a children or volunteers ledger."""
+    """One import of a children or volunteers ledger.
+
+    A web upload is queued and run by a worker, which writes its progress here for the
+    page that polls it; API and command-line imports run at once and start as running.
+    """
 
     __tablename__ = "import_jobs"
     __table_args__ = (
         CheckConstraint("kind IN ('children', 'volunteers')", name="kind"),
-        CheckConstraint("status IN ('running', 'done', 'failed')", name="status"),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,9 +34,30 @@ class ImportJob(Base):
     vetted: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(default=now)
     finished_at: Mapped[datetime | None]
+    #: "queued", "checking" (rows read and checked), "saving", "done".
+    phase: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    #: Share of the whole import done, 0 to 1.
+    progress: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    #: Why a failed import wrote nothing: {"message", "params", "problems": [{"row",
+    #: "column", "message", "params"}]}, message ids translated when shown.
+    error: Mapped[dict | None] = mapped_column(JSON)
+    #: Possible duplicates of a children import: [{"row", "external_id", "child_id"}].
+    duplicates: Mapped[list | None] = mapped_column(JSON)
 
     def __repr__(self) -> str:
         return f"<ImportJob {self.id} {self.kind} {self.status}>"
+
+
+class ImportUpload(Base):
+    """The file of a queued import, kept in the database so any worker can read it;
+    deleted when the import ends."""
+
+    __tablename__ = "import_uploads"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=now)
 
 
 class FormSubmission(Base):

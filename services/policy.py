@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models import (
     Child,
     ChildDuplicate,
+    ImportJob,
     MatchRun,
     OutboxMessage,
     Pair,
@@ -37,7 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
         "api.tokens", "welfare_contact.manage", "feedback.view", "feedback.record",
-        "dashboard.view", "ledger.export",
+        "dashboard.view", "ledger.export", "import.view",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
@@ -46,7 +47,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "volunteer.view", "volunteer.vet", "volunteer.import", "volunteer.import_vetted",
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "api.tokens", "welfare_contact.manage",
-        "feedback.view", "feedback.record", "dashboard.view", "ledger.export",
+        "feedback.view", "feedback.record", "dashboard.view", "ledger.export", "import.view",
     }),
     "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log",
                             "feedback.give"}),
@@ -167,6 +168,13 @@ def run_visible(session: Session, user: User, run: MatchRun) -> bool:
     if counties is None:
         return True
     return bool(counties & region_tree(session).leaves_under([run.region_code]))
+
+
+def import_visible(user: User, job: ImportJob) -> bool:
+    """An import is visible to the user who started it (while they may still import that
+    ledger) and to administrators."""
+    action = "child.import" if job.kind == "children" else "volunteer.import"
+    return allowed(user, action) and (user.role == "admin" or job.actor_id == user.id)
 
 
 def scoped_duplicates(session: Session, user: User, stmt: Select | None = None) -> Select:

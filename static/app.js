@@ -70,7 +70,7 @@
   });
 })();
 
-/* Matching run progress: poll the run's row until it is done, then reload the page.
+/* Matching run and ledger import progress: poll the row until it is done, then reload.
    Widths are set from data-width here: the CSP forbids inline style attributes. */
 (function () {
   "use strict";
@@ -101,9 +101,9 @@
   poll();
 })();
 
-/* Ledger uploads: a real progress bar while the file is sent, then a moving bar while the
-   server checks and saves the rows (all-or-nothing, in one request). The answer page
-   (the list with its message, or every row's problem) then replaces this one. */
+/* Ledger uploads: a real progress bar while the file is sent. The import's own page (its
+   progress bar while a worker checks and saves the rows, then the outcome) then replaces
+   this one. */
 (function () {
   "use strict";
   document.querySelectorAll("form[data-upload-progress]").forEach(function (form) {

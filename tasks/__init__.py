@@ -17,6 +17,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     # Importing the task modules registers their shared tasks with every Celery app.
     import tasks.checks  # noqa: F401
+    import tasks.imports  # noqa: F401
     import tasks.matching  # noqa: F401
     import tasks.reminders  # noqa: F401
     import tasks.retention  # noqa: F401

@@ -185,7 +185,4 @@ def withdraw_consent(child_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @requires("child.import")
 def import_ledger():
-    return import_page(
-        "children", importers.import_children, importers.CHILD_COLUMNS,
-        lambda job: _("Imported %(created)s new and updated %(updated)s children.",
-                      created=job.created, updated=job.updated), "children.index")
+    return import_page("children", importers.CHILD_COLUMNS)

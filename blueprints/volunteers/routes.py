@@ -141,9 +141,5 @@ def import_ledger():
     vetted = request.method == "POST" and request.form.get("vetted") == "1"
     if vetted and not policy.allowed(current_user, "volunteer.import_vetted"):
         abort(403)
-    return import_page(
-        "volunteers", importers.import_volunteers, importers.VOLUNTEER_COLUMNS,
-        lambda job: _("Imported %(created)s new and updated %(updated)s volunteers.",
-                      created=job.created, updated=job.updated), "volunteers.index",
-        vetted=vetted)
+    return import_page("volunteers", importers.VOLUNTEER_COLUMNS, vetted=vetted)
 

@@ -7,17 +7,19 @@ from sqlalchemy import exists, insert, literal, select
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, ImportJob, User
-from services.bulk import upsert_rows
 from services.children import apply_id_number, clean_child
 from services.clock import now, today_local
 from services.crypto import lookup_hash
 from services.duplicates import detect_for_import, pinyin_key
 from services.importers.common import (
+    Progress,
     RowProblem,
     check_columns,
     check_scope,
     clean_rows,
     finish_job,
+    no_progress,
+    save_rows,
     start_job,
 )
 from services.regions import RegionTree
@@ -33,15 +35,19 @@ CHILD_COLUMNS = ("external_id", "name", "gender", "birth_date", "region_code", "
 
 
 def import_children(session: Session, actor: User, header: list[str], rows: list[dict],
-                    tree: RegionTree) -> ImportJob:
-    """Write every row or none; raise ImportFailed listing each bad row."""
+                    tree: RegionTree, *, job: ImportJob | None = None,
+                    progress: Progress = no_progress) -> ImportJob:
+    """Write every row or none; raise ImportFailed listing each bad row.
+
+    ``job`` is a queued import's record; ``progress`` hears of rows checked and saved.
+    """
     check_columns(header, CHILD_COLUMNS)
     problems: list[RowProblem] = []
-    cleaned = clean_rows(rows, lambda raw, c: clean_child(raw, tree, c), problems)
+    cleaned = clean_rows(rows, lambda raw, c: clean_child(raw, tree, c), problems, progress)
     table = Child.__table__
     existing = check_scope(session, actor, table, cleaned, problems, N_(
         "external_id %(value)s is already used by a child outside your regions."))
-    job = start_job(session, "children", actor, cleaned, problems)
+    job = start_job(session, "children", actor, cleaned, problems, job)
     stamp = now()
     records = []
     for _, values in cleaned:
@@ -55,9 +61,10 @@ def import_children(session: Session, actor: User, header: list[str], rows: list
                                                       values["region_code"]),
                         "created_by_id": actor.id,
                         "last_import_id": job.id, "created_at": stamp, "updated_at": stamp})
-    upsert_rows(session, table, records, "external_id", keep_on_update=("created_by_id",),
-                keep_if_empty=("id_number_encrypted", "id_number_tail", "id_number_hash",
-                               "sub_type"))
+    save_rows(session, table, records, "external_id", progress,
+              keep_on_update=("created_by_id",),
+              keep_if_empty=("id_number_encrypted", "id_number_tail", "id_number_hash",
+                             "sub_type"))
     _record_paper_consent(session, actor, job)
     finish_job(session, job, cleaned, existing)
     #: Possible duplicates anywhere, per row; they never fail the import.

@@ -1,5 +1,6 @@
 """What the importers share: the row report, column checks and bulk upserts."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Table, select
@@ -11,6 +12,16 @@ from services.policy import county_scope
 from services.validation import Checker, Invalid
 
 CHUNK = 2000
+#: Rows checked, and rows saved, between two progress reports.
+REPORT_EVERY = 2000
+SAVE_CHUNK = 10000
+
+#: ``progress(phase, fraction)``: "checking" or "saving", the share of that phase done.
+Progress = Callable[[str, float], None]
+
+
+def no_progress(phase: str, fraction: float) -> None:
+    """Imports run at once (API, command line) report progress to no one."""
 
 
 @dataclass
@@ -41,11 +52,14 @@ def check_columns(header: list[str], required: tuple[str, ...]) -> None:
                            expected=",".join(required))
 
 
-def clean_rows(rows: list[dict], clean, problems: list[RowProblem]) -> list[tuple[int, dict]]:
+def clean_rows(rows: list[dict], clean, problems: list[RowProblem],
+               progress: Progress = no_progress) -> list[tuple[int, dict]]:
     """Clean every row with ``clean(raw, checker)``, collecting problems with row numbers."""
     cleaned = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(rows, start=2):
+        if (number - 2) % REPORT_EVERY == 0:
+            progress("checking", (number - 2) / len(rows))
         checker = Checker(raw)
         external_id = checker.text("external_id")
         if external_id in seen:
@@ -61,6 +75,7 @@ def clean_rows(rows: list[dict], clean, problems: list[RowProblem]) -> list[tupl
             continue
         values["external_id"] = external_id
         cleaned.append((number, values))
+    progress("checking", 1.0)
     return cleaned
 
 
@@ -97,10 +112,16 @@ def check_scope(session: Session, actor: User, table: Table, cleaned, problems,
 
 
 def start_job(session: Session, kind: str, actor: User, cleaned, problems,
-              **fields) -> ImportJob:
-    """Refuse the whole file if any row has a problem; else open the import's record."""
+              job: ImportJob | None = None, **fields) -> ImportJob:
+    """Refuse the whole file if any row has a problem; else open the import's record.
+
+    A queued import's record (``job``) already exists; it is left untouched until
+    :func:`finish_job`, so progress can be written to it meanwhile from elsewhere.
+    """
     if problems:
         raise ImportFailed(problems=sorted(problems, key=lambda p: p.row))
+    if job is not None:
+        return job
     job = ImportJob(kind=kind, actor_id=actor.id, rows=len(cleaned), **fields)
     session.add(job)
     session.flush()
@@ -110,11 +131,23 @@ def start_job(session: Session, kind: str, actor: User, cleaned, problems,
 def finish_job(session: Session, job: ImportJob, cleaned, existing: dict) -> None:
     from services import audit
 
+    job.rows = len(cleaned)
     job.updated = len(existing)
     job.created = len(cleaned) - len(existing)
-    job.status = "done"
+    job.status, job.phase, job.progress = "done", "done", 1.0
     job.finished_at = now()
     session.flush()
     actor = session.get(User, job.actor_id)
     audit.record(session, actor, f"{job.kind}.import", "import", job.id, created=job.created,
                  updated=job.updated, vetted=job.vetted)
+
+
+def save_rows(session: Session, table: Table, records: list[dict], key: str,
+              progress: Progress = no_progress, **options) -> None:
+    """Upsert the records in chunks, reporting the share saved after each."""
+    from services.bulk import upsert_rows
+
+    progress("saving", 0.0)
+    for start in range(0, len(records), SAVE_CHUNK):
+        upsert_rows(session, table, records[start:start + SAVE_CHUNK], key, **options)
+        progress("saving", min(start + SAVE_CHUNK, len(records)) / len(records))

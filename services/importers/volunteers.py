@@ -6,17 +6,19 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from models import BackgroundCheck, ImportJob, User, Volunteer
-from services.bulk import upsert_rows
 from services.checks import expiry_for
 from services.clock import now, today_local
 from services.crypto import lookup_hash
 from services.followups import get_settings
 from services.importers.common import (
+    Progress,
     RowProblem,
     check_columns,
     check_scope,
     clean_rows,
     finish_job,
+    no_progress,
+    save_rows,
     start_job,
 )
 from services.regions import RegionTree
@@ -31,11 +33,16 @@ VOLUNTEER_COLUMNS = ("external_id", "name", "phone", "gender", "region_code", "l
 
 
 def import_volunteers(session: Session, actor: User, header: list[str], rows: list[dict],
-                      tree: RegionTree, *, vetted: bool = False) -> ImportJob:
-    """Write every row or none; raise ImportFailed listing each bad row."""
+                      tree: RegionTree, *, vetted: bool = False, job: ImportJob | None = None,
+                      progress: Progress = no_progress) -> ImportJob:
+    """Write every row or none; raise ImportFailed listing each bad row.
+
+    ``job`` is a queued import's record; ``progress`` hears of rows checked and saved.
+    """
     check_columns(header, VOLUNTEER_COLUMNS)
     problems: list[RowProblem] = []
-    cleaned = clean_rows(rows, lambda raw, c: clean_volunteer(raw, tree, c), problems)
+    cleaned = clean_rows(rows, lambda raw, c: clean_volunteer(raw, tree, c), problems,
+                         progress)
     table = Volunteer.__table__
     existing = check_scope(session, actor, table, cleaned, problems, N_(
         "external_id %(value)s is already used by a volunteer outside your regions."))
@@ -47,16 +54,16 @@ def import_volunteers(session: Session, actor: User, header: list[str], rows: li
             problems.append(RowProblem(number, "phone", "This phone number already belongs to "
                                        "another volunteer."))
         seen_phones[values["phone"]] = number
-    job = start_job(session, "volunteers", actor, cleaned, problems, vetted=vetted)
+    job = start_job(session, "volunteers", actor, cleaned, problems, job, vetted=vetted)
     stamp = now()
     records = [{**values, "phone_hash": lookup_hash(values["phone"]), "status": "pending",
                 "privacy_consent_at": stamp,
                 "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
                 "availability": "", "motivation": "", "status_reason": ""}
                for _, values in cleaned]
-    upsert_rows(session, table, records, "external_id",
-                keep_on_update=("status", "privacy_consent_at", "availability", "motivation",
-                                "status_reason"))
+    save_rows(session, table, records, "external_id", progress,
+              keep_on_update=("status", "privacy_consent_at", "availability", "motivation",
+                              "status_reason"))
     if vetted:
         _vet_imported(session, actor, job)
     finish_job(session, job, cleaned, existing)

@@ -292,9 +292,21 @@ def assert_progress_shown(states: list[dict], checking: str) -> None:
     assert states[-1]["value"] == "100" and states[-1]["label"] == checking, states
 
 
+def wait_for_the_import(page, state: str) -> str:
+    """The import's page polls its job and reloads itself when the worker has finished;
+    return the percentage its bar shows then."""
+    assert "/imports/" in page.url
+    page.locator(f"[data-import-job][data-run-state={state}]").wait_for(timeout=120_000)
+    assert_accessible(page)
+    value = page.get_attribute("[data-import-job] [role=progressbar]", "aria-valuenow")
+    assert page.locator("[data-run-bar]").evaluate("el => el.style.width") == f"{value}%"
+    assert page.locator("[data-run-percent]").inner_text() == f"{value}%"
+    return value
+
+
 def test_a_ledger_upload_shows_its_progress_and_then_the_answer(browser, web,
                                                                coordinator_phone):
-    with live_server(web) as base:
+    with live_server(web) as base, running_worker():
         coordinator = Person(browser, DESKTOP)
         login_with_keyboard(coordinator.page, base, coordinator_phone, PASSWORD)
         page = coordinator.visit(f"{base}/children/import")
@@ -302,12 +314,17 @@ def test_a_ledger_upload_shows_its_progress_and_then_the_answer(browser, web,
         checking = page.get_attribute("[data-upload-box]", "data-checking")
         bad_row = LEDGER_ROWS[1].replace("2016-07-19", "2016-13-40")
         assert_progress_shown(upload_ledger(page, [LEDGER_ROWS[0], bad_row]), checking)
-        assert_accessible(page)
-        assert page.url.endswith("/children/import")
+        # Every row was checked, then the import stopped: nothing saved, each problem listed.
+        assert wait_for_the_import(page, "failed") == "50"
         assert "3" in page.inner_text(".alert-danger table tbody tr")  # the bad row's number
+        page.click("main a[href$='/children/import']")
+        page.wait_for_load_state()
 
         assert_progress_shown(upload_ledger(page, LEDGER_ROWS), checking)
-        assert_accessible(page)
+        assert wait_for_the_import(page, "done") == "100"
+        assert "2" in page.inner_text("[data-import-done]")
+        page.click("main a.btn[href$='/children/']")
+        page.wait_for_load_state()
         assert page.url.endswith("/children/")
         assert page.locator("table tbody tr").count() == 2
         screenshot(page, "zh-desktop-children")

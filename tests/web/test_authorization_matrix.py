@@ -40,13 +40,19 @@ def world(app, make_pair, create_user, create_child):
             made["proposal"], made["run"] = db.session.execute(
                 db.select(Proposal.id, Proposal.run_id).where(
                     Proposal.child_id == made["child"])).one()
+        from services import import_jobs
+
+        for made in (a, b):
+            starter = db.session.get(User, min(made["coordinators"]))
+            made["job"] = import_jobs.queue_import(db.session, starter, "children", b"x").id
+        db.session.commit()
     return {"own": a, "other": b, "admin": create_user(role="admin")}
 
 
 def _ids(made):
     return {"child_id": made["child"], "volunteer_id": made["volunteer"],
             "pair_id": made["pair"], "run_id": made["run"], "concern_id": made["concern"],
-            "proposal_id": made["proposal"]}
+            "proposal_id": made["proposal"], "job_id": made["job"]}
 
 
 def _fill(rule: str, ids: dict) -> str | None:

@@ -105,7 +105,7 @@ def test_import_reports_duplicates_per_row_without_failing(client, app, login, c
     ]
     login(counties["a"])
     data = csv_bytes(header, rows) if kind == "csv" else xlsx_bytes(header, rows)
-    response = upload(client, "children", data, name=f"ledger.{kind}")
+    response = upload(client, "children", data, name=f"ledger.{kind}", follow=True)
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     with app.app_context():

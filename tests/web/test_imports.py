@@ -41,9 +41,11 @@ def xlsx_bytes(header, rows):
     return out.getvalue()
 
 
-def upload(client, kind, data, name="ledger.csv", **extra):
+def upload(client, kind, data, name="ledger.csv", follow=False, **extra):
+    """Send a ledger; with ``follow``, the import's page (its outcome: tests run the
+    import's job inline)."""
     return client.post(f"/{kind}/import", data={"file": (io.BytesIO(data), name), **extra},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=follow)
 
 
 def count(app, model):
@@ -89,8 +91,8 @@ def test_bad_rows_write_nothing_and_every_row_is_reported(client, app, create_us
         ["C004", "外县", "F", "2016-07-19", COUNTY_B, "", "", "left_behind", "health", "",
          "某", "13700005678", "grandparent"],
     ]
-    response = upload(client, "children", csv_bytes(CHILD_COLUMNS, bad))
-    assert response.status_code == 200
+    response = upload(client, "children", csv_bytes(CHILD_COLUMNS, bad), follow=True)
+    assert response.status_code == 200 and response.request.path.startswith("/imports/")
     page = response.get_data(as_text=True)
     assert count(app, Child) == 0
     for expected in ("999999", "2016-13-40", "flying", "12345", "orphaned", "C001", COUNTY_B):
@@ -101,12 +103,14 @@ def test_bad_rows_write_nothing_and_every_row_is_reported(client, app, create_us
 
 def test_missing_columns_and_non_spreadsheet_files(client, app, create_user, login):
     login(create_user())
-    page = upload(client, "children", b"name,gender\nx,M\n").get_data(as_text=True)
+    page = upload(client, "children", b"name,gender\nx,M\n", follow=True).get_data(as_text=True)
     assert "external_id" in page
-    page = upload(client, "children", b"\x00\x01\x02binary", name="x.csv").get_data(as_text=True)
+    page = upload(client, "children", b"\x00\x01\x02binary", name="x.csv",
+                  follow=True).get_data(as_text=True)
     assert "alert-danger" in page
-    page = upload(client, "children", b"PK\x03\x04not really a zip", name="a.xlsx")
-    assert page.status_code == 200 and count(app, Child) == 0
+    page = upload(client, "children", b"PK\x03\x04not really a zip", name="a.xlsx", follow=True)
+    assert page.status_code == 200 and "alert-danger" in page.get_data(as_text=True)
+    assert count(app, Child) == 0
 
 
 def test_volunteer_import_and_vetted_flag(client, app, create_user, login):
@@ -134,8 +138,11 @@ def test_volunteer_import_rejects_phone_of_someone_else(client, app, create_user
     create_volunteer(phone="13900001001")
     rows = [VOLUNTEER_ROWS[0], VOLUNTEER_ROWS[1][:2] + ["13900001002"] + VOLUNTEER_ROWS[1][3:]]
     rows.append(["V003"] + VOLUNTEER_ROWS[1][1:])  # same phone as V002 inside the file
-    response = upload(client, "volunteers", csv_bytes(VOLUNTEER_COLUMNS, rows))
+    response = upload(client, "volunteers", csv_bytes(VOLUNTEER_COLUMNS, rows), follow=True)
     assert response.status_code == 200
+    rows_reported = {int(n) for n in re.findall(r"<tr><td>(\d+)</td>",
+                                                response.get_data(as_text=True))}
+    assert rows_reported == {2, 4}  # another's phone; the same phone twice in the file
     assert count(app, Volunteer) == 1
 
 

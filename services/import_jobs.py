@@ -1,0 +1,119 @@
+"""Ledger imports sent from the web pages, run as background jobs with progress.
+
+The upload is stored with a queued job; a worker claims the job, checks every row and
+saves them all in one transaction, or nothing (the job then records every row's problem).
+Progress (rows checked, then rows saved) goes to the job's row in short transactions of
+its own, for the page that polls it. The file is deleted when the job ends.
+"""
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from models import ImportJob, ImportUpload, User
+from services.clock import now
+from services.duplicates import RowDuplicates
+from services.importers import ImportFailed, import_children, import_volunteers, read_table
+from services.regions import region_tree
+from services.taxonomy import N_
+
+log = logging.getLogger(__name__)
+
+#: Share of the whole import each phase starts and ends at, for one progress bar.
+PHASES = {"checking": (0.0, 0.5), "saving": (0.5, 1.0)}
+IMPORTERS = {"children": import_children, "volunteers": import_volunteers}
+INTERNAL_ERROR = N_("The import stopped because of an internal error; nothing was saved. "
+                    "Send the file again.")
+
+
+def queue_import(session: Session, actor: User, kind: str, data: bytes, *,
+                 vetted: bool = False) -> ImportJob:
+    """Store the file with a queued import of ``kind`` by ``actor``."""
+    job = ImportJob(kind=kind, actor_id=actor.id, status="queued", phase="queued",
+                    vetted=vetted and kind == "volunteers")
+    session.add(job)
+    session.flush()
+    session.add(ImportUpload(job_id=job.id, data=data))
+    session.flush()
+    log.info("%s import %s queued by user %s (%s bytes)", kind, job.id, actor.id, len(data))
+    return job
+
+
+def share(phase: str, fraction: float) -> float:
+    """The share of the whole import done at ``fraction`` of ``phase``."""
+    start, end = PHASES[phase]
+    return round(start + min(max(fraction, 0.0), 1.0) * (end - start), 3)
+
+
+def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
+                   progress: Callable[[int, str, float], None] | None = None
+                   ) -> ImportJob | None:
+    """Run a queued import to the end; None if another worker already took it.
+
+    ``progress(job_id, phase, share)`` is told of rows checked and saved. The rows are
+    written in one transaction with the job's outcome; a refused file writes nothing but
+    the job's failure and its problems.
+    """
+    claimed = session.execute(
+        update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "queued")
+        .values(status="running", phase="checking", started_at=now())
+        .execution_options(synchronize_session=False)).rowcount
+    commit()
+    if claimed != 1:
+        log.info("import %s was already taken", job_id)
+        return None
+    report = progress or (lambda *args: None)
+    job = session.get(ImportJob, job_id)
+    try:
+        upload = session.get(ImportUpload, job_id)
+        actor = session.get(User, job.actor_id) if job.actor_id else None
+        if upload is None or actor is None or not actor.active:
+            raise ImportFailed("The import could not start; send the file again.")
+        header, rows = read_table(upload.data)
+        options = {"vetted": job.vetted} if job.kind == "volunteers" else {}
+        IMPORTERS[job.kind](session, actor, header, rows, region_tree(session), job=job,
+                            progress=lambda phase, f: report(job_id, phase, share(phase, f)),
+                            **options)
+        job.duplicates = [{"row": r.row, "external_id": r.external_id,
+                           "child_id": r.notices[0].child_id}
+                          for r in getattr(job, "duplicate_rows", None) or [] if r.notices]
+        session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+        commit()
+    except ImportFailed as failure:
+        session.rollback()
+        fail_import(session, job_id, failure_report(failure))
+        commit()
+    log.info("import %s ended", job_id)
+    return session.get(ImportJob, job_id)
+
+
+def failure_report(failure: ImportFailed) -> dict:
+    """A refused file's message and row problems, as stored on the job."""
+    return {"message": failure.message, "params": failure.params,
+            "problems": [{"row": p.row, "column": p.column, "message": p.message,
+                          "params": p.params} for p in failure.problems]}
+
+
+def fail_import(session: Session, job_id: int, error: dict | None = None) -> None:
+    """Mark an import failed (nothing of it was written) and delete its file."""
+    session.execute(update(ImportJob).where(ImportJob.id == job_id).values(
+        status="failed", phase="done", error=error or {"message": INTERNAL_ERROR,
+                                                       "params": {}, "problems": []},
+        finished_at=now()))
+    session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+
+
+def duplicate_rows(session: Session, viewer: User, job: ImportJob) -> list[RowDuplicates]:
+    """The imported rows that may be children already registered, as ``viewer`` may see
+    them (pairs decided since the import are no longer listed)."""
+    from services.duplicate_review import notices_for
+
+    rows = {d["child_id"]: d for d in job.duplicates or []}
+    found: dict[int, RowDuplicates] = {}
+    for notice in notices_for(session, viewer, list(rows)):
+        row = rows[notice.child_id]
+        found.setdefault(row["row"], RowDuplicates(row["row"], row["external_id"])) \
+            .notices.append(notice)
+    return [found[number] for number in sorted(found)]

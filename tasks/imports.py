@@ -1,0 +1,37 @@
+"""Ledger imports on a worker: thin wrapper around services.import_jobs."""
+
+import logging
+
+from celery import shared_task
+from sqlalchemy import update
+
+from extensions import db
+from models import ImportJob
+from services.import_jobs import execute_import, fail_import
+
+log = logging.getLogger(__name__)
+
+
+def write_progress(job_id: int, phase: str, fraction: float) -> None:
+    """Record progress in a short transaction of its own, for the page that polls it.
+
+    SQLite has one writer at a time: while the import's own transaction is saving rows
+    there, only its end is recorded (PostgreSQL records every step)."""
+    if phase == "saving" and db.engine.dialect.name == "sqlite":
+        return
+    with db.engine.begin() as conn:
+        conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(
+            phase=phase, progress=fraction))
+
+
+@shared_task(name="imports.run", acks_late=True)
+def run_import(job_id: int) -> None:
+    """Run a queued import; an unexpected error marks it failed (nothing saved), never
+    stuck."""
+    try:
+        execute_import(db.session, job_id, commit=db.session.commit, progress=write_progress)
+    except Exception:
+        log.exception("import %s failed", job_id)
+        db.session.rollback()
+        fail_import(db.session, job_id)
+        db.session.commit()
