@@ -144,6 +144,8 @@ def celery_settings(config) -> dict:
             "checks-expiry": {"task": "checks.sweep", "schedule": 3600.0},
             "matching-recover": {"task": "matching.recover",
                                  "schedule": float(config["MATCH_RECOVER_SECONDS"])},
+            "imports-recover": {"task": "imports.recover",
+                                "schedule": float(config["MATCH_RECOVER_SECONDS"])},
         },
     }
     if config["REDIS_URL"]:

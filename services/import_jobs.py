@@ -8,8 +8,9 @@ its own, for the page that polls it. The file is deleted when the job ends.
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from models import ImportJob, ImportUpload, User
@@ -26,6 +27,12 @@ PHASES = {"checking": (0.0, 0.5), "saving": (0.5, 1.0)}
 IMPORTERS = {"children": import_children, "volunteers": import_volunteers}
 INTERNAL_ERROR = N_("The import stopped because of an internal error; nothing was saved. "
                     "Send the file again.")
+WORKER_LOST = N_("The import stopped because its worker stopped; nothing was saved. "
+                 "Send the file again.")
+#: A running import not ended after this long has lost its worker (a 100,000-row ledger
+#: takes well under a minute). Its rows were never saved: they are written in the
+#: transaction that ends the import.
+STALE_IMPORT = timedelta(minutes=30)
 
 
 def queue_import(session: Session, actor: User, kind: str, data: bytes, *,
@@ -103,6 +110,20 @@ def fail_import(session: Session, job_id: int, error: dict | None = None) -> Non
                                                        "params": {}, "problems": []},
         finished_at=now()))
     session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+
+
+def recover_imports(session: Session, moment: datetime, waiting: timedelta) -> list[int]:
+    """Fail imports whose worker died, so none stays "running" forever; return the ids of
+    imports queued longer than ``waiting`` (their message was lost) to queue again."""
+    lost = session.execute(select(ImportJob.id).where(
+        ImportJob.status == "running",
+        ImportJob.started_at < moment - STALE_IMPORT)).scalars().all()
+    for job_id in lost:
+        fail_import(session, job_id, {"message": WORKER_LOST, "params": {}, "problems": []})
+    if lost:
+        log.warning("%s imports lost their worker and were marked failed", len(lost))
+    return list(session.execute(select(ImportJob.id).where(
+        ImportJob.status == "queued", ImportJob.started_at < moment - waiting)).scalars())
 
 
 def duplicate_rows(session: Session, viewer: User, job: ImportJob) -> list[RowDuplicates]:

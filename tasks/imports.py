@@ -1,13 +1,16 @@
 """Ledger imports on a worker: thin wrapper around services.import_jobs."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from flask import current_app
 from sqlalchemy import update
 
 from extensions import db
 from models import ImportJob
-from services.import_jobs import execute_import, fail_import
+from services.clock import now
+from services.import_jobs import execute_import, fail_import, recover_imports
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +38,15 @@ def run_import(job_id: int) -> None:
         db.session.rollback()
         fail_import(db.session, job_id)
         db.session.commit()
+
+
+@shared_task(name="imports.recover")
+def recover() -> None:
+    """Every minute: fail imports whose worker died, queue again imports that still wait."""
+    from tasks import enqueue_from_worker
+
+    waiting = recover_imports(db.session, now(),
+                              timedelta(seconds=current_app.config["MATCH_REQUEUE_SECONDS"]))
+    db.session.commit()
+    for job_id in waiting:
+        enqueue_from_worker("imports.run", job_id)

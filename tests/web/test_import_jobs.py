@@ -158,3 +158,31 @@ def test_the_worker_writes_progress_beside_the_import(app, create_user, monkeypa
     seen = [share for share in written if share]
     assert seen == sorted(seen) and 0.5 in seen
     assert (0.7 in seen) == postgresql
+
+
+def test_an_import_whose_worker_died_is_failed_not_stuck(app, create_user):
+    from datetime import timedelta
+
+    from services import clock
+
+    user_id = create_user()
+    with app.app_context():
+        lost, waiting = queued(user_id, ledger(1)), queued(user_id, ledger(1))
+        db.session.get(ImportJob, lost).status = "running"  # its worker died mid-import
+        db.session.commit()
+        soon = clock.now() + timedelta(minutes=5)
+        assert import_jobs.recover_imports(db.session, soon, timedelta(minutes=2)) == [waiting]
+        assert db.session.get(ImportJob, lost).status == "running"
+        later = clock.now() + timedelta(minutes=31)
+        import_jobs.recover_imports(db.session, later, timedelta(minutes=2))
+        db.session.commit()
+        db.session.expire_all()
+        job = db.session.get(ImportJob, lost)
+        assert job.status == "failed" and "worker stopped" in job.error["message"]
+        assert db.session.get(ImportUpload, lost) is None and total(Child) == 0
+
+
+def test_imports_are_recovered_on_the_beat(app):
+    schedule = app.config["CELERY"]["beat_schedule"]
+    assert schedule["imports-recover"]["task"] == "imports.recover"
+    assert "imports.recover" in app.extensions["celery"].tasks
