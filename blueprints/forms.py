@@ -46,6 +46,7 @@ def once_field():
 
 class UploadForm(FlaskForm):
     file = FileField(_l("Ledger file (CSV or XLSX)"), validators=[FileRequired()])
+    submission = once_field()
 
 
 class ActionForm(FlaskForm):

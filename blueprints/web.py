@@ -78,10 +78,14 @@ def import_page(kind: str, columns, **options):
 
     form = UploadForm()
     if form.validate_on_submit():
+        earlier = import_jobs.sent_before(db.session, current_user, form.submission.data)
+        if earlier is not None:  # a double click: the first send is the import
+            flash(gettext("This file was already sent; it is imported once."), "info")
+            return redirect(url_for("imports.job", job_id=earlier.id))
         job = import_jobs.queue_import(db.session, current_user, kind, form.file.data.read(),
-                                       **options)
+                                       submission=form.submission.data, **options)
         db.session.commit()
-        start_import(job.id)
+        start_import(job.id)  # a job already taken by a worker is left alone
         return redirect(url_for("imports.job", job_id=job.id))
     return render_template("imports/upload.html", form=form, kind=kind, columns=columns)
 

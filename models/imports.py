@@ -43,6 +43,8 @@ class ImportJob(Base):
     error: Mapped[dict | None] = mapped_column(JSON)
     #: Possible duplicates of a children import: [{"row", "external_id", "child_id"}].
     duplicates: Mapped[list | None] = mapped_column(JSON)
+    #: The upload form's one-time token: a file sent twice (a double click) is one import.
+    submission: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     def __repr__(self) -> str:
         return f"<ImportJob {self.id} {self.kind} {self.status}>"

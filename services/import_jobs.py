@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import ImportJob, ImportUpload, User
@@ -36,16 +37,39 @@ STALE_IMPORT = timedelta(minutes=30)
 
 
 def queue_import(session: Session, actor: User, kind: str, data: bytes, *,
-                 vetted: bool = False) -> ImportJob:
-    """Store the file with a queued import of ``kind`` by ``actor``."""
+                 vetted: bool = False, submission: str | None = None) -> ImportJob:
+    """Store the file with a queued import of ``kind`` by ``actor``.
+
+    ``submission`` is the upload form's one-time token: the same form sent twice (a double
+    click) gives back the first import instead of a second one; two sends at once race on
+    the unique token and the second also gets the first import.
+    """
+    if submission:
+        earlier = sent_before(session, actor, submission)
+        if earlier is not None:
+            return earlier
     job = ImportJob(kind=kind, actor_id=actor.id, status="queued", phase="queued",
-                    vetted=vetted and kind == "volunteers")
+                    vetted=vetted and kind == "volunteers",
+                    submission=(submission or "")[:64] or None)
     session.add(job)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()  # nothing else was written yet in this request
+        return sent_before(session, actor, submission)
     session.add(ImportUpload(job_id=job.id, data=data))
     session.flush()
     log.info("%s import %s queued by user %s (%s bytes)", kind, job.id, actor.id, len(data))
     return job
+
+
+def sent_before(session: Session, actor: User, submission: str | None) -> ImportJob | None:
+    """The import this upload form already started, if it was sent before."""
+    if not submission:
+        return None
+    return session.execute(select(ImportJob).where(
+        ImportJob.submission == submission[:64], ImportJob.actor_id == actor.id)
+    ).scalar_one_or_none()
 
 
 def share(phase: str, fraction: float) -> float:

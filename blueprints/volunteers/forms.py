@@ -13,7 +13,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from blueprints.forms import MultiCheckboxField, labelled, need_choices, options, region_field
+from blueprints.forms import (
+    MultiCheckboxField,
+    labelled,
+    need_choices,
+    once_field,
+    options,
+    region_field,
+)
 from services import taxonomy
 
 
@@ -49,6 +56,7 @@ class CheckForm(FlaskForm):
     certificate_no = StringField(_l("Certificate number"), validators=[DataRequired()])
     issuing_office = StringField(_l("Issuing police office"), validators=[DataRequired()])
     issued_on = DateField(_l("Date of issue"), validators=[DataRequired()])
+    submission = once_field()
 
 
 class ReasonForm(FlaskForm):

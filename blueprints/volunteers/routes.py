@@ -11,7 +11,16 @@ from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from extensions import db
 from models import Volunteer
-from services import audit, importers, otp, pairs, policy, volunteer_home, volunteers
+from services import (
+    audit,
+    importers,
+    otp,
+    pairs,
+    policy,
+    submissions,
+    volunteer_home,
+    volunteers,
+)
 from services.errors import DomainError
 from services.validation import Invalid
 
@@ -100,6 +109,9 @@ def record_check(volunteer_id: int):
     volunteer = scoped_or_404(Volunteer, volunteer_id)
     form = CheckForm()
     if form.validate_on_submit():
+        if not submissions.first_time(db.session, form.submission.data):
+            flash(_("This form was already sent; nothing was saved twice."), "info")
+            return redirect(url_for("volunteers.detail", volunteer_id=volunteer.id))
         try:
             volunteers.record_check(db.session, current_user, volunteer,
                                     certificate_no=form.certificate_no.data,

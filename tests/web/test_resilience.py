@@ -144,3 +144,43 @@ def test_a_form_that_failed_can_be_sent_again(app, client, login, create_user):
     assert client.post("/children/new", data=data).status_code == 302
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Child)).scalar_one() == 1
+
+
+def test_a_ledger_sent_twice_is_imported_once(app, client, login, create_user):
+    import io
+
+    from models import ImportJob
+    from services.importers import CHILD_COLUMNS
+    from tests.web.test_imports import CHILD_ROWS, csv_bytes
+
+    login(create_user())
+    data = csv_bytes(CHILD_COLUMNS, CHILD_ROWS)
+
+    def send():
+        return client.post("/children/import", content_type="multipart/form-data", data={
+            "file": (io.BytesIO(data), "ledger.csv"), "submission": "one-upload-form"})
+
+    first, second = send(), send()
+    assert first.status_code == second.status_code == 302
+    assert first.location == second.location  # both land on the one import's page
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ImportJob)).scalar_one() == 1
+    page = client.get(second.location, follow_redirects=True).get_data(as_text=True)
+    assert "导入" in page
+
+
+def test_a_background_check_sent_twice_is_recorded_once(app, client, login, create_user,
+                                                         create_volunteer):
+    from models import BackgroundCheck
+
+    coordinator = create_user(regions=(COUNTY_A,))
+    volunteer = create_volunteer()
+    login(coordinator)
+    form = {"certificate_no": "GX2026-001", "issuing_office": "横县公安局",
+            "issued_on": "2026-11-01", "submission": "one-check-form"}
+    answers = [client.post(f"/volunteers/{volunteer}/checks", data=form,
+                           follow_redirects=True) for _ in range(2)]
+    assert "没有重复保存" in answers[1].get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(BackgroundCheck)
+                                  ).scalar_one() == 1
