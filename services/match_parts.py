@@ -39,32 +39,33 @@ def deal(components, parts: int) -> list[list[int]]:
 
 
 def dispatch(session: Session, run: MatchRun, inputs, cands, components,
-             parts: int) -> list[int]:
+             parts: int) -> list[list[int]]:
     """Save the run's fixed part (children without candidates), create the parts and
-    return their numbers. The caller commits, then queues a task per part."""
+    return the components of each part (indices into ``components``; part 0 is the
+    largest). The caller commits, queues a task for every part but the first, and solves
+    the first itself with the candidates it already has (``solve_here``)."""
     withdraw_open_proposals(session, run, inputs.counties)
     with_pairs = np.zeros(len(cands.child_ids), dtype=bool)
     with_pairs[cands.child] = True
     alone = cands.child_ids[~with_pairs].tolist()
     unpaired = matching.unpaired_reasons(cands, cands.child_ids[with_pairs].tolist())
     insert_result(session, run, [], {cid: unpaired[cid] for cid in alone})
-    numbers = []
-    for part_no, members in enumerate(deal(components, parts)):
+    dealt = deal(components, parts)
+    for part_no, members in enumerate(dealt):
         chosen = [components[i] for i in members]
         session.add(MatchRunPart(
             run_id=run.id, part_no=part_no,
             child_ids=sorted(int(c) for comp in chosen for c in comp.child_ids),
             volunteer_ids=sorted(int(v) for comp in chosen for v in comp.volunteer_ids),
             candidates=sum(comp.n_edges for comp in chosen), seconds={}))
-        numbers.append(part_no)
     run.phase, run.progress = "solving", 0.3
     run.stats = {"children": len(cands.child_ids), "volunteers": len(cands.volunteer_ids),
                  "candidates": len(cands), "components": len(components),
-                 "parts": len(numbers), "seconds": {}}
+                 "parts": len(dealt), "seconds": {}}
     session.flush()
-    log.info("match run %s split into %s parts over %s components", run.id, len(numbers),
+    log.info("match run %s split into %s parts over %s components", run.id, len(dealt),
              len(components))
-    return numbers
+    return dealt
 
 
 def solve_part(session: Session, run_id: int, part_no: int, *,
@@ -83,22 +84,42 @@ def solve_part(session: Session, run_id: int, part_no: int, *,
     commit()
     result = matching.match(inputs.children, inputs.volunteers, inputs.rejected,
                             progress=lambda phase, fraction: beat(run_id))
+    seconds = {"loading": round(loading, 3), **result.stats["seconds"]}
+    return _save(session, run_id, part_no, result.proposals, result.unpaired, seconds,
+                 commit=commit)
+
+
+def solve_here(session: Session, run_id: int, part_no: int, components, *,
+               commit: Callable[[], None]) -> bool:
+    """Solve a part from components already built (the dispatching worker's own part):
+    the same solver on the same components, without loading or building them again."""
     started = time.perf_counter()
+    proposals = [p for comp in components for p in matching.solve_component(comp)]
+    paired = {p.child_id for p in proposals}
+    # A child in a component had a candidate: if unpaired, the volunteers were full.
+    unpaired = {cid: matching.AT_CAPACITY for comp in components
+                for cid in comp.child_ids.tolist() if cid not in paired}
+    seconds = {"solving": round(time.perf_counter() - started, 3)}
+    return _save(session, run_id, part_no, proposals, unpaired, seconds, commit=commit)
+
+
+def _save(session: Session, run_id: int, part_no: int, proposals, unpaired: dict,
+          seconds: dict, *, commit: Callable[[], None]) -> bool:
+    """Save a part's result in the transaction that marks it done (once only)."""
     claimed = session.execute(
         update(MatchRunPart)
-        .where(MatchRunPart.id == part.id, MatchRunPart.status == "queued")
-        .values(status="done", finished_at=now(),
-                seconds={"loading": round(loading, 3), **result.stats["seconds"]})
+        .where(MatchRunPart.run_id == run_id, MatchRunPart.part_no == part_no,
+               MatchRunPart.status == "queued")
+        .values(status="done", finished_at=now(), seconds=seconds)
         .execution_options(synchronize_session=False)).rowcount
-    if claimed != 1:
+    run = session.get(MatchRun, run_id)
+    if claimed != 1 or run.status != "running":
         session.rollback()
         return False
-    run = session.get(MatchRun, run_id)
-    insert_result(session, run, result.proposals, result.unpaired)
+    insert_result(session, run, proposals, unpaired)
     session.execute(update(MatchRun).where(MatchRun.id == run_id).values(heartbeat_at=now()))
     commit()
-    log.info("match run %s part %s: %s proposed in %.1f s", run_id, part_no,
-             len(result.proposals), time.perf_counter() - started + loading)
+    log.info("match run %s part %s: %s proposed", run_id, part_no, len(proposals))
     finish_if_complete(session, run_id, commit=commit)
     return True
 

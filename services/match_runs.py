@@ -92,15 +92,16 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
     candidates_seconds = round(time.perf_counter() - started, 3)
     engine_progress("candidates", 1.0)
     if parts > 1 and queue_parts is not None and len(components) > 1:
-        from services.match_parts import dispatch
+        from services.match_parts import dispatch, solve_here
 
         run = session.get(MatchRun, run_id)
-        numbers = dispatch(session, run, inputs, cands, components, parts)
+        dealt = dispatch(session, run, inputs, cands, components, parts)
         run.stats = {**run.stats, "seconds": {"loading": round(loading_seconds, 3),
                                               "candidates": candidates_seconds}}
         commit()
-        queue_parts(run_id, numbers)
-        return run
+        queue_parts(run_id, list(range(1, len(dealt))))
+        solve_here(session, run_id, 0, [components[i] for i in dealt[0]], commit=commit)
+        return session.get(MatchRun, run_id)
     result = matching.solve(cands, components, engine_progress)
     result.stats["seconds"] = {"candidates": candidates_seconds, **result.stats["seconds"]}
     report(run_id, "saving", _PHASE_START["saving"])
