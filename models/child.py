@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import Base, EncryptedText
@@ -18,8 +18,8 @@ class Child(Base):
         CheckConstraint("gender IN ('M', 'F')", name="gender"),
         CheckConstraint("category IN ('left_behind', 'in_difficulty')", name="category"),
         CheckConstraint("priority IN ('normal', 'high', 'urgent')", name="priority"),
-        #: Covers the dashboard's counts per county and priority (index-only scans).
-        Index(None, "region_code", "priority", "id"),
+        #: Covers the dashboard's counts per county, priority and consent (index-only scans).
+        Index("ix_children_region_code", "region_code", "priority", "consenting", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +31,9 @@ class Child(Base):
     region_code: Mapped[str] = mapped_column(
         String(6), ForeignKey("regions.code", ondelete="RESTRICT")
     )
+    #: Whether a current (not withdrawn) consent exists, kept with the consent records by
+    #: services.children and the importer, so the dashboard counts from one index.
+    consenting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Township and village as free text (乡镇/村).
     township: Mapped[str] = mapped_column(String(128), default="")
     latitude: Mapped[float | None]
@@ -97,6 +100,10 @@ class Child(Base):
     @property
     def has_consent(self) -> bool:
         return self.current_consent is not None
+
+    def note_consent(self) -> None:
+        """Keep ``consenting`` equal to ``has_consent`` (call after consents change)."""
+        self.consenting = self.has_consent
 
     def __repr__(self) -> str:
         return f"<Child {self.id} {self.region_code}>"

@@ -113,6 +113,7 @@ def record_consent(session: Session, actor: User, child: Child, raw: dict) -> Co
     """Record the guardian's consent (who, relation, how, when)."""
     record = ConsentRecord(recorded_by_id=actor.id, **clean_consent(raw))
     child.consents.insert(0, record)
+    child.note_consent()
     session.flush()
     audit.record(session, actor, "child.consent", "child", child.id, method=record.method)
     log.info("consent %s recorded for child %s by user %s", record.id, child.id, actor.id)
@@ -139,6 +140,7 @@ def withdraw_consent(session: Session, actor: User, child: Child) -> None:
     if current is None:
         raise DomainError("This child has no consent to withdraw.")
     current.withdrawn_at = now()
+    child.note_consent()
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.child_id == child.id, OutboxMessage.status == "queued",

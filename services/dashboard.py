@@ -83,27 +83,24 @@ def county_figures(session: Session, user: User, today: date) -> dict[str, Count
 def _child_rows(session: Session, user: User):
     """(county, registered, with consent, paired, waiting urgent, high, normal) rows.
 
-    Two grouped scans, each joined to the active pair (at most one per child, by a unique
-    index, so no row is counted twice): all children, then the consented ones (a semi
-    join). Waiting = consented minus consented-and-paired, per priority.
+    One grouped index-only scan of the children by county, priority and consent, joined to
+    their active pair (at most one per child, by a unique index, so no row is counted
+    twice). Waiting = consented minus consented-and-paired, per priority.
     """
-    def per_county_and_priority(*where):
-        stmt = select(Child.region_code, Child.priority, func.count(Child.id),
-                      func.count(Pair.child_id)).select_from(Child).outerjoin(
-            Pair, and_(Pair.child_id == Child.id, Pair.status == "active")).where(*where)
-        stmt = policy.scoped(session, user, Child, stmt)
-        return session.execute(stmt.group_by(Child.region_code, Child.priority)).tuples()
-
+    stmt = select(Child.region_code, Child.priority, Child.consenting, func.count(Child.id),
+                  func.count(Pair.child_id)).select_from(Child).outerjoin(
+        Pair, and_(Pair.child_id == Child.id, Pair.status == "active"))
+    stmt = policy.scoped(session, user, Child, stmt).group_by(
+        Child.region_code, Child.priority, Child.consenting)
     rows: dict[str, list[int]] = {}
-    for code, _priority, registered, paired in per_county_and_priority():
-        row = rows.setdefault(code, [0] * 6)
-        row[0] += registered
-        row[2] += paired
     waiting_at = {"urgent": 3, "high": 4, "normal": 5}
-    for code, priority, consenting, paired in per_county_and_priority(consented()):
+    for code, priority, consenting, children, paired in session.execute(stmt).tuples():
         row = rows.setdefault(code, [0] * 6)
-        row[1] += consenting
-        row[waiting_at[priority]] += consenting - paired
+        row[0] += children
+        row[2] += paired
+        if consenting:
+            row[1] += children
+            row[waiting_at[priority]] += children - paired
     return [(code, *values) for code, values in rows.items()]
 
 

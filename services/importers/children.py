@@ -3,7 +3,7 @@ guardian's consent recorded on paper, and the import records that."""
 
 import logging
 
-from sqlalchemy import exists, insert, literal, select
+from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from models import Child, ConsentRecord, ImportJob, User
@@ -94,3 +94,7 @@ def _record_paper_consent(session: Session, actor: User, job: ImportJob) -> None
     session.execute(insert(consents).from_select(
         ["child_id", "given_by", "relation", "method", "given_on", "notice_version", "scope",
          "recorded_by_id", "recorded_at"], source))
+    current = exists().where(consents.c.child_id == children.c.id,
+                             consents.c.withdrawn_at.is_(None))
+    session.execute(update(children).where(children.c.last_import_id == job.id)
+                    .values(consenting=current))

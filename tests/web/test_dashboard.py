@@ -184,3 +184,44 @@ def test_chart_labels_follow_the_language(planted, login, client):
     assert data_of(client)["labels"]["new_pairs"] == "新结对"
     client.post("/language/en")
     assert data_of(client)["labels"]["new_pairs"] == "New pairs"
+
+
+def test_the_consent_flag_follows_the_consent_records(app, create_user, create_child):
+    """The dashboard counts consent from ``children.consenting``: it must always say what
+    the consent records say, through registration, consent, withdrawal and imports."""
+    from sqlalchemy import exists, select
+
+    from models import Child, ConsentRecord
+    from services import children, importers
+    from services.importers import CHILD_COLUMNS
+    from services.regions import region_tree
+    from tests.web.test_imports import CHILD_ROWS, csv_bytes
+
+    coordinator = create_user(regions=(COUNTY_A,))
+    with_consent = create_child(coordinator, name="甲")
+    without = create_child(coordinator, name="乙", consent=False)
+    withdrawn = create_child(coordinator, name="丙")
+    consent = {"given_by": "黄奶奶", "relation": "grandparent", "method": "paper",
+               "given_on": date(2026, 1, 10)}
+
+    def flags_match() -> bool:
+        current = exists().where(ConsentRecord.child_id == Child.id,
+                                 ConsentRecord.withdrawn_at.is_(None))
+        rows = db.session.execute(select(Child.id, Child.consenting, current)).all()
+        return all(flag == truth for _, flag, truth in rows) and len(rows) > 0
+
+    with app.app_context():
+        actor = db.session.get(User, coordinator)
+        assert flags_match()
+        children.withdraw_consent(db.session, actor, db.session.get(Child, withdrawn))
+        late = db.session.get(Child, without)
+        children.record_consent(db.session, actor, late, consent)
+        db.session.commit()
+        assert flags_match()
+        assert db.session.get(Child, withdrawn).consenting is False
+        assert db.session.get(Child, without).consenting is True
+        header, rows = importers.read_table(csv_bytes(CHILD_COLUMNS, CHILD_ROWS))
+        importers.import_children(db.session, actor, header, rows, region_tree(db.session))
+        db.session.commit()
+        assert flags_match()
+        assert db.session.get(Child, with_consent).consenting is True
