@@ -5,7 +5,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import exists, or_
 
-from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
+from blueprints.api.core import (
+    PageArgs,
+    abort,
+    fail_from,
+    page_schema,
+    paginate,
+    scoped_record,
+    secured,
+)
 from blueprints.api.duplicates import RowDuplicatesOut
 from blueprints.web import tree
 from extensions import db
@@ -149,20 +157,13 @@ def create_child(body):
     return child
 
 
-def _child(child_id: int) -> Child:
-    try:
-        return policy.get_scoped(db.session, g.api_user, Child, child_id)
-    except DomainError as error:
-        fail_from(error)
-
-
 @blp.route("/<int:child_id>")
 @secured(blp, "child.view")
 @blp.response(200, ChildOut)
 @blp.alt_response(404, description="No such child in the caller's counties")
 def get_child(child_id):
     """One child."""
-    child = _child(child_id)
+    child = scoped_record(Child, child_id)
     audit.record(db.session, g.api_user, "child.view", "child", child.id)
     db.session.commit()
     return child
@@ -175,7 +176,7 @@ def get_child(child_id):
 @blp.alt_response(404, description="No such child in the caller's counties")
 def update_child(body, child_id):
     """Change some of a child's fields."""
-    child = _child(child_id)
+    child = scoped_record(Child, child_id)
     body.pop("consent", None)
     current = {name: getattr(child, name) for name in children.CHILD_FIELDS}
     current["needs"] = sorted(child.need_set)

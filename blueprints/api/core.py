@@ -138,6 +138,14 @@ def fail_from(error: Exception):
     raise error
 
 
+def scoped_record(model, record_id: int):
+    """The record with this id within the caller's reach (services.policy), else 404."""
+    try:
+        return policy.get_scoped(db.session, g.api_user, model, record_id)
+    except DomainError as error:
+        fail_from(error)
+
+
 def token_required(action: str | None = None):
     """Authenticate by bearer token and, if given, require the role's permission."""
 

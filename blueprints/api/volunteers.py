@@ -21,6 +21,7 @@ from blueprints.api.core import (
     fail_from,
     page_schema,
     paginate,
+    scoped_record,
     secured,
     too_many,
 )
@@ -208,21 +209,13 @@ def me():
     return volunteer
 
 
-def _volunteer(volunteer_id: int) -> Volunteer:
-    try:
-        return policy.get_scoped(db.session, g.api_user, Volunteer,
-                                 existing_id(volunteer_id))
-    except DomainError as error:
-        fail_from(error)
-
-
 @blp.route("/<int:volunteer_id>")
 @secured(blp, "volunteer.view", "The role may not view volunteers")
 @blp.response(200, VolunteerOut)
 @blp.alt_response(404, description="No such volunteer in the caller's counties")
 def get_volunteer(volunteer_id):
     """One volunteer with their background checks."""
-    return _volunteer(volunteer_id)
+    return scoped_record(Volunteer, existing_id(volunteer_id))
 
 
 @blp.route("/<int:volunteer_id>/checks", methods=["POST"])
@@ -233,7 +226,7 @@ def get_volunteer(volunteer_id):
 @blp.alt_response(404, description="No such volunteer in the caller's counties")
 def record_check(body, volunteer_id):
     """Record a no-criminal-record certificate the caller has checked."""
-    volunteer = _volunteer(volunteer_id)
+    volunteer = scoped_record(Volunteer, existing_id(volunteer_id))
     try:
         check = volunteers.record_check(db.session, g.api_user, volunteer, **body)
     except (Invalid, DomainError) as error:
@@ -253,7 +246,7 @@ def record_check(body, volunteer_id):
                                    "background check recorded before vetting")
 def change_status(body, volunteer_id):
     """Vet, reject, suspend or reinstate a volunteer."""
-    volunteer = _volunteer(volunteer_id)
+    volunteer = scoped_record(Volunteer, existing_id(volunteer_id))
     try:
         volunteers.change_status(db.session, g.api_user, volunteer, body["status"],
                                  body["reason"])

@@ -4,10 +4,10 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from blueprints.api.core import fail_from, secured
+from blueprints.api.core import fail_from, scoped_record, secured
 from extensions import db
 from models import Child
-from services import audit, policy, welfare_contacts
+from services import audit, welfare_contacts
 from services.errors import DomainError
 from services.phones import mask_phone
 from services.validation import Invalid
@@ -38,20 +38,13 @@ class LocalContactEnvelope(Schema):
                                                            "are told directly"})
 
 
-def _child(child_id: int) -> Child:
-    try:
-        return policy.get_scoped(db.session, g.api_user, Child, child_id)
-    except DomainError as error:
-        fail_from(error)
-
-
 @blp.route("/<int:child_id>/local-contact")
 @secured(blp, "welfare_contact.manage")
 @blp.response(200, LocalContactEnvelope)
 @blp.alt_response(404, description="No such child in the caller's counties")
 def get_local_contact(child_id):
     """The contact who hears of lapsed follow-ups: the child's own, else its township's."""
-    child = _child(child_id)
+    child = scoped_record(Child, child_id)
     audit.record(db.session, g.api_user, "child.view", "child", child.id)
     db.session.commit()
     return {"local_contact": welfare_contacts.contact_of(db.session, child)}
@@ -64,7 +57,7 @@ def get_local_contact(child_id):
 @blp.alt_response(404, description="No such child in the caller's counties")
 def set_local_contact(body, child_id):
     """Set the child's own contact (it overrides the township's)."""
-    child = _child(child_id)
+    child = scoped_record(Child, child_id)
     try:
         contact = welfare_contacts.set_for_child(db.session, g.api_user, child, body)
     except (Invalid, DomainError) as error:
@@ -80,6 +73,6 @@ def set_local_contact(body, child_id):
 @blp.alt_response(404, description="No such child in the caller's counties")
 def clear_local_contact(child_id):
     """Remove the child's own contact (the township's applies again, if any)."""
-    child = _child(child_id)
+    child = scoped_record(Child, child_id)
     welfare_contacts.clear_for_child(db.session, g.api_user, child)
     db.session.commit()
