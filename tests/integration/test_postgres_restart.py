@@ -8,7 +8,6 @@ disturbs nothing else.
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from services import accounts, children, match_runs, volunteers
 from services.clock import today_local
 from services.regions import region_tree
 from tests.conftest import COUNTY_A, PASSWORD, _settings, child_data, volunteer_data
+from tests.worker import free_port
 
 pytestmark = pytest.mark.integration
 PG_BIN = Path("/usr/lib/postgresql") / (os.listdir("/usr/lib/postgresql")[0]
@@ -39,9 +39,7 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 class PrivatePostgres:
     def __init__(self, folder: Path):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.data = folder / "pgdata"
         self.data.mkdir()
         if os.geteuid() == 0:

@@ -6,7 +6,6 @@ restart also loses whatever was queued in it, as a real crash would).
 """
 
 import json
-import socket
 import subprocess
 from datetime import timedelta
 
@@ -19,20 +18,14 @@ from models import MatchRun, Pair
 from services import followups
 from services.clock import today_local
 from tests.conftest import COUNTY_A
-from tests.worker import running_worker, wait_for
+from tests.worker import free_port, running_worker, wait_for
 
 pytestmark = pytest.mark.integration
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class PrivateRedis:
     def __init__(self, folder):
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = folder
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None

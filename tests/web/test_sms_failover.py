@@ -4,7 +4,6 @@ Providers are fakes (or the Aliyun backend with a fake client); the clock is fro
 """
 
 import json
-import socket
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from services.sms import ConfigurationError, SendResult, SmsBackend, get_backend
 from services.sms_failover import ProviderChain, build_chain, chain_from_config
 from services.sms_limits import RateLimits
 from tests.conftest import APPROVED_AT
+from tests.worker import free_port
 
 MORNING = datetime(2026, 12, 1, 10, 0, tzinfo=LOCAL_TZ)
 PHONE = "+8613900001234"
@@ -387,10 +387,7 @@ def test_a_worker_dying_during_failover_leaves_the_message_unknown_never_resent(
 
 def test_a_rate_limit_that_cannot_be_checked_holds_the_message_instead_of_losing_it(app):
     queue(app)
-    with socket.socket() as probe:  # a port on this machine with nothing listening
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    limits = RateLimits(f"redis://127.0.0.1:{port}/0")
+    limits = RateLimits(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     limits.set("aliyun", "5/second")
     provider = FakeProvider("aliyun")
     counts = send(app, ProviderChain([provider], limits), max_wait=0.5, sleep=lambda s: None)
