@@ -89,18 +89,16 @@ def solve_part(session: Session, run_id: int, part_no: int, *,
                  commit=commit)
 
 
-def solve_here(session: Session, run_id: int, part_no: int, components, *,
+def solve_here(session: Session, run_id: int, part_no: int, cands, components, *,
                commit: Callable[[], None]) -> bool:
     """Solve a part from components already built (the dispatching worker's own part):
     the same solver on the same components, without loading or building them again."""
     started = time.perf_counter()
-    proposals = [p for comp in components for p in matching.solve_component(comp)]
-    paired = {p.child_id for p in proposals}
-    # A child in a component had a candidate: if unpaired, the volunteers were full.
-    unpaired = {cid: matching.AT_CAPACITY for comp in components
-                for cid in comp.child_ids.tolist() if cid not in paired}
-    seconds = {"solving": round(time.perf_counter() - started, 3)}
-    return _save(session, run_id, part_no, proposals, unpaired, seconds, commit=commit)
+    result = matching.solve(cands, components)
+    members = {cid for comp in components for cid in comp.child_ids.tolist()}
+    unpaired = {cid: why for cid, why in result.unpaired.items() if cid in members}
+    return _save(session, run_id, part_no, result.proposals, unpaired,
+                 {"solving": round(time.perf_counter() - started, 3)}, commit=commit)
 
 
 def _save(session: Session, run_id: int, part_no: int, proposals, unpaired: dict,

@@ -100,7 +100,8 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
                                               "candidates": candidates_seconds}}
         commit()
         queue_parts(run_id, list(range(1, len(dealt))))
-        solve_here(session, run_id, 0, [components[i] for i in dealt[0]], commit=commit)
+        solve_here(session, run_id, 0, cands, [components[i] for i in dealt[0]],
+                   commit=commit)
         return session.get(MatchRun, run_id)
     result = matching.solve(cands, components, engine_progress)
     result.stats["seconds"] = {"candidates": candidates_seconds, **result.stats["seconds"]}

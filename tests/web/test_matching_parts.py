@@ -31,7 +31,8 @@ def _run(parts: int, queued: list | None = None) -> int:
     db.session.commit()
 
     def queue_parts(run_id, numbers):
-        queued.extend((run_id, n) for n in numbers) if queued is not None else None
+        if queued is not None:
+            queued.extend((run_id, n) for n in numbers)
 
     match_runs.execute_run(db.session, run.id, commit=db.session.commit, parts=parts,
                            queue_parts=queue_parts)
