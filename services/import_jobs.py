@@ -40,14 +40,10 @@ def queue_import(session: Session, actor: User, kind: str, data: bytes, *,
                  vetted: bool = False, submission: str | None = None) -> ImportJob:
     """Store the file with a queued import of ``kind`` by ``actor``.
 
-    ``submission`` is the upload form's one-time token: the same form sent twice (a double
-    click) gives back the first import instead of a second one; two sends at once race on
-    the unique token and the second also gets the first import.
+    ``submission`` is the upload form's one-time token (callers look for an earlier send
+    first, with ``sent_before``); two sends at once race on the unique token, and the
+    second gets the first import back.
     """
-    if submission:
-        earlier = sent_before(session, actor, submission)
-        if earlier is not None:
-            return earlier
     job = ImportJob(kind=kind, actor_id=actor.id, status="queued", phase="queued",
                     vetted=vetted and kind == "volunteers",
                     submission=(submission or "")[:64] or None)
