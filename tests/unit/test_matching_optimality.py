@@ -195,6 +195,18 @@ def assert_same_optimum(engine, reference, n_pairs):
     assert engine[1] == pytest.approx(reference[1], abs=0.001 * max(n_pairs, 1))
 
 
+def assert_optimal(children, volunteers, rejected, reference):
+    """Run the engine, check its result is valid and as good as ``reference`` (a function
+    of children, volunteers and the feasible pairs); return the result."""
+    feasible = feasible_pairs(children, volunteers, rejected)
+    result = match(children, volunteers, rejected)
+    check_result(children, volunteers, rejected, feasible, result)
+    chosen = [(p.child_id, p.volunteer_id) for p in result.proposals]
+    assert_same_optimum(score(children, chosen, feasible),
+                        reference(children, volunteers, feasible), len(chosen))
+    return result
+
+
 @pytest.mark.parametrize("seed", range(300))
 def test_engine_matches_brute_force(seed):
     rng = np.random.default_rng(seed)
@@ -205,13 +217,7 @@ def test_engine_matches_brute_force(seed):
         max_cap=2,
         spread_km=float(rng.uniform(5, 40)),
     )
-    feasible = feasible_pairs(children, volunteers, rejected)
-    result = match(children, volunteers, rejected)
-    check_result(children, volunteers, rejected, feasible, result)
-    chosen = [(p.child_id, p.volunteer_id) for p in result.proposals]
-    assert_same_optimum(
-        score(children, chosen, feasible), brute_force(children, volunteers, feasible), len(chosen)
-    )
+    assert_optimal(children, volunteers, rejected, brute_force)
 
 
 @pytest.mark.parametrize("seed", range(60))
@@ -225,12 +231,7 @@ def test_engine_matches_weighted_flow_when_places_are_scarce(seed):
         max_cap=3,
         spread_km=float(rng.uniform(10, 60)),
     )
-    feasible = feasible_pairs(children, volunteers, rejected)
-    result = match(children, volunteers, rejected)
-    check_result(children, volunteers, rejected, feasible, result)
-    chosen = [(p.child_id, p.volunteer_id) for p in result.proposals]
-    reference = weighted_reference(children, volunteers, feasible)
-    assert_same_optimum(score(children, chosen, feasible), reference, len(chosen))
+    assert_optimal(children, volunteers, rejected, weighted_reference)
 
 
 def test_tiers_put_re_pair_children_first_within_their_priority():
@@ -249,15 +250,9 @@ def test_engine_with_re_pair_children_matches_brute_force(seed):
         spread_km=float(rng.uniform(5, 40)),
         repair_share=0.4,
     )
-    feasible = feasible_pairs(children, volunteers, rejected)
-    result = match(children, volunteers, rejected)
-    check_result(children, volunteers, rejected, feasible, result)
+    result = assert_optimal(children, volunteers, rejected, brute_force)
     assert {p.child_id for p in result.proposals if p.repair} <= {c.id for c in children
                                                                   if c.repair}
-    chosen = [(p.child_id, p.volunteer_id) for p in result.proposals]
-    assert_same_optimum(
-        score(children, chosen, feasible), brute_force(children, volunteers, feasible), len(chosen)
-    )
 
 
 @pytest.mark.parametrize("seed", range(60))
@@ -272,9 +267,4 @@ def test_engine_with_re_pair_children_matches_weighted_flow_when_scarce(seed):
         spread_km=float(rng.uniform(10, 60)),
         repair_share=0.4,
     )
-    feasible = feasible_pairs(children, volunteers, rejected)
-    result = match(children, volunteers, rejected)
-    check_result(children, volunteers, rejected, feasible, result)
-    chosen = [(p.child_id, p.volunteer_id) for p in result.proposals]
-    reference = weighted_reference(children, volunteers, feasible)
-    assert_same_optimum(score(children, chosen, feasible), reference, len(chosen))
+    assert_optimal(children, volunteers, rejected, weighted_reference)
