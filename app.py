@@ -1,11 +1,22 @@
 """The application factory; ``app = create_app()`` serves ``flask run`` and gunicorn."""
 
 import logging
+import secrets
+from pathlib import Path
 
 from flask import Flask, render_template
 
+from blueprints import register_blueprints
+from blueprints.api import register_api
+from blueprints.api.core import problem_response
+from blueprints.cli import register_commands
+from blueprints.web import RecordIdConverter, register_web_helpers
 from config import Config, celery_settings
+from core import crypto, site
 from extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+from models import User
+from services.access import accounts
+from tasks import celery_init_app
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -28,19 +39,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     _init_login(app)
 
-    from tasks import celery_init_app
 
     celery_init_app(app)
 
-    from blueprints import register_blueprints
-    from blueprints.web import RecordIdConverter
 
     app.url_map.converters["int"] = RecordIdConverter  # before any route is added
-    from blueprints.cli import register_commands
-    from blueprints.web import register_web_helpers
 
     register_blueprints(app)
-    from blueprints.api import register_api
 
     register_api(app)
     register_web_helpers(app)
@@ -91,9 +96,6 @@ def _check_production(app: Flask) -> None:
 
 def _configure_services(app: Flask) -> None:
     """Hand settings to the plain-Python services (keys, hashing cost)."""
-    from pathlib import Path
-
-    from services import accounts, crypto
 
     def key_from(setting: str, file_name: str, make) -> str:
         """A setting, or in development a key generated once under instance/."""
@@ -106,15 +108,13 @@ def _configure_services(app: Flask) -> None:
             path.chmod(0o600)
         return path.read_text().strip()
 
-    import secrets
-
     crypto.configure(key_from("DATA_KEY", "data_key", crypto.generate_key),
                      key_from("LOOKUP_KEY", "lookup_key", lambda: secrets.token_hex(32)))
     accounts.HASH_METHOD["value"] = app.config["PASSWORD_HASH_METHOD"]
+    site.configure(app.config["SITE_URL"])
 
 
 def _init_login(app: Flask) -> None:
-    from models import User
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -139,7 +139,6 @@ def _register_error_pages(app: Flask) -> None:
     from sqlalchemy.exc import SQLAlchemyError
     from werkzeug.exceptions import HTTPException, InternalServerError
 
-    from blueprints.api.core import problem_response
 
     def render_error(error):
         # Only HTTP errors carry a status; other exceptions (even with a "code") are 500s.

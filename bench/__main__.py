@@ -9,13 +9,14 @@ The benchmark database is dropped and rebuilt with the migrations each time.
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import dashboard, imports, matching, reminders
+from bench.common import recreate_database
+from extensions import db
+from services.access import accounts
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qianshou_bench"
 
 
@@ -23,14 +24,11 @@ def main() -> None:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("QIANSHOU_INSTANCE", tempfile.mkdtemp(prefix="qianshou-bench-"))
-    _recreate_database(url)
+    recreate_database(url)
 
     from flask_migrate import upgrade
 
     from app import create_app
-    from bench import imports, matching
-    from extensions import db
-    from services import accounts
 
     app = create_app()
     results = {}
@@ -46,37 +44,15 @@ def main() -> None:
     province_run = results["matching"]["province (Guangxi)"]["run_id"]
     results["matching"].update(matching.run_on_workers(app, "450000", province_run, workers=2))
     results["matching"].update(matching.run_cli("430121", "county (长沙县)"))
-    from bench import reminders
 
     with app.app_context():
         results["reminders"] = reminders.run(app)
-    from bench import dashboard
 
     with app.app_context():
         results["dashboard"] = dashboard.run(app)
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 
-def _recreate_database(url: str) -> None:
-    import psycopg2
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    admin = psycopg2.connect(dbname="postgres", user=parsed.username, host=parsed.host,
-                             port=parsed.port or 5432)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
-        cur.execute(f'CREATE DATABASE "{parsed.database}"')
-    admin.close()
-
-
-def run_cli(*args: str) -> tuple[dict, float]:
-    """Run a flask command in a child process; return its JSON line and wall seconds."""
-    started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1]), time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -16,13 +16,14 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from bench.reminders import SWEEP_AT
+from core.clock import frozen, now, today_local
+from core.crypto import lookup_hash
 from extensions import db
 from models import Child, Concern, ContactLog, Pair, User
-from services import accounts, dashboard, ledgers
-from services.bulk import insert_rows
-from services.clock import frozen, now, today_local
-from services.crypto import lookup_hash
-from services.phones import normalise_phone
+from services.access import accounts
+from services.reports import dashboard, ledgers
+from services.shared.bulk import insert_rows
+from services.shared.phones import normalise_phone
 
 COUNTY = "450127"  # 横县
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from bench.synthetic import counties_of, write_children, write_volunteers
 from extensions import db
 from models import User
-from services import importers
+from services import imports
 from services.regions import region_tree
 
 PROVINCE = "450000"  # Guangxi
@@ -14,9 +14,9 @@ PROVINCE = "450000"  # Guangxi
 
 def _import(kind: str, path: Path, actor_id: int, **options) -> tuple[float, object]:
     started = time.perf_counter()
-    header, rows = importers.read_table(path.read_bytes())
+    header, rows = imports.read_table(path.read_bytes())
     actor = db.session.get(User, actor_id)
-    run = importers.import_children if kind == "children" else importers.import_volunteers
+    run = imports.import_children if kind == "children" else imports.import_volunteers
     job = run(db.session, actor, header, rows, region_tree(db.session), **options)
     db.session.commit()
     return time.perf_counter() - started, job

@@ -8,9 +8,13 @@ time and peak memory are its own.
 import time
 from pathlib import Path
 
+from bench.common import ROOT
+from bench.common import run_cli as run_flask
 from bench.imports import _import
 from bench.synthetic import counties_of, write_children, write_volunteers
 from extensions import db
+from models import MatchRun, Proposal
+from services.matching import runs
 from services.regions import region_tree
 
 COUNTY = "430121"  # 长沙县, kept apart from the province data
@@ -28,16 +32,10 @@ def prepare_county(app, admin_id: int, work: Path) -> dict:
 
 
 def run_cli(region_code: str, label: str) -> dict:
-    from bench.__main__ import run_cli as run_flask
 
     line, seconds = run_flask("match", "run", "--region", region_code)
     return {label: {**line, "wall_s_with_start_up": round(seconds, 2)}}
 
-
-if __name__ == "__main__":
-    from bench.__main__ import main
-
-    main()
 
 
 def run_on_workers(app, region_code: str, single_run_id: int, workers: int = 2) -> dict:
@@ -49,9 +47,6 @@ def run_on_workers(app, region_code: str, single_run_id: int, workers: int = 2) 
 
     from sqlalchemy import select
 
-    from bench.__main__ import ROOT
-    from models import MatchRun, Proposal
-    from services import match_runs
 
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     import redis
@@ -68,7 +63,7 @@ def run_on_workers(app, region_code: str, single_run_id: int, workers: int = 2) 
         sender = create_app({"REDIS_URL": redis_url})
         time.sleep(5)  # let the workers connect
         with app.app_context():
-            run = match_runs.start_run(db.session, None, region_code)
+            run = runs.start_run(db.session, None, region_code)
             db.session.commit()
             run_id = run.id
         started = time.perf_counter()

@@ -11,11 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from core.clock import LOCAL_TZ, now
 from extensions import db
 from models import Child, OutboxMessage, Pair, Volunteer
-from services import followups, sms_queue
-from services.bulk import insert_rows
-from services.clock import LOCAL_TZ, now
+from services.access import accounts
+from services.followups import reminders
+from services.settings import get_settings
+from services.shared.bulk import insert_rows
 
 SWEEP_AT = datetime(2026, 12, 15, 10, 0, tzinfo=LOCAL_TZ)
 
@@ -46,17 +48,16 @@ def run(app) -> dict:
     insert_rows(db.session, Pair.__table__, rows)
     # Escalations go to the coordinators covering each county: one for the province,
     # one for Nanning.
-    from services import accounts
 
     for phone, region in (("13800000091", "450000"), ("13800000092", "450100")):
         accounts.create_user(db.session, role="coordinator", name="协调员", phone=phone,
                              password="bench-password", regions=[region])
     db.session.commit()
-    settings = followups.get_settings(db.session)
+    settings = get_settings(db.session)
     timings = []
     for _ in range(2):  # the second sweep finds everything already queued
         started = time.perf_counter()
-        sms_queue.sweep(db.session, SWEEP_AT, settings)
+        reminders.sweep(db.session, SWEEP_AT, settings)
         db.session.commit()
         timings.append(round(time.perf_counter() - started, 2))
     queued = db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()

@@ -4,9 +4,9 @@ import csv
 import random
 from pathlib import Path
 
-from services.matching.geo import EARTH_RADIUS_KM
+from services.matching.engine.geo import EARTH_RADIUS_KM
 from services.regions import RegionTree
-from services.taxonomy import NEEDS
+from services.shared.taxonomy import NEEDS
 
 CODES = list(NEEDS)
 CHILD_HEADER = ["external_id", "name", "gender", "birth_date", "region_code", "latitude",

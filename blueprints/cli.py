@@ -7,18 +7,22 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import gettext
 
+from blueprints.children.duplicates import notice_text
+from blueprints.followups.cli import reminders_cli, retention_cli
+from blueprints.matching.cli import match_cli
+from core import crypto
+from core.crypto import lookup_hash
+from core.errors import DomainError
 from extensions import db
 from models import User
-from services import accounts, crypto, importers
-from services.crypto import lookup_hash
+from services import imports
+from services.access import accounts, api_tokens
 from services.demo import load_demo
-from services.errors import DomainError
 from services.regions import region_tree
+from services.shared.phones import normalise_phone
 
 
 def register_commands(app: Flask) -> None:
-    from blueprints.followups.cli import reminders_cli, retention_cli
-    from blueprints.matching.cli import match_cli
 
     app.cli.add_command(match_cli)
     app.cli.add_command(reminders_cli)
@@ -67,8 +71,6 @@ def create_token(phone, name, days):
     """Create a personal API token and print it (it is shown only this once)."""
     from sqlalchemy import select
 
-    from services import api_tokens
-    from services.phones import normalise_phone
 
     try:
         user = db.session.execute(
@@ -93,7 +95,6 @@ def _actor(by: str | None) -> User:
     """The account an import is recorded under: --by PHONE, else the first admin."""
     from sqlalchemy import select
 
-    from services.phones import normalise_phone
 
     if by:
         try:
@@ -114,10 +115,10 @@ def _run_import(kind: str, path: str, by: str | None, **options) -> None:
     actor = _actor(by)
     try:
         with open(path, "rb") as fh:
-            header, rows = importers.read_table(fh.read())
-        run = importers.import_children if kind == "children" else importers.import_volunteers
+            header, rows = imports.read_table(fh.read())
+        run = imports.import_children if kind == "children" else imports.import_volunteers
         job = run(db.session, actor, header, rows, region_tree(db.session), **options)
-    except importers.ImportFailed as failure:
+    except imports.ImportFailed as failure:
         db.session.rollback()
         click.echo(gettext(failure.message, **failure.params), err=True)
         for p in failure.problems:
@@ -127,7 +128,6 @@ def _run_import(kind: str, path: str, by: str | None, **options) -> None:
     db.session.commit()
     click.echo(f"imported {kind}: {job.created} created, {job.updated} updated "
                f"(import {job.id})")
-    from blueprints.children.duplicates import notice_text
 
     for found in getattr(job, "duplicate_rows", []):
         for notice in found.notices:

@@ -5,7 +5,8 @@ import logging
 from flask import current_app, request
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from services import otp
+from blueprints.background import enqueue
+from services.access import otp
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,6 @@ def client_address() -> str:
 def send_now() -> None:
     """Ask a worker to send the queued code at once (after the commit). If the broker is
     down the code waits in the outbox, and the next sweep sends it."""
-    from tasks import enqueue
 
     try:
         enqueue("sms.send_due")

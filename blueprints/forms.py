@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Regexp
 
-from services import taxonomy
+from services.shared import taxonomy
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -38,7 +38,7 @@ def region_field(label=None):
 
 
 def once_field():
-    """A hidden one-time token, new each time the form is shown (see services.submissions)."""
+    """A hidden one-time token, new each time the form is shown (services.access.submissions)."""
     import secrets
 
     return HiddenField(default=lambda: secrets.token_urlsafe(24))

@@ -8,14 +8,18 @@ from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
 
+from blueprints.background import enqueue
+from blueprints.forms import UploadForm
+from core.errors import DomainError, NotFound
 from extensions import db
-from services import audit, policy, taxonomy
-from services.errors import DomainError, NotFound
-from services.followups import CONCERN_KINDS
-from services.idcard import mask_id_number
-from services.phones import mask_phone
+from services.access import audit, policy
+from services.followups.contacts import CONCERN_KINDS
+from services.imports import jobs
 from services.regions import region_tree
-from services.validation import Invalid
+from services.shared import taxonomy
+from services.shared.idcard import mask_id_number
+from services.shared.phones import mask_phone
+from services.shared.validation import Invalid
 
 
 def requires(action: str):
@@ -73,16 +77,14 @@ def import_page(kind: str, columns, **options):
     runs; the import's page then shows its progress and outcome."""
     from flask import redirect, render_template, url_for
 
-    from blueprints.forms import UploadForm
-    from services import import_jobs
 
     form = UploadForm()
     if form.validate_on_submit():
-        earlier = import_jobs.sent_before(db.session, current_user, form.submission.data)
+        earlier = jobs.sent_before(db.session, current_user, form.submission.data)
         if earlier is not None:  # a double click: the first send is the import
             flash(gettext("This file was already sent; it is imported once."), "info")
             return redirect(url_for("imports.job", job_id=earlier.id))
-        job = import_jobs.queue_import(db.session, current_user, kind, form.file.data.read(),
+        job = jobs.queue_import(db.session, current_user, kind, form.file.data.read(),
                                        submission=form.submission.data, **options)
         db.session.commit()
         start_import(job.id)  # a job already taken by a worker is left alone
@@ -96,7 +98,6 @@ def start_import(job_id: int) -> None:
     from flask import current_app
     from kombu.exceptions import OperationalError as BrokerUnavailable
 
-    from tasks import enqueue
 
     try:
         enqueue("imports.run", job_id)

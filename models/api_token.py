@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.clock import now
 from models.base import Base
-from services.clock import now
 
 
 class ApiToken(Base):

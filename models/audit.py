@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import now
 from models.base import Base
-from services.clock import now
 
 
 class AuditEntry(Base):

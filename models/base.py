@@ -6,6 +6,8 @@ from sqlalchemy import DateTime, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
+from core import crypto
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -29,7 +31,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use services.clock.now()")
+            raise ValueError("naive datetime given; use core.clock.now()")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -42,7 +44,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class EncryptedText(TypeDecorator):
-    """Text encrypted at rest (Fernet, services.crypto); empty stays empty.
+    """Text encrypted at rest (Fernet, core.crypto); empty stays empty.
 
     Encryption is randomised: search such a column through its keyed-hash twin.
     """
@@ -51,12 +53,10 @@ class EncryptedText(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        from services import crypto
 
         return crypto.encrypt(value) if value else value
 
     def process_result_value(self, value, dialect):
-        from services import crypto
 
         return crypto.decrypt(value) if value else value
 

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from core.clock import now
+from core.crypto import lookup_hash
 from models.base import Base, EncryptedText
-from services.clock import now
-from services.crypto import lookup_hash
 
 
 class Child(Base):
@@ -32,7 +32,7 @@ class Child(Base):
         String(6), ForeignKey("regions.code", ondelete="RESTRICT")
     )
     #: Whether a current (not withdrawn) consent exists, kept with the consent records by
-    #: services.children and the importer, so the dashboard counts from one index.
+    #: services.registry.children and the importer, so the dashboard counts from one index.
     consenting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Township and village as free text (乡镇/村).
     township: Mapped[str] = mapped_column(String(128), default="")
@@ -40,7 +40,7 @@ class Child(Base):
     longitude: Mapped[float | None]
     category: Mapped[str] = mapped_column(String(16))
     sub_type: Mapped[str | None] = mapped_column(String(32))
-    #: Need codes, ';'-joined and sorted (services.taxonomy.NEEDS).
+    #: Need codes, ';'-joined and sorted (services.shared.taxonomy.NEEDS).
     needs: Mapped[str] = mapped_column(String(128))
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     guardian_name: Mapped[str] = mapped_column(String(64))
@@ -56,7 +56,7 @@ class Child(Base):
     #: Keyed hash of the ID number: finds the same child registered in another county.
     id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     #: Keyed hash of the name in toneless pinyin, the birth date and the county
-    #: (services.duplicates.pinyin_key): finds one child spelt with other characters.
+    #: (services.duplicates.detect.pinyin_key): finds one child spelt with other characters.
     pinyin_key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     #: Last four characters of the ID number, for the masked display.
     id_number_tail: Mapped[str | None] = mapped_column(String(4))
@@ -71,7 +71,7 @@ class Child(Base):
     left_programme_on: Mapped[date | None] = mapped_column(Date)
     left_reason: Mapped[str] = mapped_column(String(128), default="", server_default="")
     #: Since when the child waits for a new caring parent because a pair ended through no
-    #: fault of theirs (services.repairing); cleared when the child is paired again.
+    #: fault of theirs (services.pairs.repairing); cleared when the child is paired again.
     repair_needed_since: Mapped[datetime | None] = mapped_column(index=True)
     #: When retention removed the child's personal data (the record stays for statistics).
     anonymised_at: Mapped[datetime | None]
@@ -120,7 +120,7 @@ class ConsentRecord(Base):
     #: Who consented (the guardian's name as signed).
     given_by: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(32))
-    #: How: paper, in_person, phone, import (services.taxonomy.CONSENT_METHODS).
+    #: How: paper, in_person, phone, import (services.shared.taxonomy.CONSENT_METHODS).
     method: Mapped[str] = mapped_column(String(16))
     given_on: Mapped[date] = mapped_column(Date)
     notice_version: Mapped[str] = mapped_column(String(16), default="2026-1")

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import now
 from models.base import Base
-from services.clock import now
 
 #: How a pair was found; ``linked_group`` joins the twins of twins when a pair is linked.
 DUPLICATE_RULES = ("id_number", "name_birth_phone", "pinyin_birth_county", "linked_group")

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import now
 from models.base import Base
-from services.clock import now
 
 FEEDBACK_ROUNDS = ("three_months", "end")
 RESPONDENTS = ("volunteer", "guardian")

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.clock import now
 from models.base import Base
-from services.clock import now
 
 CONTACT_KINDS = ("call", "video", "home_visit", "activity", "message")
 CHILD_MOODS = ("happy", "fine", "low", "worried")

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import now
 from models.base import Base
-from services.clock import now
 
 
 class ImportJob(Base):

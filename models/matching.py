@@ -16,8 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.clock import now
 from models.base import Base
-from services.clock import now
 
 RUN_STATUSES = ("queued", "running", "done", "failed")
 RUN_PHASES = ("queued", "loading", "candidates", "solving", "saving", "done")
@@ -134,7 +134,7 @@ class UnpairedChild(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id", ondelete="CASCADE"))
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"),
                                           index=True)
-    #: One of services.matching UNPAIRED_REASONS.
+    #: One of services.matching.engine UNPAIRED_REASONS.
     reason: Mapped[str] = mapped_column(String(32))
 
     child = relationship("Child")
@@ -178,7 +178,7 @@ class Pair(Base):
     ended_at: Mapped[datetime | None]
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     end_reason: Mapped[str] = mapped_column(Text, default="")
-    #: Why the pair ended, as a code (services.repairing.END_CAUSES); NULL while active.
+    #: Why the pair ended, as a code (services.pairs.repairing.END_CAUSES); NULL while active.
     end_cause: Mapped[str | None] = mapped_column(String(24))
     #: Next call/video contact due (local date); moves when a contact is logged.
     next_contact_due: Mapped[date | None] = mapped_column(Date)

@@ -5,17 +5,17 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import now
 from models.base import Base
-from services.clock import now
 
 CODE_PURPOSES = ("signup", "reset")
-#: Wrong tries a code survives; the database refuses more (see services.otp).
+#: Wrong tries a code survives; the database refuses more (see services.access.otp).
 MAX_TRIES = 5
 
 
 class PhoneCode(Base):
     """One code sent to one number. Neither the number nor the code is stored: only keyed
-    hashes of both (services.crypto.lookup_hash)."""
+    hashes of both (core.crypto.lookup_hash)."""
 
     __tablename__ = "phone_codes"
     __table_args__ = (

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import now
 from models.base import Base, EncryptedText
-from services.clock import now
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "skipped", "unknown")
 
@@ -74,7 +74,7 @@ class OptOut(Base):
     __tablename__ = "sms_opt_outs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Keyed hash of the number (services.crypto.lookup_hash); the number is not kept.
+    #: Keyed hash of the number (core.crypto.lookup_hash); the number is not kept.
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: "reply" (the person texted T) or "coordinator".
     source: Mapped[str] = mapped_column(String(16))

@@ -3,13 +3,12 @@
 import secrets
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from core.clock import now
+from core.crypto import lookup_hash
 from models.base import Base, EncryptedText
-from services.clock import now
-from services.crypto import lookup_hash
 
 ROLES = ("admin", "coordinator", "volunteer")
 
@@ -18,13 +17,13 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, Base):
+class User(Base):
     """A person who can log in."""
 
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'coordinator', 'volunteer')", name="role"),
-        # An account whose phone was never verified cannot be active (services.otp).
+        # An account whose phone was never verified cannot be active (services.access.otp).
         CheckConstraint("NOT active OR phone_verified_at IS NOT NULL", name="active_verified"),
     )
 
@@ -55,8 +54,12 @@ class User(UserMixin, Base):
         self.phone_hash = lookup_hash(value)
         return value
 
+    # What Flask-Login asks of a user object (its UserMixin, without importing Flask here).
+    is_authenticated = True
+    is_anonymous = False
+
     @property
-    def is_active(self) -> bool:  # Flask-Login
+    def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:  # Flask-Login

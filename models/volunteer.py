@@ -5,9 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from core.clock import now
+from core.crypto import lookup_hash
 from models.base import Base, EncryptedText
-from services.clock import now
-from services.crypto import lookup_hash
 
 VOLUNTEER_STATUSES = ("pending", "vetted", "rejected", "suspended", "recheck_needed")
 
@@ -50,11 +50,11 @@ class Volunteer(Base):
     )
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
-    #: Need codes offered, ';'-joined and sorted (services.taxonomy.NEEDS).
+    #: Need codes offered, ';'-joined and sorted (services.shared.taxonomy.NEEDS).
     skills: Mapped[str] = mapped_column(String(128))
     #: How many children at once (1-3).
     capacity: Mapped[int] = mapped_column(default=1)
-    #: Active pairs now; kept by services.pairs in the same transaction as the pair, and
+    #: Active pairs now; kept by services.pairs.lifecycle in the same transaction as the pair, and
     #: bounded by capacity in the database, so concurrent approvals cannot overbook.
     active_pairs: Mapped[int] = mapped_column(default=0, server_default="0")
     max_distance_km: Mapped[float] = mapped_column(default=20.0)
@@ -100,7 +100,7 @@ class BackgroundCheck(Base):
     """A no-criminal-record certificate (无犯罪记录证明) a coordinator has checked.
 
     A check is valid until ``expires_on`` (a local date, excluded), set when it is
-    recorded from the programme's ``check_validity_months`` (services.checks).
+    recorded from the programme's ``check_validity_months`` (services.registry.background_checks).
     """
 
     __tablename__ = "background_checks"

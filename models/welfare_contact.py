@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from core.clock import now
+from core.crypto import lookup_hash
 from models.base import Base, EncryptedText
-from services.clock import now
-from services.crypto import lookup_hash
 
 WELFARE_ROLES = ("child_director", "supervisor")
 

@@ -5,10 +5,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.crypto import lookup_hash
 from models import User
-from services import accounts, children, volunteers
-from services.crypto import lookup_hash
+from services.access import accounts
 from services.regions import RegionTree
+from services.registry import children, volunteers
 
 PASSWORD = "qianshou-demo"
 #: Two Guangxi counties: 横县 (Nanning) and 资源县 (Guilin).

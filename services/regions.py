@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models import Region
+
 #: City-level rows of municipalities and directly administered units are placeholders.
 _PLACEHOLDER_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 REGIONS_CSV = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
@@ -91,7 +93,6 @@ _trees: dict[str, RegionTree] = {}
 
 def region_tree(session: Session) -> RegionTree:
     """The region tree of the session's database, loaded once per process."""
-    from models import Region
 
     key = str(session.get_bind().url)
     tree = _trees.get(key)

@@ -1,4 +1,4 @@
-"""Ledger imports on a worker: thin wrapper around services.import_jobs."""
+"""Ledger imports on a worker: thin wrapper around services.imports.jobs."""
 
 import logging
 from datetime import timedelta
@@ -7,10 +7,11 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy import update
 
+from core.clock import now
 from extensions import db
 from models import ImportJob
-from services.clock import now
-from services.import_jobs import execute_import, fail_import, recover_imports
+from services.imports.jobs import execute_import, fail_import, recover_imports
+from tasks.queueing import enqueue_from_worker
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ def run_import(job_id: int) -> None:
 @shared_task(name="imports.recover")
 def recover() -> None:
     """Every minute: fail imports whose worker died, queue again imports that still wait."""
-    from tasks import enqueue_from_worker
 
     waiting = recover_imports(db.session, now(),
                               timedelta(seconds=current_app.config["MATCH_REQUEUE_SECONDS"]))

@@ -1,4 +1,4 @@
-"""Matching runs on a worker: thin wrapper around services.match_runs."""
+"""Matching runs on a worker: thin wrapper around services.matching.runs."""
 
 import logging
 from datetime import timedelta
@@ -7,11 +7,12 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy import update
 
+from core.clock import now
 from extensions import db
 from models import MatchRun
-from services import match_parts
-from services.clock import now
-from services.match_runs import execute_run, fail_run, recover_runs
+from services.matching import parts
+from services.matching.runs import execute_run, fail_run, recover_runs
+from tasks.queueing import enqueue_from_worker
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ def run_matching(run_id: int) -> None:
 
     With MATCH_PARTS > 1 a run with several independent components is solved by
     ``matching.solve_part`` tasks on whichever workers are free."""
-    from tasks import enqueue_from_worker
 
     def queue_parts(run_id: int, numbers: list[int]) -> None:
         for part_no in numbers:
@@ -43,7 +43,7 @@ def run_matching(run_id: int) -> None:
 @shared_task(name="matching.solve_part", acks_late=True)
 def solve_part(run_id: int, part_no: int) -> None:
     """Solve one part of a split run; the last part to finish completes the run."""
-    _guarded(run_id, lambda: match_parts.solve_part(
+    _guarded(run_id, lambda: parts.solve_part(
         db.session, run_id, part_no, commit=db.session.commit, beat=write_heartbeat))
 
 
@@ -66,7 +66,6 @@ def _guarded(run_id: int, work) -> None:
 @shared_task(name="matching.recover")
 def recover() -> None:
     """Every minute: fail runs whose worker died, queue again runs that still wait."""
-    from tasks import enqueue_from_worker
 
     waiting = recover_runs(db.session, now(),
                            timedelta(seconds=current_app.config["MATCH_REQUEUE_SECONDS"]))

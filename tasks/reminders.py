@@ -5,10 +5,12 @@ import logging
 from celery import shared_task
 from flask import current_app
 
+from core.clock import now
 from extensions import db
-from services import followups, sms_queue, sms_sender
-from services.clock import now
-from services.sms_failover import chain_from_config
+from services.followups import reminders
+from services.settings import get_settings
+from services.sms import sender
+from services.sms.failover import chain_from_config
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +22,8 @@ def sms_providers():
 @shared_task(name="reminders.sweep", acks_late=True)
 def sweep() -> None:
     """Queue due reminders (beat, every few minutes), then send what is due."""
-    settings = followups.get_settings(db.session)
-    sms_queue.sweep(db.session, now(), settings)
+    settings = get_settings(db.session)
+    reminders.sweep(db.session, now(), settings)
     db.session.commit()
     send_due.delay()
 
@@ -29,5 +31,5 @@ def sweep() -> None:
 @shared_task(name="sms.send_due", acks_late=True)
 def send_due() -> None:
     """Send every due outbox message (any number of workers may run this at once)."""
-    sms_sender.send_due(db.session, sms_providers(), now(), commit=db.session.commit,
+    sender.send_due(db.session, sms_providers(), now(), commit=db.session.commit,
                         daily_cap=current_app.config["SMS_DAILY_CAP"])

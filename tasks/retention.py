@@ -1,11 +1,12 @@
-"""The daily retention pass on a worker: thin wrapper around services.retention."""
+"""The daily retention pass on a worker: thin wrapper around services.registry.retention."""
 
 from celery import shared_task
 from flask import current_app
 
+from core.clock import now
 from extensions import db
-from services import otp, retention
-from services.clock import now
+from services.access import otp
+from services.registry import retention
 
 
 @shared_task(name="retention.run", acks_late=True)

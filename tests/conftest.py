@@ -22,9 +22,12 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from core import clock
 from extensions import db, limiter  # noqa: E402
-from services import accounts, children, clock, pairs, volunteers  # noqa: E402
+from services.access import accounts
+from services.pairs import lifecycle
 from services.regions import region_tree  # noqa: E402
+from services.registry import children, volunteers
 
 COUNTY_A = "450127"  # 横县, Nanning
 COUNTY_B = "450329"  # 资源县, Guilin
@@ -63,8 +66,8 @@ def _reset_schema(app):
 @pytest.fixture(autouse=True)
 def _no_real_sms_provider(monkeypatch):
     """Any attempt to reach a real SMS provider fails the test (tests use fakes)."""
-    from services.sms.aliyun import AliyunBackend
-    from services.sms.tencent import TencentBackend
+    from services.sms.providers.aliyun import AliyunBackend
+    from services.sms.providers.tencent import TencentBackend
 
     def refuse(self):
         # pytest.fail raises a BaseException: a backend's "except Exception" cannot hide it.
@@ -202,7 +205,7 @@ def child_data(**overrides):
 def auth(app):
     """Bearer headers for a user id: a fresh API token each call."""
     from models import User
-    from services import api_tokens
+    from services.access import api_tokens
 
     def headers(user_id, days=90):
         with app.app_context():
@@ -279,7 +282,7 @@ def make_pair(app, create_user, create_volunteer, create_child):
                                 matched_needs="academic", priority="urgent", reject_reason="")
             db.session.add(proposal)
             db.session.flush()
-            pair = pairs.approve_proposal(db.session, db.session.get(User, coordinator),
+            pair = lifecycle.approve_proposal(db.session, db.session.get(User, coordinator),
                                           proposal.id)
             db.session.commit()
             return {"pair": pair.id, "coordinators": {coordinator, city_coordinator},

@@ -20,7 +20,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.__main__ import ROOT, _recreate_database
+from bench.common import ROOT, recreate_database
+from bench.imports import PROVINCE, _import
+from bench.synthetic import counties_of, write_children, write_volunteers
+from core.clock import today_local
+from extensions import db
+from models import Proposal, User
+from services.access import accounts, api_tokens
+from services.matching import runs
+from services.pairs import lifecycle
+from services.regions import region_tree
+from services.registry import children, volunteers
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qianshou_load"
 PASSWORD = "load-test-password"
@@ -33,7 +43,7 @@ def main() -> None:
     seconds = int(os.environ.get("LOAD_SECONDS", 90))
     instance = tempfile.mkdtemp(prefix="qianshou-load-")
     os.environ.update(DATABASE_URL=url, QIANSHOU_INSTANCE=instance, SECRET_KEY=SECRET)
-    _recreate_database(url)
+    recreate_database(url)
     work = Path(tempfile.mkdtemp(prefix="qianshou-load-data-"))
     accounts = seed(work)
     accounts_file = work / "accounts.json"
@@ -60,20 +70,6 @@ def seed(work: Path) -> dict:
     from sqlalchemy import select
 
     from app import create_app
-    from bench.imports import PROVINCE, _import
-    from bench.synthetic import counties_of, write_children, write_volunteers
-    from extensions import db
-    from models import Proposal, User
-    from services import (
-        accounts,
-        api_tokens,
-        children,
-        match_runs,
-        pairs,
-        volunteers,
-    )
-    from services.clock import today_local
-    from services.regions import region_tree
 
     app = create_app()
     with app.app_context():
@@ -114,15 +110,15 @@ def seed(work: Path) -> dict:
                     "given_on": today_local()})
             mine.append((volunteer.id, volunteer.phone))
         db.session.commit()
-        run = match_runs.start_run(db.session, None, county)
+        run = runs.start_run(db.session, None, county)
         db.session.commit()
-        match_runs.execute_run(db.session, run.id, commit=db.session.commit)
+        runs.execute_run(db.session, run.id, commit=db.session.commit)
         wanted = {vid for vid, _ in mine}
         proposals = db.session.execute(select(Proposal).where(
             Proposal.run_id == run.id, Proposal.volunteer_id.in_(wanted))).scalars().all()
         logins = []
         for proposal in proposals:
-            pair = pairs.approve_proposal(db.session, admin, proposal.id)
+            pair = lifecycle.approve_proposal(db.session, admin, proposal.id)
             phone = dict(mine)[proposal.volunteer_id]
             logins.append({"phone": phone, "password": PASSWORD, "pair_id": pair.id})
         db.session.commit()

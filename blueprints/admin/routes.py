@@ -6,10 +6,10 @@ from blueprints.admin import bp
 from blueprints.admin.forms import CoordinatorForm, RegionsForm
 from blueprints.forms import ActionForm
 from blueprints.web import requires, show_problems
+from core.errors import DomainError
 from extensions import db
 from models import User
-from services import accounts
-from services.errors import DomainError
+from services.access import accounts
 
 
 def _staff(user_id: int) -> User:

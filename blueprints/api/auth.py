@@ -6,11 +6,12 @@ from marshmallow import Schema, fields, validate
 
 from blueprints import codes
 from blueprints.api.core import abort, fail_from, too_many
+from blueprints.web import translate
+from core.errors import DomainError
 from extensions import db, limiter
 from models.otp import CODE_PURPOSES
-from services import accounts, api_tokens, otp
-from services.errors import DomainError
-from services.validation import Invalid
+from services.access import accounts, api_tokens, otp
+from services.shared.validation import Invalid
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth",
                 description="Log in and get a bearer token")
@@ -80,7 +81,6 @@ def _code_try_key() -> str:
 
 def _refuse_code(error: DomainError):
     """A wrong try is committed (it counts) before the 422."""
-    from blueprints.web import translate
 
     db.session.commit()
     abort(422, "bad_code", translate(error.message, error.params),
@@ -162,7 +162,6 @@ def reset(body):
         db.session.rollback()
         fail_from(error)
     except DomainError as error:  # the new password is too short
-        from blueprints.web import translate
 
         db.session.rollback()
         message = translate(error.message, error.params)

@@ -15,14 +15,17 @@ from blueprints.api.core import (
     secured,
 )
 from blueprints.api.duplicates import RowDuplicatesOut
-from blueprints.web import tree
+from blueprints.web import translate, tree
+from core.errors import DomainError
 from extensions import db
 from models import Child, ConsentRecord
-from services import audit, children, importers, policy, taxonomy
-from services.errors import DomainError
-from services.idcard import mask_id_number
-from services.phones import mask_phone
-from services.validation import Invalid
+from services import imports
+from services.access import audit, policy
+from services.registry import children
+from services.shared import taxonomy
+from services.shared.idcard import mask_id_number
+from services.shared.phones import mask_phone
+from services.shared.validation import Invalid
 
 blp = Blueprint("api_children", __name__, url_prefix="/api/v1/children",
                 description="Children in the programme (coordinators' counties only)")
@@ -198,11 +201,10 @@ def update_child(body, child_id):
 def import_children(files):
     """Import a children ledger (CSV or XLSX): every row or none."""
     try:
-        header, rows = importers.read_table(files["file"].read())
-        job = importers.import_children(db.session, g.api_user, header, rows, tree())
-    except importers.ImportFailed as failure:
+        header, rows = imports.read_table(files["file"].read())
+        job = imports.import_children(db.session, g.api_user, header, rows, tree())
+    except imports.ImportFailed as failure:
         db.session.rollback()
-        from blueprints.web import translate
 
         errors = {}
         for p in failure.problems:

@@ -8,10 +8,11 @@ from flask_smorest import abort as smorest_abort
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
 
+from blueprints.web import translate
+from core.errors import DomainError, NotFound
 from extensions import db
-from services import api_tokens, policy
-from services.errors import DomainError, NotFound
-from services.validation import Invalid
+from services.access import api_tokens, policy
+from services.shared.validation import Invalid
 
 PROBLEM_TYPE = "https://qianshou.example/problems/"
 MAX_PAGE_SIZE = 100
@@ -113,7 +114,6 @@ def abort(status: int, code: str, message: str, errors: dict | None = None, **ex
 
 def too_many(error) -> None:
     """429 for a rate limit a service enforces, with Retry-After in seconds."""
-    from blueprints.web import translate
 
     abort(429, "too_many_requests", translate(error.message, error.params),
           headers={"Retry-After": str(error.retry_after)})
@@ -121,7 +121,6 @@ def too_many(error) -> None:
 
 def fail_from(error: Exception):
     """Turn a service's refusal into the right problem response (never a 500)."""
-    from blueprints.web import translate
 
     if isinstance(error, NotFound):
         abort(404, "not_found", "Not found")
@@ -139,7 +138,7 @@ def fail_from(error: Exception):
 
 
 def scoped_record(model, record_id: int):
-    """The record with this id within the caller's reach (services.policy), else 404."""
+    """The record with this id within the caller's reach (services.access.policy), else 404."""
     try:
         return policy.get_scoped(db.session, g.api_user, model, record_id)
     except DomainError as error:

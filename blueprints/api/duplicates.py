@@ -12,9 +12,9 @@ from marshmallow import Schema, fields, validate
 
 from blueprints.api.core import PageArgs, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import existing_id
+from core.errors import DomainError
 from extensions import db
-from services import duplicate_review
-from services.errors import DomainError
+from services.duplicates import review
 
 blp = Blueprint("api_duplicates", __name__, url_prefix="/api/v1/duplicates",
                 description="Possible duplicate children across counties")
@@ -47,7 +47,7 @@ class RowDuplicatesOut(Schema):
 
 class DuplicateQuery(PageArgs):
     status = fields.String(load_default="open",
-                           validate=validate.OneOf(list(duplicate_review.STATUS_LABELS)))
+                           validate=validate.OneOf(list(review.STATUS_LABELS)))
 
 
 DuplicatePage = page_schema(DuplicateOut, "DuplicatePage")
@@ -59,8 +59,8 @@ DuplicatePage = page_schema(DuplicateOut, "DuplicatePage")
 @blp.response(200, DuplicatePage)
 def list_duplicates(args):
     """Possible duplicates involving the caller's children, newest first."""
-    page = paginate(duplicate_review.listing(db.session, g.api_user, args["status"]), args)
-    page["items"] = duplicate_review.describe(db.session, g.api_user, page["items"])
+    page = paginate(review.listing(db.session, g.api_user, args["status"]), args)
+    page["items"] = review.describe(db.session, g.api_user, page["items"])
     return page
 
 
@@ -71,11 +71,11 @@ def list_duplicates(args):
 @blp.alt_response(409, description="Already decided, or both records are actively paired")
 def decide_duplicate(duplicate_id, decision):
     """Link the pair (one child, never paired twice) or dismiss it (two children)."""
-    decide = duplicate_review.link if decision == "link" else duplicate_review.dismiss
+    decide = review.link if decision == "link" else review.dismiss
     try:
         duplicate = decide(db.session, g.api_user, existing_id(duplicate_id))
     except DomainError as error:
         db.session.rollback()
         fail_from(error)
     db.session.commit()
-    return duplicate_review.describe(db.session, g.api_user, [duplicate])[0]
+    return review.describe(db.session, g.api_user, [duplicate])[0]

@@ -10,9 +10,9 @@ from marshmallow import Schema, fields, validate
 
 from blueprints.api.core import abort, secured
 from blueprints.api.pairs import existing_id
+from core.errors import NotFound
 from extensions import db
-from services import feedback
-from services.errors import NotFound
+from services.followups import feedback
 
 blp = Blueprint("api_feedback", __name__, url_prefix="/api/v1/feedback",
                 description="Structured feedback on pairs (volunteers and guardians)")

@@ -17,29 +17,30 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import MAX_ID, existing_id, scoped_pair
+from core.clock import today_local
+from core.errors import DomainError
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
 from models.sms import OUTBOX_STATUSES
-from services import dashboard as dashboard_figures
-from services import followups, policy
-from services.clock import today_local
-from services.errors import DomainError
-from services.phones import mask_phone
-from services.validation import Invalid
+from services.access import policy
+from services.followups import contacts
+from services.reports import dashboard as dashboard_figures
+from services.shared.phones import mask_phone
+from services.shared.validation import Invalid
 
 blp = Blueprint("api_followups", __name__, url_prefix="/api/v1",
                 description="Contacts, concerns, SMS reminders and the dashboard")
 
 NOT_BLANK = validate.Regexp(r"\s*\S", error="This field is required.")
-CONCERN_KIND = validate.OneOf(list(followups.CONCERN_KINDS))
+CONCERN_KIND = validate.OneOf(list(contacts.CONCERN_KINDS))
 
 
 class ContactIn(Schema):
     contact_date = fields.Date(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(list(followups.CONTACT_KINDS)))
+    kind = fields.String(required=True, validate=validate.OneOf(list(contacts.CONTACT_KINDS)))
     duration_minutes = fields.Integer(load_default=0, validate=validate.Range(0, 1440))
     child_mood = fields.String(required=True,
-                               validate=validate.OneOf(list(followups.CHILD_MOODS)))
+                               validate=validate.OneOf(list(contacts.CHILD_MOODS)))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
     concern_kind = fields.String(allow_none=True, load_default=None, validate=CONCERN_KIND)
     concern_text = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -172,7 +173,7 @@ def _readable_pair(pair_id: int) -> Pair:
 
 
 def _own_pair(pair_id: int) -> Pair:
-    pair = followups.pair_of_volunteer(db.session, g.api_user, existing_id(pair_id))
+    pair = contacts.pair_of_volunteer(db.session, g.api_user, existing_id(pair_id))
     if pair is None:
         abort(404, "not_found", "Not found")
     return pair
@@ -189,7 +190,7 @@ def log_contact(body, pair_id):
     """Log a contact with the child; a concern given with it alerts the coordinators."""
     pair = _own_pair(pair_id)
     try:
-        entry = followups.log_contact(db.session, g.api_user, pair, body)
+        entry = contacts.log_contact(db.session, g.api_user, pair, body)
     except (Invalid, DomainError) as error:
         db.session.rollback()
         fail_from(error)
@@ -227,7 +228,7 @@ def raise_concern(body):
     pair = _own_pair(body["pair_id"])
     if pair.status != "active":
         fail_from(DomainError("This pair has ended; contacts can no longer be logged."))
-    concern = followups.raise_concern(db.session, g.api_user, pair.child_id, body["kind"],
+    concern = contacts.raise_concern(db.session, g.api_user, pair.child_id, body["kind"],
                                       body["text"], pair_id=pair.id)
     db.session.commit()
     return concern
@@ -261,7 +262,7 @@ def act_on_concern(body, concern_id):
     if concern is None:
         abort(404, "not_found", "Not found")
     try:
-        followups.act_on_concern(db.session, g.api_user, concern, body["action"])
+        contacts.act_on_concern(db.session, g.api_user, concern, body["action"])
     except DomainError as error:
         db.session.rollback()
         fail_from(error)

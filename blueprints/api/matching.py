@@ -16,12 +16,15 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import PairOut, coordinator_view, existing_id
+from blueprints.background import enqueue
 from blueprints.web import translate, tree
+from core.errors import DomainError
 from extensions import db
 from models import Child, MatchRun, Proposal, UnpairedChild
-from services import match_runs, pairs, policy, taxonomy
-from services.errors import DomainError
-from tasks import enqueue
+from services.access import policy
+from services.matching import runs
+from services.pairs import lifecycle
+from services.shared import taxonomy
 
 blp = Blueprint("api_matching", __name__, url_prefix="/api/v1",
                 description="Matching runs and the pairs they propose (coordinators)")
@@ -141,7 +144,7 @@ def start_run(body):
               {"region_code": [translate("Unknown region code %(value)s.",
                                          {"value": body["region_code"]})]})
     try:
-        run = match_runs.start_run(db.session, g.api_user, body["region_code"])
+        run = runs.start_run(db.session, g.api_user, body["region_code"])
     except DomainError as error:
         db.session.rollback()
         fail_from(error)
@@ -191,7 +194,7 @@ def list_proposals(args, run_id):
 def approve(proposal_id):
     """Approve an open proposal: the child and the volunteer become a pair."""
     try:
-        pair = pairs.approve_proposal(db.session, g.api_user, existing_id(proposal_id))
+        pair = lifecycle.approve_proposal(db.session, g.api_user, existing_id(proposal_id))
     except DomainError as error:
         db.session.rollback()
         fail_from(error)
@@ -209,7 +212,7 @@ def approve(proposal_id):
 def reject(body, proposal_id):
     """Reject an open proposal; later runs never propose this pair again."""
     try:
-        pairs.reject_proposal(db.session, g.api_user, existing_id(proposal_id),
+        lifecycle.reject_proposal(db.session, g.api_user, existing_id(proposal_id),
                               body["reason"])
     except DomainError as error:
         db.session.rollback()

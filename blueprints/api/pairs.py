@@ -1,7 +1,7 @@
 """Pairs (结对): coordinators see their counties' pairs and end them; a volunteer sees
 only their own active pairs.
 
-Rules: a volunteer's view of a pair is exactly services.pairs.volunteer_pairs: the pair's
+Rules: a volunteer's view of a pair is exactly services.pairs.lifecycle.volunteer_pairs: the pair's
 dates and, of the child, only the minimum listed in VOLUNTEER_CHILD_FIELDS (the guardian's
 number in full, as on the volunteer's web page, to call them). Coordinators get the pair's
 record and a brief of the child, without the guardian's number or the ID number. A pair
@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
+from core.errors import DomainError
 from extensions import db
 from models import Pair, Volunteer
-from services import pairs, policy
-from services.errors import DomainError
-from services.repairing import END_CAUSES
+from services.access import policy
+from services.pairs import lifecycle
+from services.pairs.repairing import END_CAUSES
 
 blp = Blueprint("api_pairs", __name__, url_prefix="/api/v1/pairs",
                 description="Pairs of a child and a caring parent")
@@ -116,7 +117,7 @@ def _own_views() -> dict[int, dict]:
     if volunteer_id is None:
         return {}
     return {item["pair_id"]: _volunteer_view(item)
-            for item in pairs.volunteer_pairs(db.session, volunteer_id)}
+            for item in lifecycle.volunteer_pairs(db.session, volunteer_id)}
 
 
 def _require_pair_view() -> bool:
@@ -180,7 +181,7 @@ def end_pair(body, pair_id):
     """End an active pair; the child and the volunteer can be matched again."""
     pair = scoped_pair(pair_id)
     try:
-        pairs.end_pair(db.session, g.api_user, pair, body["reason"], body["cause"])
+        lifecycle.end_pair(db.session, g.api_user, pair, body["reason"], body["cause"])
     except DomainError as error:
         db.session.rollback()
         fail_from(error)

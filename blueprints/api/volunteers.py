@@ -3,7 +3,7 @@
 Rules: sign-up needs no token and the privacy notice accepted; a volunteer reads only
 their own profile (/me); coordinators and admins list, read, check and vet the
 volunteers of their counties (others are 404). Vetting follows the state machine in
-services.volunteers: an illegal move is 409; rejecting or suspending needs a reason.
+services.registry.volunteers: an illegal move is 409; rejecting or suspending needs a reason.
 Phones are only ever returned masked.
 """
 
@@ -27,13 +27,15 @@ from blueprints.api.core import (
 )
 from blueprints.api.pairs import existing_id
 from blueprints.web import tree
+from core.errors import DomainError
 from extensions import db, limiter
 from models import Volunteer
 from models.volunteer import VOLUNTEER_STATUSES
-from services import otp, policy, taxonomy, volunteers
-from services.errors import DomainError
-from services.phones import mask_phone
-from services.validation import Invalid
+from services.access import otp, policy
+from services.registry import volunteers
+from services.shared import taxonomy
+from services.shared.phones import mask_phone
+from services.shared.validation import Invalid
 
 blp = Blueprint("api_volunteers", __name__, url_prefix="/api/v1/volunteers",
                 description="Volunteers (caring parents): sign-up and vetting")
@@ -161,7 +163,7 @@ def sign_up(body):
     A 6-digit code is sent to the phone by SMS; the account can log in only after
     POST /api/v1/auth/verify with that code."""
     try:
-        volunteer = otp.start_signup(db.session, body, tree(), codes.client_address(),
+        volunteer = volunteers.start_signup(db.session, body, tree(), codes.client_address(),
                                      codes.limits())
     except otp.TooManyCodes as error:
         db.session.rollback()

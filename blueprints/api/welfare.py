@@ -5,12 +5,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from blueprints.api.core import fail_from, scoped_record, secured
+from core.errors import DomainError
 from extensions import db
 from models import Child
-from services import audit, welfare_contacts
-from services.errors import DomainError
-from services.phones import mask_phone
-from services.validation import Invalid
+from services.access import audit
+from services.followups import welfare_contacts
+from services.shared.phones import mask_phone
+from services.shared.validation import Invalid
 
 blp = Blueprint("api_welfare", __name__, url_prefix="/api/v1/children",
                 description="Children's local child-welfare contacts (coordinators' counties)")

@@ -12,10 +12,10 @@ from blueprints.auth import bp
 from blueprints.auth.forms import CodeForm, ResetForm, ResetRequestForm
 from blueprints.forms import ActionForm
 from blueprints.web import show_problems
+from core.errors import DomainError
 from extensions import db, limiter
-from services import otp
-from services.errors import DomainError
-from services.validation import Invalid
+from services.access import otp
+from services.shared.validation import Invalid
 
 VERIFY_KEY = "verify_phone_hash"
 RESET_KEY = "reset_phone_hash"

@@ -18,10 +18,10 @@ from blueprints.auth.codes import start_verification
 from blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
 from blueprints.forms import ActionForm
 from blueprints.web import requires, safe_next, show_problems
+from core.errors import DomainError
 from extensions import db, limiter
 from models import ApiToken
-from services import accounts, api_tokens, otp
-from services.errors import DomainError
+from services.access import accounts, api_tokens, otp
 
 
 def _login_limit() -> str:

@@ -7,9 +7,9 @@ from flask_login import current_user
 from blueprints.children import bp
 from blueprints.forms import ActionForm
 from blueprints.web import requires, show_problems
+from core.errors import DomainError, NotFound
 from extensions import db
-from services import duplicate_review
-from services.errors import DomainError, NotFound
+from services.duplicates import review
 
 
 def notice_text(notice) -> str:
@@ -18,7 +18,7 @@ def notice_text(notice) -> str:
                          region=c.region_name) for c in notice.contacts)
     return _("Possible duplicate of %(child)s in %(county)s (%(rule)s): contact %(people)s.",
              child=notice.child_name, county=notice.other_region_name,
-             rule=_(duplicate_review.RULE_LABELS[notice.rule]),
+             rule=_(review.RULE_LABELS[notice.rule]),
              people=people or _("the programme administrators"))
 
 
@@ -31,14 +31,14 @@ def flash_notices(notices) -> None:
 @requires("duplicate.review")
 def duplicates():
     status = request.args.get("status", "open")
-    if status not in duplicate_review.STATUS_LABELS:
+    if status not in review.STATUS_LABELS:
         status = "open"
-    page = db.paginate(duplicate_review.listing(db.session, current_user, status),
+    page = db.paginate(review.listing(db.session, current_user, status),
                        per_page=50, error_out=False)
-    notices = duplicate_review.describe(db.session, current_user, page.items)
+    notices = review.describe(db.session, current_user, page.items)
     return render_template("children/duplicates.html", page=page, notices=notices,
                            status=status, action_form=ActionForm(),
-                           statuses=duplicate_review.STATUS_LABELS)
+                           statuses=review.STATUS_LABELS)
 
 
 @bp.route("/duplicates/<int:duplicate_id>/<any(link, dismiss):decision>", methods=["POST"])
@@ -46,7 +46,7 @@ def duplicates():
 def decide_duplicate(duplicate_id: int, decision: str):
     if not ActionForm().validate_on_submit():
         abort(400)
-    decide = duplicate_review.link if decision == "link" else duplicate_review.dismiss
+    decide = review.link if decision == "link" else review.dismiss
     try:
         decide(db.session, current_user, duplicate_id)
     except NotFound:

@@ -4,7 +4,7 @@ from wtforms import BooleanField, DateField, DecimalField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.forms import MultiCheckboxField, labelled, need_choices, once_field, region_field
-from services import taxonomy
+from services.shared import taxonomy
 
 
 class ChildForm(FlaskForm):

@@ -8,19 +8,15 @@ from blueprints.children.duplicates import flash_notices
 from blueprints.children.forms import ChildForm, ConsentForm, LeavingForm, NewChildForm
 from blueprints.forms import ActionForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
+from core.errors import DomainError
 from extensions import db
 from models import Child
-from services import (
-    audit,
-    children,
-    duplicate_review,
-    importers,
-    policy,
-    submissions,
-    taxonomy,
-)
-from services.errors import DomainError
-from services.validation import Invalid
+from services import imports
+from services.access import audit, policy, submissions
+from services.duplicates import review
+from services.registry import children
+from services.shared import taxonomy
+from services.shared.validation import Invalid
 
 
 def _raw(form) -> dict:
@@ -80,7 +76,7 @@ def detail(child_id: int):
     db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
                            action_form=ActionForm(), leaving_form=LeavingForm(),
-                           duplicate_notices=duplicate_review.notices_for(
+                           duplicate_notices=review.notices_for(
                                db.session, current_user, [child.id]))
 
 
@@ -185,4 +181,4 @@ def withdraw_consent(child_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @requires("child.import")
 def import_ledger():
-    return import_page("children", importers.CHILD_COLUMNS)
+    return import_page("children", imports.CHILD_COLUMNS)

@@ -4,7 +4,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired
 
 from blueprints.forms import labelled
-from services.taxonomy import N_
+from services.shared.taxonomy import N_
 
 FORMAT_LABELS = {"xlsx": N_("Excel (XLSX)"), "csv": N_("CSV")}
 

@@ -2,7 +2,7 @@
 
 The page shows the figures; its script (static/dashboard.js) draws the charts from the
 JSON of ``data`` and ``scatter``. Every figure and export covers only the counties the
-user reaches (services.policy).
+user reaches (services.access.policy).
 """
 
 from flask import Response, abort, jsonify, render_template, request, stream_with_context
@@ -12,11 +12,11 @@ from flask_login import current_user
 from blueprints.dashboard import bp
 from blueprints.dashboard.forms import MonthReportForm
 from blueprints.web import requires, translate, tree
+from core.clock import today_local
+from core.errors import DomainError
 from extensions import db
-from services import dashboard, ledgers
-from services.clock import today_local
-from services.errors import DomainError
-from services.taxonomy import PRIORITIES
+from services.reports import dashboard, ledgers
+from services.shared.taxonomy import PRIORITIES
 
 
 def _figures():

@@ -1,13 +1,13 @@
 """The short feedback form (phone-friendly) and the coordinator's guardian form.
 
-Choices are checked by services.feedback, which names every field to fix."""
+Choices are checked by services.followups.feedback, which names every field to fix."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 
 from blueprints.forms import labelled, once_field
-from services.feedback import (
+from services.followups.feedback import (
     CHILD_TRENDS,
     COMMENT_MAX,
     CONTACT_FREQUENCIES,

@@ -8,12 +8,13 @@ from flask_login import current_user
 from blueprints.feedback import bp
 from blueprints.feedback.forms import FeedbackForm, GuardianFeedbackForm
 from blueprints.web import requires, show_problems
+from core.errors import DomainError, NotFound
 from extensions import db
-from models import Child, Volunteer
-from services import feedback, policy, submissions
-from services.errors import DomainError, NotFound
-from services.names import given_name
-from services.validation import Invalid
+from models import Child, Pair, Volunteer
+from services.access import policy, submissions
+from services.followups import feedback
+from services.shared.names import given_name
+from services.shared.validation import Invalid
 
 #: Fields of the forms that the service reads (nothing else is passed on).
 ANSWER_FIELDS = ("satisfaction", "contact_frequency", "child_trend", "would_continue",
@@ -53,7 +54,6 @@ def by_link(token: str):
 
 
 def _form_page(form, found):
-    from models import Pair
 
     pair = db.session.get(Pair, found.pair_id)
     child = db.session.get(Child, pair.child_id)
@@ -136,8 +136,6 @@ def feedback_helpers():
 
     def child_feedback(child_id: int):
         from sqlalchemy import select
-
-        from models import Pair
 
         pair_ids = db.session.execute(select(Pair.id).where(Pair.child_id == child_id)
                                       ).scalars().all()

@@ -7,9 +7,9 @@ from flask import abort, current_app, jsonify, request
 
 from blueprints.followups import bp
 from extensions import csrf, db
-from services import sms_sender
-from services.phones import normalise_phone
-from services.sms import parse_receipts
+from services.shared.phones import normalise_phone
+from services.sms import sender
+from services.sms.receipts import parse_receipts
 
 
 def _check_token() -> None:
@@ -27,7 +27,7 @@ def receipts(provider: str):
         parsed = parse_receipts(provider, request.get_json(force=True, silent=True))
     except ValueError:
         return jsonify(code=1, msg="bad payload"), 400
-    changed = sms_sender.apply_receipts(db.session, provider, parsed)
+    changed = sender.apply_receipts(db.session, provider, parsed)
     db.session.commit()
     # Both providers expect a success acknowledgement in this shape.
     return jsonify(code=0, msg="success", result=0, errmsg="OK", changed=changed)
@@ -49,6 +49,6 @@ def replies(provider: str):
             phone = normalise_phone(str(raw_phone))
         except ValueError:
             continue
-        opted += sms_sender.apply_reply(db.session, phone, str(text))
+        opted += sender.apply_reply(db.session, phone, str(text))
     db.session.commit()
     return jsonify(code=0, msg="success", result=0, errmsg="OK", opted_out=opted)

@@ -7,9 +7,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core import clock
 from extensions import db
-from services import clock, followups, sms_queue, sms_sender
-from services.sms_failover import chain_from_config
+from services.followups import reminders
+from services.registry import retention
+from services.settings import get_settings
+from services.sms import sender
+from services.sms.failover import chain_from_config
 
 
 @click.group("reminders", cls=AppGroup, help="Follow-up reminders by SMS.")
@@ -33,7 +37,7 @@ def sweep(at, send):
     """Queue every reminder due at --now (default: now)."""
     moment = _moment(at)
     with clock.frozen(moment):
-        result = sms_queue.sweep(db.session, moment, followups.get_settings(db.session))
+        result = reminders.sweep(db.session, moment, get_settings(db.session))
         db.session.commit()
         if send:
             result["sent"] = _send(moment)
@@ -58,7 +62,6 @@ def retention_cli():
 @click.option("--now", "at", help="The time to run at (ISO 8601 with zone).")
 def run_retention(at):
     """Anonymise children past retention; delete old rejected applications."""
-    from services import retention
 
     moment = _moment(at)
     with clock.frozen(moment):
@@ -69,6 +72,6 @@ def run_retention(at):
 
 
 def _send(moment: datetime) -> dict:
-    return sms_sender.send_due(db.session, chain_from_config(current_app.config), moment,
+    return sender.send_due(db.session, chain_from_config(current_app.config), moment,
                                commit=db.session.commit,
                                daily_cap=current_app.config["SMS_DAILY_CAP"])

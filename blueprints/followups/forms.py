@@ -4,7 +4,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from blueprints.forms import labelled, once_field
-from services.followups import CHILD_MOODS, CONCERN_KINDS, CONTACT_KINDS
+from services.followups.contacts import CHILD_MOODS, CONCERN_KINDS, CONTACT_KINDS
 
 
 class ContactForm(FlaskForm):

@@ -6,20 +6,23 @@ from sqlalchemy import select
 from blueprints.followups import bp
 from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
 from blueprints.web import requires, show_problems
+from core.clock import today_local
+from core.errors import DomainError
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
-from services import followups, policy, sms_sender, submissions, volunteer_home, welfare_contacts
-from services.clock import today_local
-from services.errors import DomainError
-from services.names import given_name
-from services.phones import normalise_phone
-from services.validation import Invalid
+from services.access import policy, submissions
+from services.followups import contacts, volunteer_home, welfare_contacts
+from services.settings import get_settings, update_settings
+from services.shared.names import given_name
+from services.shared.phones import normalise_phone
+from services.shared.validation import Invalid
+from services.sms import sender
 
 
 @bp.route("/pairs/<int:pair_id>/contact", methods=["GET", "POST"])
 @requires("contact.log")
 def log_contact(pair_id: int):
-    pair = followups.pair_of_volunteer(db.session, current_user, pair_id)
+    pair = contacts.pair_of_volunteer(db.session, current_user, pair_id)
     if pair is None:
         abort(404)
     form = ContactForm()
@@ -31,7 +34,7 @@ def log_contact(pair_id: int):
             flash(_("This form was already sent; nothing was saved twice."), "info")
             return redirect(url_for("volunteers.me"))
         try:
-            followups.log_contact(db.session, current_user, pair, form.data)
+            contacts.log_contact(db.session, current_user, pair, form.data)
         except (Invalid, DomainError) as error:
             db.session.rollback()
             show_problems(error, form)
@@ -49,7 +52,7 @@ def log_contact(pair_id: int):
 @requires("followup.view")
 def index():
     today = today_local()
-    figures = followups.compliance(db.session, current_user, today)
+    figures = contacts.compliance(db.session, current_user, today)
     overdue = db.session.execute(
         policy.scoped_pairs(db.session, current_user)
         .where(Pair.status == "active",
@@ -77,7 +80,7 @@ def concern(concern_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            followups.act_on_concern(db.session, current_user, found, form.action.data)
+            contacts.act_on_concern(db.session, current_user, found, form.action.data)
         except DomainError as error:
             db.session.rollback()
             show_problems(error)
@@ -113,7 +116,7 @@ def opt_out():
             flash(_("%(value)s is not a valid mainland mobile number.", value=form.phone.data),
                   "danger")
         else:
-            sms_sender.opt_out(db.session, phone, "coordinator", current_user, form.note.data)
+            sender.opt_out(db.session, phone, "coordinator", current_user, form.note.data)
             db.session.commit()
             flash(_("This number will get no more SMS."), "success")
     return redirect(url_for("followups.outbox"))
@@ -122,11 +125,11 @@ def opt_out():
 @bp.route("/settings", methods=["GET", "POST"])
 @requires("settings.manage")
 def settings():
-    current = followups.get_settings(db.session)
+    current = get_settings(db.session)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
         try:
-            followups.update_settings(db.session, current_user, form.data)
+            update_settings(db.session, current_user, form.data)
         except Invalid as error:
             db.session.rollback()
             show_problems(error, form)

@@ -7,8 +7,8 @@ from blueprints.imports import bp
 from blueprints.web import requires
 from extensions import db
 from models import ImportJob
-from services import import_jobs, policy
-from services.importers import CHILD_COLUMNS, VOLUNTEER_COLUMNS
+from services.access import policy
+from services.imports import CHILD_COLUMNS, VOLUNTEER_COLUMNS, jobs
 
 #: Per ledger: its columns, the page to upload it and the list it fills.
 LEDGERS = {
@@ -30,7 +30,7 @@ def _job_or_404(job_id: int) -> ImportJob:
 @requires("import.view")
 def job(job_id: int):
     found = _job_or_404(job_id)
-    duplicates = import_jobs.duplicate_rows(db.session, current_user, found) \
+    duplicates = jobs.duplicate_rows(db.session, current_user, found) \
         if found.status == "done" else []
     return render_template("imports/job.html", job=found, ledger=LEDGERS[found.kind],
                            duplicate_rows=duplicates)

@@ -5,10 +5,13 @@ from sqlalchemy import func, select
 from blueprints.followups.routes import open_concern_count
 from blueprints.main import bp
 from blueprints.web import safe_next
+from core.clock import today_local
 from extensions import db
 from models import Child, Volunteer
-from services import checks, overview, policy, repairing
-from services.clock import today_local
+from services.access import policy
+from services.pairs import repairing
+from services.registry import background_checks
+from services.reports import overview
 
 
 @bp.route("/")
@@ -30,8 +33,8 @@ def home():
 def _continuity() -> dict:
     """The overview's lists of checks running out, flagged pairs and children to re-pair."""
     return {
-        "recheck": checks.volunteers_to_recheck(db.session, current_user, today_local()),
-        "flagged": checks.flagged_pairs(db.session, current_user),
+        "recheck": background_checks.volunteers_to_recheck(db.session, current_user, today_local()),
+        "flagged": background_checks.flagged_pairs(db.session, current_user),
         "repair": repairing.waiting_children(db.session, current_user),
     }
 

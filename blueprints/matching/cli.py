@@ -11,11 +11,14 @@ from flask.cli import AppGroup
 from flask_babel import gettext
 from sqlalchemy import select
 
+from blueprints.background import enqueue
+from core.errors import DomainError
 from extensions import db
 from models import Child, MatchRun, Proposal, User, Volunteer
-from services import match_runs, pairs
-from services.errors import DomainError
-from services.spreadsheet import escape_cell
+from services.access import audit
+from services.matching import runs
+from services.pairs import lifecycle
+from services.shared.spreadsheet import escape_cell
 
 
 @click.group("match", cls=AppGroup, help="Matching runs.")
@@ -29,20 +32,19 @@ def match_cli():
 def run(region_code, run_async):
     """Run matching for a region and print one JSON line."""
     try:
-        match_run = match_runs.start_run(db.session, None, region_code)
+        match_run = runs.start_run(db.session, None, region_code)
     except DomainError as error:
         db.session.rollback()
         click.echo(gettext(error.message, **error.params), err=True)
         sys.exit(1)
     db.session.commit()
     if run_async:
-        from tasks import enqueue
 
         enqueue("matching.run", match_run.id)
         click.echo(json.dumps({"run_id": match_run.id, "status": "queued"}))
         return
     started = time.perf_counter()
-    match_run = match_runs.execute_run(db.session, match_run.id, commit=db.session.commit)
+    match_run = runs.execute_run(db.session, match_run.id, commit=db.session.commit)
     stats = match_run.stats
     click.echo(json.dumps({
         "run_id": match_run.id, "children": stats["children"],
@@ -66,7 +68,6 @@ def export(run_id):
         .join(Child, Child.id == Proposal.child_id)
         .join(Volunteer, Volunteer.id == Proposal.volunteer_id)
         .where(Proposal.run_id == run_id).order_by(Proposal.id))
-    from services import audit
 
     audit.record(db.session, None, "run.export", "run", run_id)
     db.session.commit()
@@ -92,6 +93,6 @@ def approve(run_id, approve_all):
         sys.exit(1)
     ids = db.session.execute(select(Proposal.id).where(
         Proposal.run_id == run_id, Proposal.status == "open").order_by(Proposal.id)).scalars()
-    approved, failed = pairs.approve_many(db.session, actor, list(ids))
+    approved, failed = lifecycle.approve_many(db.session, actor, list(ids))
     db.session.commit()
     click.echo(json.dumps({"run_id": run_id, "approved": approved, "failed": len(failed)}))

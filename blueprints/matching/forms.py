@@ -4,7 +4,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.forms import labelled, region_field
-from services.repairing import END_CAUSES
+from services.pairs.repairing import END_CAUSES
 
 
 class StartRunForm(FlaskForm):

@@ -4,17 +4,20 @@ from flask_login import current_user
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy import select
 
+from blueprints.background import enqueue
 from blueprints.forms import ActionForm
 from blueprints.matching import bp
 from blueprints.matching.forms import EndPairForm, RejectForm, StartRunForm
 from blueprints.web import requires, safe_next, show_problems, translate
+from core.errors import DomainError, NotFound
 from extensions import db
 from models import Child, MatchRun, Pair, Proposal, UnpairedChild
-from services import match_runs, pairs, policy, taxonomy
-from services.errors import DomainError, NotFound
-from services.matching import UNPAIRED_REASONS
-from services.repairing import END_CAUSES
-from tasks import enqueue
+from services.access import policy
+from services.matching import runs
+from services.matching.engine import UNPAIRED_REASONS
+from services.pairs import lifecycle
+from services.pairs.repairing import END_CAUSES
+from services.shared import taxonomy
 
 SORTS = {"quality": Proposal.quality.desc(), "distance": Proposal.distance_km.asc(),
          "priority": Proposal.priority.desc()}
@@ -50,7 +53,7 @@ def start():
         flash(_("Pick the region to match."), "danger")
         return redirect(url_for("matching.index"))
     try:
-        run = match_runs.start_run(db.session, current_user, form.region_code.data)
+        run = runs.start_run(db.session, current_user, form.region_code.data)
     except DomainError as error:
         db.session.rollback()
         show_problems(error)
@@ -115,9 +118,9 @@ def decide(proposal_id: int, verb: str):
         abort(400)
     try:
         if verb == "approve":
-            pairs.approve_proposal(db.session, current_user, proposal_id)
+            lifecycle.approve_proposal(db.session, current_user, proposal_id)
         else:
-            pairs.reject_proposal(db.session, current_user, proposal_id, form.reason.data)
+            lifecycle.reject_proposal(db.session, current_user, proposal_id, form.reason.data)
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -138,7 +141,7 @@ def approve_selected(run_id: int):
     ids = [int(i) for i in request.form.getlist("proposal_ids") if i.isdigit()]
     owned = set(db.session.execute(select(Proposal.id).where(
         Proposal.run_id == run_id, Proposal.id.in_(ids))).scalars())
-    approved, failed = pairs.approve_many(db.session, current_user,
+    approved, failed = lifecycle.approve_many(db.session, current_user,
                                           [i for i in ids if i in owned])
     db.session.commit()
     flash(_("%(n)s pairs approved.", n=approved), "success")
@@ -172,7 +175,7 @@ def end_pair(pair_id: int):
         flash(_("Give a reason."), "danger")
         return redirect(url_for("matching.pair_list"))
     try:
-        pairs.end_pair(db.session, current_user, pair, form.reason.data, form.cause.data)
+        lifecycle.end_pair(db.session, current_user, pair, form.reason.data, form.cause.data)
     except DomainError as error:
         db.session.rollback()
         show_problems(error)

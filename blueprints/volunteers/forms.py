@@ -21,7 +21,7 @@ from blueprints.forms import (
     options,
     region_field,
 )
-from services import taxonomy
+from services.shared import taxonomy
 
 
 class SignupForm(FlaskForm):

@@ -9,20 +9,15 @@ from blueprints.forms import ActionForm
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
+from core.errors import DomainError
 from extensions import db
 from models import Volunteer
-from services import (
-    audit,
-    importers,
-    otp,
-    pairs,
-    policy,
-    submissions,
-    volunteer_home,
-    volunteers,
-)
-from services.errors import DomainError
-from services.validation import Invalid
+from services import imports
+from services.access import audit, policy, submissions
+from services.followups import volunteer_home
+from services.pairs import lifecycle
+from services.registry import volunteers
+from services.shared.validation import Invalid
 
 STATUS_VERBS = {"vet": "vetted", "reject": "rejected", "suspend": "suspended",
                 "reinstate": "vetted"}
@@ -34,7 +29,7 @@ def signup():
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
         try:
-            volunteer = otp.start_signup(db.session, raw, tree(), codes.client_address(),
+            volunteer = volunteers.start_signup(db.session, raw, tree(), codes.client_address(),
                                          codes.limits())
         except (Invalid, DomainError) as error:
             db.session.rollback()
@@ -56,7 +51,7 @@ def me():
         .where(Volunteer.user_id == current_user.id)).scalar_one_or_none()
     if volunteer is None:
         abort(404)
-    own_pairs = pairs.volunteer_pairs(db.session, volunteer.id)
+    own_pairs = lifecycle.volunteer_pairs(db.session, volunteer.id)
     return render_template(
         "volunteers/me.html", volunteer=volunteer, pairs=own_pairs,
         due_dates=volunteer_home.upcoming_due_dates(own_pairs),
@@ -153,5 +148,5 @@ def import_ledger():
     vetted = request.method == "POST" and request.form.get("vetted") == "1"
     if vetted and not policy.allowed(current_user, "volunteer.import_vetted"):
         abort(403)
-    return import_page("volunteers", importers.VOLUNTEER_COLUMNS, vetted=vetted)
+    return import_page("volunteers", imports.VOLUNTEER_COLUMNS, vetted=vetted)
 

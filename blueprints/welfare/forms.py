@@ -4,7 +4,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.forms import labelled, region_field
-from services.welfare_contacts import WELFARE_ROLES
+from services.followups.welfare_contacts import WELFARE_ROLES
 
 
 class LocalContactForm(FlaskForm):

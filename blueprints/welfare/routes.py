@@ -6,11 +6,11 @@ from blueprints.forms import ActionForm
 from blueprints.web import requires, scoped_or_404, show_problems, tree
 from blueprints.welfare import bp
 from blueprints.welfare.forms import LocalContactForm, TownshipContactForm
+from core.errors import DomainError, NotFound
 from extensions import db
 from models import Child
-from services import welfare_contacts
-from services.errors import DomainError, NotFound
-from services.validation import Invalid
+from services.followups import welfare_contacts
+from services.shared.validation import Invalid
 
 
 @bp.app_context_processor

@@ -35,7 +35,7 @@ def upgrade():
 
     # 2. Encrypt the numbers already stored and fill their keyed hashes (the app's keys:
     #    run this through `flask db upgrade`).
-    from services import crypto
+    from core import crypto
 
     conn = op.get_bind()
     for table, column, hashed in PHONE_COLUMNS:

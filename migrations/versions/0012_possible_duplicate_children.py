@@ -49,8 +49,8 @@ def upgrade():
 
     # Look-up keys for the children already registered (the app's keys: run this through
     # `flask db upgrade`). Their possible duplicates are found when they are next saved.
-    from services import crypto
-    from services.duplicates import id_number_key, pinyin_key
+    from core import crypto
+    from services.duplicates.detect import id_number_key, pinyin_key
 
     conn = op.get_bind()
     rows = conn.execute(sa.text(

@@ -5,10 +5,11 @@ import re
 
 from sqlalchemy import select
 
+from core import clock
 from extensions import db
 from models import ApiToken, Child, User
-from services import api_tokens, clock
-from services.idcard import check_char
+from services.access import api_tokens
+from services.shared.idcard import check_char
 from tests.conftest import COUNTY_A, COUNTY_B, PASSWORD
 
 ID_NUMBER = "45012720150302123" + check_char("45012720150302123")
@@ -157,7 +158,7 @@ def test_other_county_is_404_and_roles(client, app, create_user, create_child, a
 
 
 def test_children_import_through_the_api(client, app, create_user, auth):
-    from services.importers import CHILD_COLUMNS
+    from services.imports import CHILD_COLUMNS
 
     headers = auth(create_user(regions=(COUNTY_A,)))
     good = ",".join(CHILD_COLUMNS) + "\nC1,黄小明,M,2015-03-02,450127,,,left_behind,academic," \

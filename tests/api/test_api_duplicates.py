@@ -6,7 +6,7 @@ import json
 
 from extensions import db
 from models import ChildDuplicate
-from services.importers import CHILD_COLUMNS
+from services.imports import CHILD_COLUMNS
 from tests.conftest import COUNTY_A, COUNTY_B
 from tests.web.test_duplicates import ID_NUMBER, OTHER_COUNTY, SECRET, SECRET_TEXTS
 from tests.web.test_imports import csv_bytes

@@ -5,10 +5,11 @@ from datetime import datetime
 
 import pytest
 
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import User, Volunteer
-from services import clock, pairs
-from services.clock import LOCAL_TZ
+from services.pairs import lifecycle
 from tests.conftest import COUNTY_A, COUNTY_B
 
 ID_NUMBER = "450127201503021234"
@@ -61,9 +62,9 @@ def test_a_volunteer_sees_exactly_the_minimal_child_view(client, app, paired):
     [item] = response.json["items"]
     assert set(item) == {"id", "status", "started_at", "next_contact_due", "next_visit_due",
                          "child"}
-    assert set(item["child"]) == set(pairs.VOLUNTEER_CHILD_FIELDS)
+    assert set(item["child"]) == set(lifecycle.VOLUNTEER_CHILD_FIELDS)
     with app.app_context():
-        [expected] = pairs.volunteer_pairs(db.session, paired["volunteer_id"])
+        [expected] = lifecycle.volunteer_pairs(db.session, paired["volunteer_id"])
     assert item["child"] == expected["child"] and item["id"] == expected["pair_id"]
     assert ID_NUMBER not in response.text and "黄小明" not in response.text
     one = client.get(f"/api/v1/pairs/{paired['pair']}", headers=paired["volunteer"])

@@ -10,7 +10,7 @@ main pages go to docs/screenshots/ for the README.
 import pytest
 from playwright.sync_api import sync_playwright
 
-from services.clock import today_local
+from core.clock import today_local
 from tests.browser.support import (
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from extensions import db
 from models import User
-from services import api_tokens
+from services.access import api_tokens
 
 pytestmark = pytest.mark.integration
 EXAMPLES = os.environ.get("SCHEMATHESIS_EXAMPLES", "20")

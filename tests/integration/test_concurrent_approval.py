@@ -10,11 +10,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from core.clock import today_local
+from core.errors import DomainError
 from extensions import db
 from models import MatchRun, Pair, Proposal, User, Volunteer
-from services import pairs
-from services.clock import today_local
-from services.errors import DomainError
+from services.pairs import lifecycle
 from tests.conftest import COUNTY_A, TEST_DATABASE_URL
 
 pytestmark = pytest.mark.integration
@@ -54,7 +54,7 @@ def _race(app, actors, proposal_ids, rounds=1):
             actor = db.session.get(User, actor_id)
             barrier.wait()
             try:
-                pairs.approve_proposal(db.session, actor, proposal_id)
+                lifecycle.approve_proposal(db.session, actor, proposal_id)
                 db.session.commit()
                 outcomes.append("approved")
             except DomainError:
@@ -85,7 +85,7 @@ def test_same_child_two_volunteers(app, create_user, create_volunteer, create_ch
                 Pair.child_id == child, Pair.status == "active")).scalar_one()
             assert active == 1, outcome
             pair = db.session.execute(select(Pair).where(Pair.status == "active")).scalar_one()
-            pairs.end_pair(db.session, db.session.get(User, one), pair, "下一轮")
+            lifecycle.end_pair(db.session, db.session.get(User, one), pair, "下一轮")
             db.session.commit()
 
 

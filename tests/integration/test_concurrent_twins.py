@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import ChildDuplicate, Pair, User
-from services import duplicate_review
+from services.duplicates import review
 from tests.conftest import COUNTY_A
 from tests.integration.test_concurrent_approval import _needs_postgresql, _proposals, _race
 
@@ -25,7 +25,7 @@ def test_linked_records_race_to_one_pair(app, create_user, create_volunteer, cre
         with app.app_context():
             duplicate = db.session.execute(select(ChildDuplicate.id).where(
                 ChildDuplicate.child_a_id == min(twins))).scalar_one()
-            duplicate_review.link(db.session, db.session.get(User, one), duplicate)
+            review.link(db.session, db.session.get(User, one), duplicate)
             db.session.commit()
         ids = _proposals(app, one, [(twins[0], volunteers[0]), (twins[1], volunteers[1])])
         assert _race(app, [one, two], ids) == ["approved", "refused"]

@@ -40,14 +40,14 @@ def test_run_started_on_the_web_is_done_by_the_worker(make_app, create_user, cre
 def test_a_split_run_on_two_workers_equals_one_process(app, make_app, create_user,
                                                        create_volunteer, create_child, login,
                                                        tmp_path):
-    from services import match_runs
+    from services.matching import runs
     from tests.web.test_matching_parts import PROVINCE, _outcome, _people
 
     coordinator = _people(create_user, create_volunteer, create_child)
     with app.app_context():
-        single = match_runs.start_run(db.session, None, PROVINCE)
+        single = runs.start_run(db.session, None, PROVINCE)
         db.session.commit()
-        match_runs.execute_run(db.session, single.id, commit=db.session.commit)
+        runs.execute_run(db.session, single.id, commit=db.session.commit)
         expected = _outcome(single.id)
     web = make_app(CELERY_ALWAYS_EAGER=False, REDIS_URL=REDIS_URL)
     client = web.test_client()

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from extensions import db
-from services.idcard import check_char
+from services.shared.idcard import check_char
 from tests.conftest import COUNTY_A, INSTANCE_DIR, child_data, volunteer_data
 from tests.worker import running_worker, wait_for
 

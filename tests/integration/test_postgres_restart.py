@@ -20,11 +20,13 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app import create_app
+from core.clock import today_local
 from extensions import db
 from models import ContactLog, FormSubmission, Pair, Proposal, User, Volunteer
-from services import accounts, children, match_runs, volunteers
-from services.clock import today_local
+from services.access import accounts
+from services.matching import runs
 from services.regions import region_tree
+from services.registry import children, volunteers
 from tests.conftest import COUNTY_A, PASSWORD, _settings, child_data, volunteer_data
 from tests.worker import free_port
 
@@ -97,10 +99,10 @@ def _seed(web, pairs: int, proposals: int) -> dict:
                     "given_by": "黄奶奶", "relation": "grandparent", "method": "paper",
                     "given_on": date(2026, 1, 10)})
         db.session.commit()
-        run = match_runs.start_run(db.session, None, COUNTY_A)
+        run = runs.start_run(db.session, None, COUNTY_A)
         db.session.commit()
-        match_runs.execute_run(db.session, run.id, commit=db.session.commit)
-        from services import pairs as pair_service
+        runs.execute_run(db.session, run.id, commit=db.session.commit)
+        from services.pairs import lifecycle as pair_service
 
         ids = db.session.execute(select(Proposal.id).order_by(Proposal.id)).scalars().all()
         for proposal_id in ids[:pairs]:

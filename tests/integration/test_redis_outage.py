@@ -13,10 +13,10 @@ import pytest
 import redis
 from sqlalchemy import select, update
 
+from core.clock import today_local
 from extensions import db
 from models import MatchRun, Pair
-from services import followups
-from services.clock import today_local
+from services.settings import get_settings
 from tests.conftest import COUNTY_A
 from tests.worker import free_port, running_worker, wait_for
 
@@ -84,7 +84,7 @@ def test_jobs_resume_after_redis_comes_back(app, make_app, make_pair, create_vol
         with app.app_context():
             db.session.execute(update(Pair).where(Pair.id == pair["pair"]).values(
                 next_contact_due=today_local() - timedelta(days=1)))
-            settings = followups.get_settings(db.session)
+            settings = get_settings(db.session)
             settings.quiet_start = settings.quiet_end = 0  # no quiet hours in this test
             db.session.commit()
         client = web.test_client()

@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from extensions import db
 from models import OutboxMessage
-from services import clock, followups, sms_queue
+from services.followups import reminders
+from services.settings import get_settings
+from services.sms import outbox
 from tests.conftest import TEST_DATABASE_URL
 from tests.worker import running_worker, wait_for
 
@@ -48,10 +51,10 @@ def _statuses(app) -> dict:
 def test_kill_minus_nine_during_a_burst(app, make_app, tmp_path):
     sms_file = tmp_path / "sms.jsonl"
     with app.app_context():
-        rows = [sms_queue._row(f"burst:{i:04d}", "verification_code", "test", "volunteer",
+        rows = [outbox.message_row(f"burst:{i:04d}", "verification_code", "test", "volunteer",
                                f"+86139{i:08d}", params={"code": f"{i:06d}"})
                 for i in range(BURST)]
-        sms_queue.queue(db.session, rows)
+        outbox.queue(db.session, rows)
         db.session.commit()
     web = make_app(CELERY_ALWAYS_EAGER=False, REDIS_URL=REDIS_URL)
     celery = web.extensions["celery"]
@@ -70,7 +73,7 @@ def test_kill_minus_nine_during_a_burst(app, make_app, tmp_path):
     # Later, the sweep marks what was interrupted; a fresh worker sends the rest.
     with app.app_context():
         later = clock.now() + timedelta(minutes=11)
-        sms_queue.sweep(db.session, later, followups.get_settings(db.session))
+        reminders.sweep(db.session, later, get_settings(db.session))
         db.session.commit()
     with running_worker(REDIS_URL, **env):
         kick()
@@ -101,9 +104,9 @@ def test_two_sweeps_at_once_write_one_row_per_key(app, make_pair):
     def sweep():
         with app.app_context():
             try:
-                settings = followups.get_settings(db.session)
+                settings = get_settings(db.session)
                 barrier.wait()
-                sms_queue.sweep(db.session, moment, settings)
+                reminders.sweep(db.session, moment, settings)
                 db.session.commit()
             except Exception as exc:  # reported below, with the thread's error
                 errors.append(exc)

@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 
-from services.sms import Message, SendResult, SmsBackend
-from services.sms_failover import ProviderChain
-from services.sms_limits import RateLimits
+from services.sms.failover import ProviderChain
+from services.sms.limits import RateLimits
+from services.sms.providers import Message, SendResult, SmsBackend
 
 pytestmark = pytest.mark.integration
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

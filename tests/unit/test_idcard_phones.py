@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 
-from services.clock import age_on
-from services.idcard import birth_date_of, check_char, mask_id_number, normalise_id_number
-from services.phones import mask_phone, normalise_phone
+from core.clock import age_on
+from services.shared.idcard import birth_date_of, check_char, mask_id_number, normalise_id_number
+from services.shared.phones import mask_phone, normalise_phone
 
 # A well-known sample number from GB 11643's own worked example.
 SAMPLE = "11010519491231002X"

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from services.matching import (
+from services.matching.engine import (
     AT_CAPACITY,
     NO_NEED_MATCH,
     NO_VOLUNTEER_IN_REACH,
@@ -400,7 +400,7 @@ def test_progress_callback_and_stats():
 
 
 def test_a_component_solves_the_same_alone_or_with_others():
-    """A part of a run solved on its own (services.match_parts) gives the same pairs as the
+    """A part of a run solved on its own (services.matching.parts) gives the same pairs as the
     whole run, even where many pairings tie (everyone at one spot with the same needs)."""
     rng = np.random.default_rng(7)
     crowd_children = [ChildIn(i, 23.0 + rng.uniform(0, 0.05), 108.0 + rng.uniform(0, 0.05),

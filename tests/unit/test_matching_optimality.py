@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
-from services.matching import PRIORITIES, TIERS, ChildIn, VolunteerIn, match
+from services.matching.engine import PRIORITIES, TIERS, ChildIn, VolunteerIn, match
 
 CODES = ("academic", "emotional", "daily_life", "safety")
 

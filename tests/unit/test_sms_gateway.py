@@ -14,9 +14,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from services.sms import BACKENDS, TEMPLATES, Message, Template, get_backend, parse_receipts, render
-from services.sms.aliyun import AliyunBackend
-from services.sms.tencent import TencentBackend
+from services.sms.providers import BACKENDS, Message, get_backend, render
+from services.sms.providers.aliyun import AliyunBackend
+from services.sms.providers.tencent import TencentBackend
+from services.sms.receipts import parse_receipts
+from services.sms.templates import TEMPLATES, Template
 
 PHONE = "+8613800138000"
 NATIONAL = "13800138000"
@@ -187,7 +189,7 @@ def test_file_concurrent_threads(tmp_path):
 
 WRITER = """
 import sys
-from services.sms import Message, get_backend
+from services.sms.providers import Message, get_backend  # noqa: E402
 backend = get_backend("file", {"SMS_FILE": sys.argv[1]})
 for i in range(int(sys.argv[3])):
     params = {"child_given_name": "小明", "due_date": "12月1日"}

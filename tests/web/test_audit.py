@@ -8,7 +8,7 @@ from sqlalchemy.exc import DatabaseError
 
 from extensions import db
 from models import AuditEntry, Child, Proposal
-from services.idcard import check_char
+from services.shared.idcard import check_char
 from tests.conftest import COUNTY_A, COUNTY_B, child_data
 
 ID_NUMBER = "45012720150302123" + check_char("45012720150302123")
@@ -53,7 +53,7 @@ def test_child_record_accesses_are_audited(client, app, create_user, login):
 
 def test_imports_vetting_and_approvals_are_audited(client, app, create_user, login,
                                                    create_volunteer, make_pair):
-    from services.importers import CHILD_COLUMNS
+    from services.imports import CHILD_COLUMNS
 
     coordinator = create_user()
     login(coordinator)
@@ -98,7 +98,7 @@ def test_the_database_refuses_to_change_the_log(app, create_user, create_child, 
 
 def test_api_child_views_are_audited(client, app, create_user, create_child):
     from models import User
-    from services import api_tokens
+    from services.access import api_tokens
 
     coordinator = create_user()
     child_id = create_child(coordinator)

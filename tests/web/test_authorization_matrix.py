@@ -13,7 +13,8 @@ import pytest
 
 from extensions import db
 from models import Concern, User, Volunteer
-from services import api_tokens, followups
+from services.access import api_tokens
+from services.followups import contacts
 from tests.conftest import COUNTY_B
 
 #: Routes that are the volunteer's own, or public, and so outside this matrix.
@@ -30,7 +31,7 @@ def world(app, make_pair, create_user, create_child):
         for made in (a, b):
             volunteer_user = db.session.get(Volunteer, made["volunteer"]).user_id
             made["volunteer_user"] = volunteer_user
-            made["concern"] = followups.raise_concern(
+            made["concern"] = contacts.raise_concern(
                 db.session, db.session.get(User, volunteer_user), made["child"], "safety",
                 "测试", pair_id=made["pair"]).id
         db.session.commit()
@@ -40,11 +41,11 @@ def world(app, make_pair, create_user, create_child):
             made["proposal"], made["run"] = db.session.execute(
                 db.select(Proposal.id, Proposal.run_id).where(
                     Proposal.child_id == made["child"])).one()
-        from services import import_jobs
+        from services.imports import jobs
 
         for made in (a, b):
             starter = db.session.get(User, min(made["coordinators"]))
-            made["job"] = import_jobs.queue_import(db.session, starter, "children", b"x").id
+            made["job"] = jobs.queue_import(db.session, starter, "children", b"x").id
         db.session.commit()
     return {"own": a, "other": b, "admin": create_user(role="admin")}
 

@@ -4,10 +4,12 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import AuditEntry, BackgroundCheck, OutboxMessage, Proposal, User, Volunteer
-from services import checks, clock, followups, volunteers
-from services.clock import LOCAL_TZ
+from services.registry import background_checks, volunteers
+from services.settings import get_settings
 from tests.conftest import COUNTY_A, COUNTY_B
 
 #: The day the volunteers' checks run out in these tests (a local date).
@@ -51,7 +53,7 @@ def test_a_check_expires_after_the_programme_setting(app, create_user, create_vo
         first = volunteers.record_check(db.session, actor, volunteer, certificate_no="N1",
                                         issuing_office="横县公安局", issued_on=date(2026, 1, 20))
         assert first.expires_on == date(2027, 1, 31)
-        followups.get_settings(db.session).check_validity_months = 1
+        get_settings(db.session).check_validity_months = 1
         second = volunteers.record_check(db.session, actor, volunteer, certificate_no="N2",
                                          issuing_office="横县公安局", issued_on=date(2026, 1, 20))
         assert second.expires_on == date(2026, 2, 28)  # the month's last day
@@ -72,7 +74,7 @@ def test_admins_set_how_long_a_check_counts(client, app, create_user, login):
         "quiet_end": "8", "check_validity_months": "99"})
     assert bad.status_code == 200
     with app.app_context():
-        assert followups.get_settings(db.session).check_validity_months == 24
+        assert get_settings(db.session).check_validity_months == 24
 
 
 def test_warning_sms_is_queued_once_30_days_before(client, app, create_user, create_volunteer,
@@ -135,7 +137,8 @@ def test_expiry_makes_the_volunteer_recheck_needed(app, create_user, create_volu
             AuditEntry.action == "volunteer.check_expired")).scalar_one() == 1
         proposal = db.session.execute(select(Proposal)).scalar_one()
         assert proposal.status == "withdrawn"  # cannot be approved any more
-        assert db.session.get(Volunteer, volunteer_id).status_reason == checks.EXPIRED_REASON
+        reason = db.session.get(Volunteer, volunteer_id).status_reason
+        assert reason == background_checks.EXPIRED_REASON
 
 
 def test_no_proposals_for_a_volunteer_who_needs_a_recheck(app, create_user, create_volunteer,
@@ -177,7 +180,7 @@ def test_flagged_pairs_are_listed_until_a_new_check(client, app, make_pair, logi
     assert status_of(app, made["volunteer"]) == "vetted"
     assert 'id="flagged-pairs"' not in page
     with app.app_context():
-        latest = checks.latest_expiry(db.session.get(Volunteer, made["volunteer"]))
+        latest = background_checks.latest_expiry(db.session.get(Volunteer, made["volunteer"]))
         assert latest == date(2028, 3, 10)
     run_beat_task(app, at(EXPIRES, 13))
     assert status_of(app, made["volunteer"]) == "vetted"

@@ -1,9 +1,9 @@
 from sqlalchemy import select
 
+from core import crypto
 from extensions import db
 from models import Child
-from services import crypto
-from services.idcard import check_char
+from services.shared.idcard import check_char
 from tests.conftest import child_data
 
 ID_NUMBER = "45012720150302123" + check_char("45012720150302123")

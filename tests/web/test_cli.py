@@ -1,8 +1,8 @@
 from sqlalchemy import select
 
+from core.crypto import lookup_hash
 from extensions import db
 from models import User
-from services.crypto import lookup_hash
 
 
 def test_users_create_admin_and_coordinator(runner, app):

@@ -6,11 +6,12 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import update
 
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import Pair, User, Volunteer
-from services import clock, followups
-from services.clock import LOCAL_TZ
-from services.idcard import check_char
+from services.followups import contacts
+from services.shared.idcard import check_char
 from tests.conftest import COUNTY_A, COUNTY_B
 
 #: Nine days after make_pair's approval (2026-12-01), a Thursday.
@@ -47,9 +48,9 @@ def planted(app, make_pair, create_user, create_child, create_volunteer):
                            .values(capacity=1))
         volunteer_user = db.session.get(User, db.session.get(Volunteer, a["volunteer"]).user_id)
         with clock.frozen(datetime(2026, 12, 5, 18, 0, tzinfo=LOCAL_TZ)):
-            followups.log_contact(db.session, volunteer_user, db.session.get(Pair, a["pair"]), {
+            contacts.log_contact(db.session, volunteer_user, db.session.get(Pair, a["pair"]), {
                 "contact_date": "2026-12-05", "kind": "call", "child_mood": "fine"})
-            followups.raise_concern(db.session, volunteer_user, a["child"], "health", "咳嗽",
+            contacts.raise_concern(db.session, volunteer_user, a["child"], "health", "咳嗽",
                                     pair_id=a["pair"])
         db.session.commit()
     return {"a": a, "b": b, "coordinator_a": coordinator_a, "coordinator_b": coordinator_b,
@@ -117,7 +118,7 @@ def test_weekly_trend_of_new_pairs_and_contacts(planted, login, client):
 
 
 def test_week_boundaries_are_local_days(app):
-    from services.dashboard import local_midnight, week_starts
+    from services.reports.dashboard import local_midnight, week_starts
 
     assert week_starts(date(2026, 12, 7), 2) == [date(2026, 11, 30), date(2026, 12, 7)]
     # Monday 00:00 in Shanghai is Sunday 16:00 UTC: a pair approved then is Monday's.
@@ -192,9 +193,10 @@ def test_the_consent_flag_follows_the_consent_records(app, create_user, create_c
     from sqlalchemy import exists, select
 
     from models import Child, ConsentRecord
-    from services import children, importers
-    from services.importers import CHILD_COLUMNS
+    from services import imports
+    from services.imports import CHILD_COLUMNS
     from services.regions import region_tree
+    from services.registry import children
     from tests.web.test_imports import CHILD_ROWS, csv_bytes
 
     coordinator = create_user(regions=(COUNTY_A,))
@@ -220,8 +222,8 @@ def test_the_consent_flag_follows_the_consent_records(app, create_user, create_c
         assert flags_match()
         assert db.session.get(Child, withdrawn).consenting is False
         assert db.session.get(Child, without).consenting is True
-        header, rows = importers.read_table(csv_bytes(CHILD_COLUMNS, CHILD_ROWS))
-        importers.import_children(db.session, actor, header, rows, region_tree(db.session))
+        header, rows = imports.read_table(csv_bytes(CHILD_COLUMNS, CHILD_ROWS))
+        imports.import_children(db.session, actor, header, rows, region_tree(db.session))
         db.session.commit()
         assert flags_match()
         assert db.session.get(Child, with_consent).consenting is True

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Child, ChildDuplicate
-from services.importers import CHILD_COLUMNS
+from services.imports import CHILD_COLUMNS
 from tests.conftest import COUNTY_A, COUNTY_B, child_data
 from tests.web.test_imports import csv_bytes, upload, xlsx_bytes
 
@@ -196,7 +196,7 @@ def test_command_line_import_prints_duplicates_per_row(runner, app, counties, tm
 
 
 def test_an_anonymised_child_is_never_a_duplicate(client, app, login, counties):
-    from services import retention
+    from services.registry import retention
 
     with app.app_context():
         retention.anonymise_children(db.session, [counties["b_child"]])

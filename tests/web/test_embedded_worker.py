@@ -19,9 +19,9 @@ def test_reminders_go_out_on_schedule_without_any_server(app, make_app, make_pai
     import json
     from datetime import timedelta
 
+    from core.clock import today_local
     from extensions import db
     from models import Pair
-    from services.clock import today_local
     from tests.worker import wait_for
 
     made = make_pair()
@@ -39,9 +39,9 @@ def test_reminders_go_out_on_schedule_without_any_server(app, make_app, make_pai
 
     # Quiet hours are switched off so the test passes at any time of day.
     with app.app_context():
-        from services import followups
+        from services.settings import get_settings
 
-        settings = followups.get_settings(db.session)
+        settings = get_settings(db.session)
         settings.quiet_start = settings.quiet_end = 0
         db.session.commit()
     with running_worker(beat=True, SMS_BACKEND="file", SMS_FILE=str(sms_file),

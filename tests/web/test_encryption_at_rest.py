@@ -2,8 +2,8 @@
 
 from sqlalchemy import text
 
+from core import crypto
 from extensions import db
-from services import crypto
 
 
 def raw(app, sql):
@@ -12,7 +12,7 @@ def raw(app, sql):
 
 
 def test_no_phone_number_is_stored_in_clear(app, client, make_pair, create_user, login):
-    from services.importers import VOLUNTEER_COLUMNS
+    from services.imports import VOLUNTEER_COLUMNS
 
     made = make_pair()
     import io

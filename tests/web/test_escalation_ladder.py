@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from core import clock
 from extensions import db
 from models import Child, OutboxMessage, Pair, ProgrammeSettings, User
-from services import clock, escalation, followups, welfare_contacts
+from services.followups import contacts, escalation, welfare_contacts
+from services.settings import get_settings
 from tests.conftest import APPROVED_AT, COUNTY_A
 from tests.web.test_followups import local, outbox, sweep_at
 
@@ -130,7 +132,7 @@ def test_a_logged_contact_stops_the_ladder(app, make_pair):
     with app.app_context(), clock.frozen(local(DUE + timedelta(days=9), 10)):
         pair = db.session.get(Pair, made["pair"])
         volunteer_user = db.session.get(User, pair.volunteer.user_id)
-        followups.log_contact(db.session, volunteer_user, pair, {
+        contacts.log_contact(db.session, volunteer_user, pair, {
             "contact_date": (DUE + timedelta(days=9)).isoformat(), "kind": "call",
             "child_mood": "fine"})
         db.session.commit()
@@ -174,7 +176,7 @@ def test_settings_refuse_a_bad_ladder(app, client, login, create_user, ladder, f
     assert message in page
     assert f'id="{field}"' in page and "is-invalid" in page
     with app.app_context():
-        settings = followups.get_settings(db.session)
+        settings = get_settings(db.session)
         assert (settings.second_reminder_days, settings.local_contact_days,
                 settings.escalation_days) == (3, 7, 14)
 
@@ -183,7 +185,7 @@ def test_the_database_refuses_a_ladder_out_of_order(app):
     from sqlalchemy.exc import IntegrityError
 
     with app.app_context():
-        settings = followups.get_settings(db.session)
+        settings = get_settings(db.session)
         settings.local_contact_days = settings.escalation_days
         with pytest.raises(IntegrityError):
             db.session.flush()

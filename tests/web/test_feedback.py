@@ -7,11 +7,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from core import clock
+from core.clock import LOCAL_TZ
+from core.errors import DomainError
 from extensions import db
 from models import FeedbackRequest, OutboxMessage, Pair, PairFeedback, User, Volunteer
-from services import clock, feedback, followups, pairs, sms_queue
-from services.clock import LOCAL_TZ
-from services.errors import DomainError
+from services.followups import feedback, reminders
+from services.pairs import lifecycle
+from services.settings import get_settings
 from tests.conftest import COUNTY_B
 
 GOOD = {"satisfaction": "4", "contact_frequency": "fortnightly", "child_trend": "better",
@@ -24,7 +27,7 @@ def local(day: date, hour: int = 10) -> datetime:
 
 def sweep_at(app, moment):
     with app.app_context(), clock.frozen(moment):
-        result = sms_queue.sweep(db.session, moment, followups.get_settings(db.session))
+        result = reminders.sweep(db.session, moment, get_settings(db.session))
         db.session.commit()
         return result
 
@@ -43,7 +46,7 @@ def token_of(message) -> str:
 def end_pair_at(app, made, moment):
     with app.app_context(), clock.frozen(moment):
         pair = db.session.get(Pair, made["pair"])
-        pairs.end_pair(db.session, db.session.get(User, min(made["coordinators"])), pair,
+        lifecycle.end_pair(db.session, db.session.get(User, min(made["coordinators"])), pair,
                        "志愿者搬家")
         db.session.commit()
 

@@ -7,11 +7,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import Concern, OutboxMessage, Pair, User
-from services import clock, followups, pairs, sms_queue, sms_sender
-from services.clock import LOCAL_TZ
-from services.sms import SendResult
+from services.followups import reminders
+from services.pairs import lifecycle
+from services.settings import get_settings
+from services.sms import sender
+from services.sms.outbox import after_quiet_hours
+from services.sms.providers import SendResult
 from tests.conftest import APPROVED_AT
 
 
@@ -43,7 +48,7 @@ def outbox(app, **where):
 
 def sweep_at(app, moment):
     with app.app_context(), clock.frozen(moment):
-        result = sms_queue.sweep(db.session, moment, followups.get_settings(db.session))
+        result = reminders.sweep(db.session, moment, get_settings(db.session))
         db.session.commit()
         return result
 
@@ -51,7 +56,7 @@ def sweep_at(app, moment):
 def send_at(app, moment, backend=None):
     backend = backend or FakeBackend()
     with app.app_context(), clock.frozen(moment):
-        sms_sender.send_due(db.session, backend, moment, commit=db.session.commit)
+        sender.send_due(db.session, backend, moment, commit=db.session.commit)
     return backend
 
 
@@ -109,13 +114,13 @@ def test_quiet_hours_hold_reminders_until_morning(app, make_pair):
 
 def test_after_quiet_hours_function():
     start, end = 21, 8
-    assert sms_queue.after_quiet_hours(local(date(2026, 1, 1), 12), start, end) == \
+    assert after_quiet_hours(local(date(2026, 1, 1), 12), start, end) == \
         local(date(2026, 1, 1), 12)
-    assert sms_queue.after_quiet_hours(local(date(2026, 1, 1), 21), start, end) == \
+    assert after_quiet_hours(local(date(2026, 1, 1), 21), start, end) == \
         local(date(2026, 1, 2), 8)
-    assert sms_queue.after_quiet_hours(local(date(2026, 1, 2), 3), start, end) == \
+    assert after_quiet_hours(local(date(2026, 1, 2), 3), start, end) == \
         local(date(2026, 1, 2), 8)
-    assert sms_queue.after_quiet_hours(local(date(2026, 1, 2), 8), start, end) == \
+    assert after_quiet_hours(local(date(2026, 1, 2), 8), start, end) == \
         local(date(2026, 1, 2), 8)
 
 
@@ -125,7 +130,7 @@ def test_opted_out_number_gets_nothing_and_outbox_says_why(app, make_pair):
         from models import Volunteer
 
         phone = db.session.get(Volunteer, made["volunteer"]).phone
-        assert sms_sender.apply_reply(db.session, phone, " t ")
+        assert sender.apply_reply(db.session, phone, " t ")
         db.session.commit()
     sent = send_at(app, APPROVED_AT)
     assert [m.audience for m in outbox(app, status="sent")] == ["guardian"]
@@ -238,14 +243,14 @@ def test_receipts_move_status_forward_only(app, make_pair):
     with app.app_context():
         delivered = [Receipt(key=volunteer_msg.key, provider_message_id=None,
                              status="delivered", error="")]
-        assert sms_sender.apply_receipts(db.session, "aliyun", delivered) == 1
-        assert sms_sender.apply_receipts(db.session, "aliyun", delivered) == 0
+        assert sender.apply_receipts(db.session, "aliyun", delivered) == 1
+        assert sender.apply_receipts(db.session, "aliyun", delivered) == 0
         late_failure = [Receipt(key=volunteer_msg.key, provider_message_id=None,
                                 status="failed", error="LATE")]
-        assert sms_sender.apply_receipts(db.session, "aliyun", late_failure) == 0
+        assert sender.apply_receipts(db.session, "aliyun", late_failure) == 0
         by_id = [Receipt(key=None, provider_message_id=guardian_msg.provider_message_id,
                          status="failed", error="MOBILE_NUMBER_ILLEGAL")]
-        assert sms_sender.apply_receipts(db.session, "tencent", by_id) == 1
+        assert sender.apply_receipts(db.session, "tencent", by_id) == 1
         db.session.commit()
     statuses = {m.audience: m.status for m in outbox(app, subject="approval")}
     assert statuses == {"volunteer": "delivered", "guardian": "failed"}
@@ -254,7 +259,7 @@ def test_receipts_move_status_forward_only(app, make_pair):
 def test_interrupted_send_is_marked_unknown_not_resent(app, make_pair):
     make_pair()
     with app.app_context():
-        message_id = sms_sender.claim_next(db.session, APPROVED_AT)
+        message_id = sender.claim_next(db.session, APPROVED_AT)
         db.session.commit()  # the worker dies here, before calling the provider
     sweep_at(app, APPROVED_AT + timedelta(minutes=11))
     with app.app_context():
@@ -268,7 +273,7 @@ def test_ending_a_pair_skips_its_queued_reminders(app, make_pair):
     sweep_at(app, local(date(2026, 12, 15), 22))
     with app.app_context():
         pair = db.session.get(Pair, made["pair"])
-        pairs.end_pair(db.session, db.session.get(User, min(made["coordinators"])), pair,
+        lifecycle.end_pair(db.session, db.session.get(User, min(made["coordinators"])), pair,
                        "孩子随父母外出")
         db.session.commit()
     assert [m.reason for m in outbox(app, subject="contact")] == ["the pair ended"]
@@ -299,7 +304,7 @@ def test_settings_page_changes_the_rhythm(app, client, login, create_user):
         "local_contact_days": "4", "escalation_days": "5", "quiet_start": "22", "quiet_end": "7"})
     assert response.status_code == 302
     with app.app_context():
-        settings = followups.get_settings(db.session)
+        settings = get_settings(db.session)
         assert (settings.contact_interval_days, settings.quiet_end) == (7, 7)
     bad = client.post("/followups/settings", data={
         "contact_interval_days": "7", "visit_interval_days": "28", "second_reminder_days": "5",
@@ -320,7 +325,7 @@ def test_coordinator_pages(app, make_pair, client, login):
 
 
 def test_real_providers_cannot_be_reached_from_tests():
-    from services.sms import Message, get_backend
+    from services.sms.providers import Message, get_backend
 
     backend = get_backend("aliyun", {"ALIYUN_ACCESS_KEY_ID": "x", "ALIYUN_ACCESS_KEY_SECRET": "y",
                                      "ALIYUN_TEMPLATE_CODES": {"contact_due": "SMS_1"}})
@@ -356,8 +361,8 @@ def test_receipt_and_reply_callbacks_over_http(app, make_app, make_pair):
                         json={"mobile": "13700001234", "text": "退订"})
     assert reply.get_json()["opted_out"] == 1
     with app.app_context():
+        from core.crypto import lookup_hash
         from models import OptOut
-        from services.crypto import lookup_hash
 
         assert db.session.execute(select(OptOut.phone_hash)).scalar_one() == \
             lookup_hash("+8613700001234")

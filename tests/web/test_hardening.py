@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from services.spreadsheet import escape_cell
+from services.shared.spreadsheet import escape_cell
 
 #: Token-authenticated machine endpoints (no cookies, so no CSRF).
 CSRF_EXEMPT_PREFIXES = ("/api/", "/followups/sms/")
@@ -69,7 +69,7 @@ def test_hsts_only_in_production(client, app):
 def test_uploads_over_the_limit_are_refused(make_app, create_user, login):
     from extensions import db
     from models import User
-    from services import api_tokens
+    from services.access import api_tokens
 
     app = make_app(MAX_CONTENT_LENGTH=1024)
     client = app.test_client()

@@ -6,8 +6,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Child, ConsentRecord, ImportJob, ImportUpload, User
-from services import import_jobs
-from services.importers import CHILD_COLUMNS
+from services.imports import CHILD_COLUMNS, jobs
 from tests.conftest import COUNTY_A
 from tests.web.test_imports import CHILD_ROWS, csv_bytes, upload
 
@@ -27,20 +26,20 @@ def total(model) -> int:
 
 
 def queued(user_id: int, data: bytes) -> int:
-    job = import_jobs.queue_import(db.session, db.session.get(User, user_id), "children", data)
+    job = jobs.queue_import(db.session, db.session.get(User, user_id), "children", data)
     db.session.commit()
     return job.id
 
 
 def test_progress_rises_to_the_end_and_the_file_is_deleted(app, create_user, monkeypatch):
-    monkeypatch.setattr("services.importers.common.REPORT_EVERY", 2)
-    monkeypatch.setattr("services.importers.common.SAVE_CHUNK", 2)
+    monkeypatch.setattr("services.imports.common.REPORT_EVERY", 2)
+    monkeypatch.setattr("services.imports.common.SAVE_CHUNK", 2)
     user_id = create_user()
     seen = []
     with app.app_context():
         job_id = queued(user_id, ledger(5))
         assert db.session.get(ImportJob, job_id).status == "queued"
-        job = import_jobs.execute_import(db.session, job_id, commit=db.session.commit,
+        job = jobs.execute_import(db.session, job_id, commit=db.session.commit,
                                          progress=lambda *args: seen.append(args[1:]))
         assert (job.status, job.phase, job.progress, job.created) == ("done", "done", 1.0, 5)
         assert total(Child) == 5 and total(ImportUpload) == 0
@@ -55,8 +54,8 @@ def test_a_job_runs_once(app, create_user):
     with app.app_context():
         job_id = queued(user_id, ledger(1))
         run = {"commit": db.session.commit}
-        assert import_jobs.execute_import(db.session, job_id, **run) is not None
-        assert import_jobs.execute_import(db.session, job_id, **run) is None
+        assert jobs.execute_import(db.session, job_id, **run) is not None
+        assert jobs.execute_import(db.session, job_id, **run) is None
         assert total(Child) == 1
 
 
@@ -67,7 +66,7 @@ def test_refused_rows_write_nothing_but_the_failure(app, create_user):
     seen = []
     with app.app_context():
         job_id = queued(user_id, csv_bytes(CHILD_COLUMNS, [CHILD_ROWS[0], bad]))
-        job = import_jobs.execute_import(db.session, job_id, commit=db.session.commit,
+        job = jobs.execute_import(db.session, job_id, commit=db.session.commit,
                                          progress=lambda *args: seen.append(args[1]))
         assert job.status == "failed" and job.finished_at is not None
         assert [p["row"] for p in job.error["problems"]] == [3]
@@ -82,7 +81,7 @@ def test_an_error_while_saving_undoes_every_row(app, create_user, monkeypatch):
     def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("services.importers.children._record_paper_consent", broken)
+    monkeypatch.setattr("services.imports.children._record_paper_consent", broken)
     user_id = create_user()
     with app.app_context():
         job_id = queued(user_id, ledger(3))
@@ -120,7 +119,7 @@ def test_with_the_broker_down_the_file_is_imported_at_once(client, app, create_u
     def unreachable(*args):
         raise OperationalError("broker down")
 
-    monkeypatch.setattr("tasks.enqueue", unreachable)
+    monkeypatch.setattr("blueprints.web.enqueue", unreachable)
     login(create_user())
     data = ledger(2) if kind == "children" else csv_bytes(VOLUNTEER_COLUMNS, VOLUNTEER_ROWS)
     page = upload(client, kind, data, follow=True).get_data(as_text=True)
@@ -135,8 +134,8 @@ def test_the_worker_writes_progress_beside_the_import(app, create_user, monkeypa
     written (every step on PostgreSQL; SQLite, with one writer, records the checking)."""
     import tasks.imports
 
-    monkeypatch.setattr("services.importers.common.REPORT_EVERY", 2)
-    monkeypatch.setattr("services.importers.common.SAVE_CHUNK", 2)
+    monkeypatch.setattr("services.imports.common.REPORT_EVERY", 2)
+    monkeypatch.setattr("services.imports.common.SAVE_CHUNK", 2)
     written = []
     real = tasks.imports.write_progress
 
@@ -163,7 +162,7 @@ def test_the_worker_writes_progress_beside_the_import(app, create_user, monkeypa
 def test_an_import_whose_worker_died_is_failed_not_stuck(app, create_user):
     from datetime import timedelta
 
-    from services import clock
+    from core import clock
 
     user_id = create_user()
     with app.app_context():
@@ -171,10 +170,10 @@ def test_an_import_whose_worker_died_is_failed_not_stuck(app, create_user):
         db.session.get(ImportJob, lost).status = "running"  # its worker died mid-import
         db.session.commit()
         soon = clock.now() + timedelta(minutes=5)
-        assert import_jobs.recover_imports(db.session, soon, timedelta(minutes=2)) == [waiting]
+        assert jobs.recover_imports(db.session, soon, timedelta(minutes=2)) == [waiting]
         assert db.session.get(ImportJob, lost).status == "running"
         later = clock.now() + timedelta(minutes=31)
-        import_jobs.recover_imports(db.session, later, timedelta(minutes=2))
+        jobs.recover_imports(db.session, later, timedelta(minutes=2))
         db.session.commit()
         db.session.expire_all()
         job = db.session.get(ImportJob, lost)

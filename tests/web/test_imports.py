@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import BackgroundCheck, Child, ConsentRecord, Volunteer
-from services.importers import CHILD_COLUMNS, VOLUNTEER_COLUMNS
+from services.imports import CHILD_COLUMNS, VOLUNTEER_COLUMNS
 from tests.conftest import COUNTY_A, COUNTY_B
 
 CHILD_ROWS = [

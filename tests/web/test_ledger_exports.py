@@ -9,10 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import AuditEntry, Child
-from services import clock, ledgers
-from services.clock import LOCAL_TZ
+from services.reports import ledgers
 from tests.conftest import COUNTY_A, COUNTY_B
 from tests.web.test_dashboard import SOON, planted, valid_id_number  # noqa: F401
 

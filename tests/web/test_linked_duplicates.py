@@ -6,10 +6,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from core.errors import DomainError
 from extensions import db
 from models import ChildDuplicate, MatchRun, Pair, Proposal, User
-from services import duplicate_review, match_runs, pairs
-from services.errors import DomainError
+from services.duplicates import review
+from services.matching import store
+from services.pairs import lifecycle
 from tests.conftest import COUNTY_A, COUNTY_B
 
 ID_NUMBER = "450127201503021234"
@@ -24,7 +26,7 @@ def open_pair(app, child_ids) -> int:
 
 def link(app, actor_id, duplicate_id):
     with app.app_context():
-        duplicate_review.link(db.session, db.session.get(User, actor_id), duplicate_id)
+        review.link(db.session, db.session.get(User, actor_id), duplicate_id)
         db.session.commit()
 
 
@@ -47,7 +49,7 @@ def run_children(app, region) -> set[int]:
                        stats={})
         db.session.add(run)
         db.session.flush()
-        found = {c.id for c in match_runs.load_inputs(db.session, run).children}
+        found = {c.id for c in store.load_inputs(db.session, run).children}
         db.session.rollback()
         return found
 
@@ -70,7 +72,7 @@ def test_approval_refuses_the_twin_of_a_paired_child(app, twins):
     proposal = propose(app, twins["twin"], twins["b_volunteer"])
     with app.app_context():
         with pytest.raises(DomainError, match="never paired twice"):
-            pairs.approve_proposal(db.session, db.session.get(User, twins["b"]), proposal)
+            lifecycle.approve_proposal(db.session, db.session.get(User, twins["b"]), proposal)
         db.session.rollback()
         assert db.session.execute(select(Pair).where(
             Pair.child_id == twins["twin"])).first() is None
@@ -89,7 +91,7 @@ def test_approving_one_record_withdraws_its_twins_proposals(
     twin_proposal = propose(app, twin, create_volunteer(status="vetted", actor_id=b,
                                                          region_code=COUNTY_B))
     with app.app_context():
-        pairs.approve_proposal(db.session, db.session.get(User, a), mine_proposal)
+        lifecycle.approve_proposal(db.session, db.session.get(User, a), mine_proposal)
         db.session.commit()
         assert db.session.get(Proposal, twin_proposal).status == "withdrawn"
 
@@ -126,11 +128,11 @@ def test_matching_leaves_out_the_twin_of_a_child_proposed_elsewhere(
 def test_linking_two_paired_records_is_refused(app, twins, create_volunteer):
     proposal = propose(app, twins["twin"], twins["b_volunteer"])
     with app.app_context():
-        pairs.approve_proposal(db.session, db.session.get(User, twins["b"]), proposal)
+        lifecycle.approve_proposal(db.session, db.session.get(User, twins["b"]), proposal)
         db.session.commit()
     with app.app_context():
         with pytest.raises(DomainError, match="Both records"):
-            duplicate_review.link(db.session, db.session.get(User, twins["b"]),
+            review.link(db.session, db.session.get(User, twins["b"]),
                                   twins["duplicate"])
         db.session.rollback()
         assert db.session.get(ChildDuplicate, twins["duplicate"]).status == "open"

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AuditEntry, User, WelfareContact
-from services import welfare_contacts
+from services.followups import welfare_contacts
 from services.regions import region_tree
 from tests.conftest import COUNTY_A, COUNTY_B
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import MatchRun, MatchRunPart, Proposal, UnpairedChild
-from services import match_parts, match_runs
+from services.matching import parts, runs
 
 PROVINCE = "450000"
 #: Rural counties far enough apart that nobody reaches across (separate components).
@@ -27,14 +27,14 @@ def _people(create_user, create_volunteer, create_child):
 
 
 def _run(parts: int, queued: list | None = None) -> int:
-    run = match_runs.start_run(db.session, None, PROVINCE)
+    run = runs.start_run(db.session, None, PROVINCE)
     db.session.commit()
 
     def queue_parts(run_id, numbers):
         if queued is not None:
             queued.extend((run_id, n) for n in numbers)
 
-    match_runs.execute_run(db.session, run.id, commit=db.session.commit, parts=parts,
+    runs.execute_run(db.session, run.id, commit=db.session.commit, parts=parts,
                            queue_parts=queue_parts)
     return run.id
 
@@ -63,7 +63,7 @@ def test_parts_propose_what_one_process_proposes(app, create_user, create_volunt
         assert db.session.execute(select(MatchRunPart.part_no).where(
             MatchRunPart.status == "done")).scalars().all() == [0]
         for run_id, part_no in queued:
-            assert match_parts.solve_part(db.session, run_id, part_no,
+            assert parts.solve_part(db.session, run_id, part_no,
                                           commit=db.session.commit)
         db.session.expire_all()
         run = db.session.get(MatchRun, split)
@@ -83,12 +83,12 @@ def test_a_part_delivered_twice_is_saved_once(app, create_user, create_volunteer
         queued = []
         run_id = _run(parts=3, queued=queued)
         first = queued[0]
-        assert match_parts.solve_part(db.session, *first, commit=db.session.commit)
-        assert not match_parts.solve_part(db.session, *first, commit=db.session.commit)
+        assert parts.solve_part(db.session, *first, commit=db.session.commit)
+        assert not parts.solve_part(db.session, *first, commit=db.session.commit)
         db.session.expire_all()
         assert db.session.get(MatchRun, run_id).status == "running"  # one part still waits
         proposals_after_first = len(_outcome(run_id)[0])
-        assert match_parts.solve_part(db.session, *queued[1], commit=db.session.commit)
+        assert parts.solve_part(db.session, *queued[1], commit=db.session.commit)
         db.session.expire_all()
         assert db.session.get(MatchRun, run_id).status == "done"
         assert len(_outcome(run_id)[0]) > proposals_after_first
@@ -102,9 +102,9 @@ def test_a_failed_run_is_not_finished_by_a_late_part(app, create_user, create_vo
     with app.app_context():
         queued = []
         run_id = _run(parts=2, queued=queued)
-        match_runs.fail_run(db.session, run_id, "stopped")
+        runs.fail_run(db.session, run_id, "stopped")
         db.session.commit()
-        assert not match_parts.solve_part(db.session, *queued[0], commit=db.session.commit)
+        assert not parts.solve_part(db.session, *queued[0], commit=db.session.commit)
         db.session.expire_all()
         assert db.session.get(MatchRun, run_id).status == "failed"
 
@@ -125,7 +125,7 @@ def test_deal_balances_by_candidate_pairs():
         def __init__(self, n):
             self.n_edges = n
 
-    parts = match_parts.deal([Comp(n) for n in (10, 6, 5, 4, 1)], 2)
+    dealt = parts.deal([Comp(n) for n in (10, 6, 5, 4, 1)], 2)
     # Largest first, each to the lighter part: 10+4 and 6+5+1.
-    assert sorted(sorted(members) for members in parts) == [[0, 3], [1, 2, 4]]
-    assert match_parts.deal([Comp(3)], 4) == [[0]]
+    assert sorted(sorted(members) for members in dealt) == [[0, 3], [1, 2, 4]]
+    assert parts.deal([Comp(3)], 4) == [[0]]

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from extensions import db
 from models import OutboxMessage, PhoneCode, User
-from services import clock
 from tests.conftest import PASSWORD, volunteer_data
 from tests.sms_codes import last_code, sent_codes, wrong
 
@@ -27,7 +27,7 @@ def _without_tokens(page: str) -> str:
 
 def _user(app, phone=PHONE):
     with app.app_context():
-        from services.crypto import lookup_hash
+        from core.crypto import lookup_hash
 
         return db.session.execute(select(User).where(User.phone_hash == lookup_hash(phone))
                                   ).scalar_one()

@@ -1,4 +1,4 @@
-"""One-time codes (services.otp): expiry, tries, rate limits and storage, on a frozen clock."""
+"""One-time codes (services.access.otp): expiry, tries, limits and storage, on a frozen clock."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -6,11 +6,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from core import clock
+from core.crypto import lookup_hash
 from extensions import db
 from models import OutboxMessage, PhoneCode, User
-from services import accounts, clock, otp, sms_sender, volunteers
-from services.crypto import lookup_hash
-from services.sms import get_backend
+from services.access import accounts, otp
+from services.registry import volunteers
+from services.sms import sender
+from services.sms.providers import get_backend
 from tests.conftest import volunteer_data
 from tests.sms_codes import last_code, wrong
 
@@ -33,7 +36,7 @@ def _issue(purpose="reset", phone=PHONE, client="10.0.0.1", limits=None, at=T0):
 def _send_all(app):
     backend = get_backend("file", {"SMS_FILE": app.config["SMS_FILE"]})
     with clock.frozen(T0 + timedelta(days=3)):  # whatever is queued is due
-        sms_sender.send_due(db.session, backend, clock.now(), commit=db.session.commit)
+        sender.send_due(db.session, backend, clock.now(), commit=db.session.commit)
 
 
 def _use(code, purpose="reset", at=T0):
@@ -151,7 +154,7 @@ def test_codes_per_client_address(app, ctx):
 def test_signup_account_is_inactive_until_the_phone_is_verified(app, ctx, tree,
                                                                 create_user):
     with clock.frozen(T0):
-        volunteer = otp.start_signup(db.session, volunteer_data(), tree, "10.0.0.1")
+        volunteer = volunteers.start_signup(db.session, volunteer_data(), tree, "10.0.0.1")
         db.session.commit()
     user = db.session.get(User, volunteer.user_id)
     assert (user.active, user.phone_verified_at) == (False, None)
@@ -182,7 +185,7 @@ def test_signup_account_is_inactive_until_the_phone_is_verified(app, ctx, tree,
 
 
 def test_a_code_reaches_a_number_that_opted_out(app, ctx):
-    sms_sender.opt_out(db.session, PHONE, "reply")
+    sender.opt_out(db.session, PHONE, "reply")
     db.session.commit()
     _issue()
     _send_all(app)
@@ -202,6 +205,6 @@ def test_old_codes_are_deleted_by_the_daily_task(app, ctx):
 
 def test_opting_out_does_not_cancel_a_code_on_its_way(app, ctx):
     _issue()
-    sms_sender.opt_out(db.session, PHONE, "reply")
+    sender.opt_out(db.session, PHONE, "reply")
     db.session.commit()
     assert db.session.execute(select(OutboxMessage.status)).scalar_one() == "queued"

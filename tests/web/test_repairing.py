@@ -5,10 +5,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import Child, Pair, Proposal, User, Volunteer
-from services import clock, pairs
-from services.clock import LOCAL_TZ
+from services.pairs import lifecycle
 from tests.conftest import COUNTY_A
 
 LATER = datetime(2026, 12, 20, 10, 0, tzinfo=LOCAL_TZ)
@@ -36,7 +37,7 @@ def second_pair(app, made, create_child):
                             matched_needs="academic", priority="high", reject_reason="")
         db.session.add(proposal)
         db.session.flush()
-        pairs.approve_proposal(db.session, db.session.get(User, coordinator), proposal.id)
+        lifecycle.approve_proposal(db.session, db.session.get(User, coordinator), proposal.id)
         db.session.commit()
     return child_id
 

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core import clock
 from extensions import db
 from models import MatchRun, Proposal
-from services import clock, match_runs
+from services.matching import runs
 from tests.conftest import APPROVED_AT, COUNTY_A
 
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens there
@@ -39,7 +40,7 @@ def test_run_waits_while_the_broker_is_down_then_resumes(app, make_app, create_u
     with app.app_context():
         run = db.session.execute(select(MatchRun)).scalar_one()
         assert run.status == "queued"
-        waiting = match_runs.recover_runs(db.session, run.created_at + timedelta(minutes=3))
+        waiting = runs.recover_runs(db.session, run.created_at + timedelta(minutes=3))
         db.session.commit()
         assert waiting == [run.id]
     # The broker is back: the recovery task queues it again and a worker runs it.
@@ -54,23 +55,23 @@ def test_a_run_queued_twice_is_executed_once(app, create_user, create_volunteer,
     create_volunteer(status="vetted", actor_id=coordinator, skills=["academic"])
     create_child(coordinator, needs=["academic"])
     with app.app_context():
-        run = match_runs.start_run(db.session, None, COUNTY_A)
+        run = runs.start_run(db.session, None, COUNTY_A)
         db.session.commit()
-        first = match_runs.execute_run(db.session, run.id, commit=db.session.commit)
-        second = match_runs.execute_run(db.session, run.id, commit=db.session.commit)
+        first = runs.execute_run(db.session, run.id, commit=db.session.commit)
+        second = runs.execute_run(db.session, run.id, commit=db.session.commit)
         assert first is not None and second is None
         assert db.session.execute(select(func.count()).select_from(Proposal)).scalar_one() == 1
 
 
 def test_a_run_whose_worker_died_is_failed_not_stuck(app, create_user):
     with app.app_context():
-        run = match_runs.start_run(db.session, None, COUNTY_A)
+        run = runs.start_run(db.session, None, COUNTY_A)
         run.status, run.heartbeat_at = "running", clock.now()
         db.session.commit()
-        assert match_runs.recover_runs(db.session, clock.now() + timedelta(minutes=5)) == []
+        assert runs.recover_runs(db.session, clock.now() + timedelta(minutes=5)) == []
         db.session.commit()
         assert db.session.get(MatchRun, run.id).status == "running"
-        match_runs.recover_runs(db.session, clock.now() + timedelta(minutes=11))
+        runs.recover_runs(db.session, clock.now() + timedelta(minutes=11))
         db.session.commit()
         db.session.expire_all()
         failed = db.session.get(MatchRun, run.id)
@@ -84,7 +85,7 @@ def test_database_errors_become_clean_error_pages(client, app, create_user, logi
     from sqlalchemy.exc import ProgrammingError
 
     from models import User
-    from services import api_tokens, policy
+    from services.access import api_tokens, policy
 
     def broken(*args, **kwargs):
         raise ProgrammingError("SELECT 1", {}, Exception("relation does not exist"))
@@ -150,7 +151,7 @@ def test_a_ledger_sent_twice_is_imported_once(app, client, login, create_user):
     import io
 
     from models import ImportJob
-    from services.importers import CHILD_COLUMNS
+    from services.imports import CHILD_COLUMNS
     from tests.web.test_imports import CHILD_ROWS, csv_bytes
 
     login(create_user())

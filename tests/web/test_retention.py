@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import (
     AuditEntry,
@@ -18,8 +20,8 @@ from models import (
     Volunteer,
     WelfareContact,
 )
-from services import clock, followups, retention
-from services.clock import LOCAL_TZ
+from services.followups import contacts
+from services.registry import retention
 from tests.conftest import APPROVED_AT
 
 
@@ -32,7 +34,7 @@ def test_leaving_ends_the_pair_and_starts_retention(app, client, login, make_pai
     with app.app_context():
         volunteer_user = db.session.get(Volunteer, made["volunteer"]).user_id
         with clock.frozen(APPROVED_AT + timedelta(days=2)):
-            followups.log_contact(db.session, db.session.get(User, volunteer_user),
+            contacts.log_contact(db.session, db.session.get(User, volunteer_user),
                                   db.session.get(Pair, made["pair"]), {
                                       "contact_date": date(2026, 12, 2), "kind": "call",
                                       "child_mood": "fine", "notes": "孩子说想妈妈了"})

@@ -13,7 +13,8 @@ def test_production_refuses_to_start_without_its_settings(monkeypatch):
 
 
 def test_production_with_settings_uses_secure_cookies(monkeypatch):
-    from services import accounts, crypto
+    from core import crypto
+    from services.access import accounts
 
     # create_app hands keys and hashing cost to the services; put them back afterwards.
     monkeypatch.setattr(crypto, "_cipher", crypto._cipher)
@@ -54,8 +55,8 @@ def test_json_logs(app, capsys):
 
     from app import JsonLogFormatter
 
-    record = logging.LogRecord("services.pairs", logging.INFO, __file__, 1, "pair %s approved",
-                               (7,), None)
+    record = logging.LogRecord("services.pairs.lifecycle", logging.INFO, __file__, 1,
+                               "pair %s approved", (7,), None)
     line = json.loads(JsonLogFormatter().format(record))
     assert line["message"] == "pair 7 approved" and line["level"] == "INFO"
-    assert line["logger"] == "services.pairs"
+    assert line["logger"] == "services.pairs.lifecycle"

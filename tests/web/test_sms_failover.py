@@ -11,13 +11,15 @@ import requests
 from sqlalchemy import select
 
 from config import provider_sms_options, sms_provider_names, sms_settings
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import OutboxMessage
-from services import clock, sms_queue, sms_sender
-from services.clock import LOCAL_TZ
-from services.sms import ConfigurationError, SendResult, SmsBackend, get_backend
-from services.sms_failover import ProviderChain, build_chain, chain_from_config
-from services.sms_limits import RateLimits
+from services.followups import reminders
+from services.sms import outbox, sender
+from services.sms.failover import ProviderChain, build_chain, chain_from_config
+from services.sms.limits import RateLimits
+from services.sms.providers import ConfigurationError, SendResult, SmsBackend, get_backend
 from tests.conftest import APPROVED_AT
 from tests.worker import free_port
 
@@ -84,8 +86,8 @@ def queue(app, count=1, template="contact_due", phone=PHONE, prefix="m", not_bef
               "concern_raised": {"county": "横县", "kind": "安全"}}.get(
         template, {"child_given_name": "小明", "due_date": "12月15日"})
     with app.app_context(), clock.frozen(not_before or MORNING):
-        sms_queue.queue(db.session, [
-            sms_queue._row(f"{prefix}:{i}", template, "contact", "volunteer", phone,
+        outbox.queue(db.session, [
+            outbox.message_row(f"{prefix}:{i}", template, "contact", "volunteer", phone,
                            params=params, not_before=not_before) for i in range(count)])
         db.session.commit()
 
@@ -93,7 +95,7 @@ def queue(app, count=1, template="contact_due", phone=PHONE, prefix="m", not_bef
 def send(app, providers, moment=MORNING, **options):
     chain = providers if isinstance(providers, ProviderChain) else ProviderChain(providers)
     with app.app_context(), clock.frozen(moment):
-        return sms_sender.send_due(db.session, chain, moment, commit=db.session.commit,
+        return sender.send_due(db.session, chain, moment, commit=db.session.commit,
                                    **options)
 
 
@@ -171,7 +173,7 @@ def test_when_every_provider_is_down_the_message_waits_with_back_off(app):
     queue(app)
     first, second = FakeProvider("aliyun", "retry"), FakeProvider("tencent", "retry")
     moment = MORNING
-    for attempt, wait in enumerate(sms_sender.RETRY_AFTER, start=1):
+    for attempt, wait in enumerate(sender.RETRY_AFTER, start=1):
         assert send(app, [first, second], moment) == {"queued": 1}
         [message] = rows(app)
         assert (message.attempts, message.not_before) == (attempt, moment + wait)
@@ -180,7 +182,7 @@ def test_when_every_provider_is_down_the_message_waits_with_back_off(app):
         assert len(first.sent) == attempt and len(second.sent) == attempt
         moment += wait
     assert send(app, [first, second], moment) == {"failed": 1}
-    assert len(rows(app)[0].provider_attempts) == 2 * (len(sms_sender.RETRY_AFTER) + 1)
+    assert len(rows(app)[0].provider_attempts) == 2 * (len(sender.RETRY_AFTER) + 1)
 
 
 # --- daily cap -------------------------------------------------------------------------
@@ -314,7 +316,7 @@ def test_sign_name_template_codes_and_text_are_each_providers_own(make_app, tmp_
     chain = chain_from_config(web.config)
     assert chain.names == ["aliyun", "file"]
     aliyun, file = chain.backends
-    from services.sms import Message
+    from services.sms.providers import Message
 
     message = Message("k1", PHONE, "contact_due", {"child_given_name": "小明",
                                                    "due_date": "12月15日"})
@@ -375,9 +377,9 @@ def test_a_worker_dying_during_failover_leaves_the_message_unknown_never_resent(
     assert rows(app)[0].status == "sending"  # committed before any provider was called
     later = MORNING + timedelta(minutes=11)
     with app.app_context(), clock.frozen(later):
-        from services import followups
+        from services.settings import get_settings
 
-        sms_queue.sweep(db.session, later, followups.get_settings(db.session))
+        reminders.sweep(db.session, later, get_settings(db.session))
         db.session.commit()
     assert rows(app)[0].status == "unknown"
     primary, backup = FakeProvider("aliyun"), FakeProvider("tencent")

@@ -6,10 +6,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from core import clock
+from core.clock import LOCAL_TZ
 from extensions import db
 from models import OutboxMessage, User, Volunteer
-from services import clock, sms_queue, volunteer_home
-from services.clock import LOCAL_TZ
+from services.followups import volunteer_home
+from services.sms import outbox
 from tests.conftest import COUNTY_B
 
 LATER = datetime(2026, 12, 10, 10, 0, tzinfo=LOCAL_TZ)
@@ -33,10 +35,10 @@ def test_my_reminders_hold_only_the_volunteers_own_messages(app, make_pair, crea
     with app.app_context():
         me = db.session.get(User, volunteer_user(app, made))
         coordinator = db.session.get(User, min(made["coordinators"]))
-        sms_queue.queue(db.session, [
-            sms_queue._row("x:other", "contact_due", "contact", "volunteer", "13900009999",
+        outbox.queue(db.session, [
+            outbox.message_row("x:other", "contact_due", "contact", "volunteer", "13900009999",
                            user_id=other_user, params={"child_given_name": "小红"}),
-            sms_queue._row("x:coordinator", "escalation_coordinator", "contact",
+            outbox.message_row("x:coordinator", "escalation_coordinator", "contact",
                            "coordinator", coordinator.phone, user_id=coordinator.id,
                            pair_id=made["pair"]),
         ])

@@ -1,0 +1,32 @@
+"""What the benchmarks share: the repository root and running a flask command."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg2
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str) -> tuple[dict, float]:
+    """Run a flask command in a child process; return its JSON line and wall seconds."""
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1]), time.perf_counter() - started
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the benchmark database."""
+    parsed = make_url(url)
+    admin = psycopg2.connect(dbname="postgres", user=parsed.username, host=parsed.host,
+                             port=parsed.port or 5432)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
+        cur.execute(f'CREATE DATABASE "{parsed.database}"')
+    admin.close()

@@ -1,0 +1,1 @@
+"""Children registered twice: detection by keyed hashes, coordinators' review, linked groups."""

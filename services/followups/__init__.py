@@ -1,0 +1,1 @@
+"""Keeping pairs alive: contacts, concerns, reminders, escalation, local contacts, feedback."""

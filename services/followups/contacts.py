@@ -1,0 +1,153 @@
+"""The follow-up rhythm of a pair: due dates, contact logs, concerns (强制报告).
+
+Every active pair has a next contact (call/video) due date and a next home-visit due
+date from the programme settings. Logging a contact moves them forward from the
+contact's date; any logged contact moves the contact date, a home visit moves both.
+A concern is never just a note: it opens an alert for the coordinators of the child's
+county at once (SMS + dashboard) that stays open until a coordinator records an action.
+"""
+
+import logging
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import now, today_local
+from core.errors import DomainError
+from models import Child, Concern, ContactLog, Pair, User, Volunteer
+from services import notices
+from services.access.policy import scoped_pairs
+from services.settings import get_settings
+from services.shared.taxonomy import N_
+from services.shared.validation import Checker
+from services.sms import outbox
+
+log = logging.getLogger(__name__)
+
+CONTACT_KINDS = {"call": N_("Phone call"), "video": N_("Video call"),
+                 "home_visit": N_("Home visit"), "activity": N_("Activity together"),
+                 "message": N_("Messages")}
+CHILD_MOODS = {"happy": N_("Happy"), "fine": N_("Fine"), "low": N_("Low"),
+               "worried": N_("Worried me")}
+CONCERN_KINDS = {"safety": N_("Safety"), "health": N_("Health"),
+                 "abuse_neglect": N_("Abuse or neglect suspected"),
+                 "dropout": N_("Dropping out of school"), "other": N_("Other")}
+#: Short Chinese labels for the coordinators' SMS (the SMS is always in Chinese).
+CONCERN_SMS_LABELS = {"safety": "安全", "health": "健康", "abuse_neglect": "疑似虐待或忽视",
+                      "dropout": "辍学", "other": "其他"}
+
+
+def plan_pair(session: Session, pair: Pair, start: date) -> None:
+    """Set a new pair's first due dates from the programme's rhythm."""
+    settings = get_settings(session)
+    pair.next_contact_due = start + timedelta(days=settings.contact_interval_days)
+    pair.next_visit_due = start + timedelta(days=settings.visit_interval_days)
+
+
+def log_contact(session: Session, actor: User, pair: Pair, raw: dict) -> ContactLog:
+    """Record a contact; move the due dates; a concern raises an alert at once."""
+    if pair.status != "active":
+        raise DomainError("This pair has ended; contacts can no longer be logged.")
+    c = Checker(raw)
+    contact_date = c.day("contact_date", not_after=today_local())
+    if contact_date and contact_date < pair.started_at.date() - timedelta(days=1):
+        c.fail("contact_date", "The date is before the pair started.")
+    values = {
+        "contact_date": contact_date,
+        "kind": c.choice("kind", CONTACT_KINDS),
+        "duration_minutes": c.integer("duration_minutes", 0, 1440, required=False) or 0,
+        "notes": c.text("notes", required=False, max_len=2000),
+        "child_mood": c.choice("child_mood", CHILD_MOODS),
+    }
+    concern_kind = c.choice("concern_kind", CONCERN_KINDS, required=False)
+    concern_text = c.text("concern_text", required=False, max_len=2000)
+    if concern_kind and not concern_text:
+        c.fail("concern_text", "Describe the concern so the coordinator can act on it.")
+    c.done()
+    entry = ContactLog(pair_id=pair.id, logged_by_id=actor.id, **values)
+    session.add(entry)
+    session.flush()
+    _move_due_dates(session, pair, values["contact_date"], values["kind"])
+    if concern_kind:
+        raise_concern(session, actor, pair.child_id, concern_kind, concern_text,
+                      pair_id=pair.id, contact_log_id=entry.id)
+    log.info("contact %s logged on pair %s by user %s", entry.id, pair.id, actor.id)
+    return entry
+
+
+def _move_due_dates(session: Session, pair: Pair, day: date, kind: str) -> None:
+    settings = get_settings(session)
+    pair.last_contact_on = max(filter(None, (pair.last_contact_on, day)))
+    next_contact = day + timedelta(days=settings.contact_interval_days)
+    if pair.next_contact_due is None or next_contact > pair.next_contact_due:
+        pair.next_contact_due = next_contact
+    if kind == "home_visit":
+        next_visit = day + timedelta(days=settings.visit_interval_days)
+        if pair.next_visit_due is None or next_visit > pair.next_visit_due:
+            pair.next_visit_due = next_visit
+    session.flush()
+    outbox.cancel_pending_reminders(session, pair)
+
+
+def raise_concern(session: Session, actor: User, child_id: int, kind: str, text: str, *,
+                  pair_id: int | None = None, contact_log_id: int | None = None) -> Concern:
+    """Open a concern and alert every coordinator of the child's county by SMS."""
+    concern = Concern(child_id=child_id, pair_id=pair_id, contact_log_id=contact_log_id,
+                      kind=kind, text=text.strip(), raised_by_id=actor.id, status="open")
+    session.add(concern)
+    session.flush()
+    child = session.get(Child, child_id)
+    notices.queue_concern_alert(session, concern, child, CONCERN_SMS_LABELS[kind])
+    log.warning("concern %s (%s) raised about child %s by user %s", concern.id, kind,
+                child_id, actor.id)
+    return concern
+
+
+def act_on_concern(session: Session, actor: User, concern: Concern, action: str) -> None:
+    """Record what a coordinator did; this closes the concern."""
+    if not (action or "").strip():
+        raise DomainError("Describe what was done.")
+    if concern.status != "open":
+        raise DomainError("This concern is already closed.")
+    concern.action, concern.action_by_id, concern.action_at = action.strip(), actor.id, now()
+    concern.status = "closed"
+    session.flush()
+    log.info("concern %s closed by user %s", concern.id, actor.id)
+
+
+def pair_of_volunteer(session: Session, actor: User, pair_id: int) -> Pair | None:
+    """The volunteer's own pair with this id, else None."""
+
+    return session.execute(
+        select(Pair).join(Volunteer, Volunteer.id == Pair.volunteer_id)
+        .where(Pair.id == pair_id, Volunteer.user_id == actor.id)).scalar_one_or_none()
+
+
+def compliance(session: Session, user: User, today: date) -> dict:
+    """Follow-up compliance of the user's active pairs, per county and per volunteer.
+
+    A pair complies when it had a contact in the last 30 days; it is overdue when its
+    contact or visit due date has passed.
+    """
+    from sqlalchemy import case, func, or_
+
+
+    recent = case((Pair.last_contact_on >= today - timedelta(days=30), 1), else_=0)
+    overdue = case((or_(Pair.next_contact_due < today, Pair.next_visit_due < today), 1),
+                   else_=0)
+    columns = (func.count(Pair.id), func.sum(recent), func.sum(overdue))
+
+    def grouped(*keys):
+        return scoped_pairs(session, user, select(*keys, *columns).select_from(Pair)).where(
+            Pair.status == "active")
+
+    by_county = session.execute(
+        grouped(Child.region_code).group_by(Child.region_code).order_by(Child.region_code)
+    ).all()
+    by_volunteer = session.execute(
+        grouped(Volunteer.id, Volunteer.name).join(Volunteer, Volunteer.id == Pair.volunteer_id)
+        .group_by(Volunteer.id, Volunteer.name)
+        .order_by(func.sum(overdue).desc(), Volunteer.name).limit(200)
+    ).all()
+    return {"by_county": by_county, "by_volunteer": by_volunteer}

@@ -1,0 +1,106 @@
+"""Import a volunteers ledger; ``vetted`` imports record the importer as the checker."""
+
+import logging
+
+from sqlalchemy import insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from core.clock import now, today_local
+from core.crypto import lookup_hash
+from models import BackgroundCheck, ImportJob, User, Volunteer
+from services.imports.common import (
+    Progress,
+    RowProblem,
+    check_columns,
+    check_scope,
+    clean_rows,
+    finish_job,
+    no_progress,
+    save_rows,
+    start_job,
+)
+from services.regions import RegionTree
+from services.registry.background_checks import expiry_for
+from services.registry.volunteers import clean_volunteer
+from services.settings import get_settings
+from services.shared.taxonomy import N_
+
+log = logging.getLogger(__name__)
+
+VOLUNTEER_COLUMNS = ("external_id", "name", "phone", "gender", "region_code", "latitude",
+                     "longitude", "skills", "capacity", "max_distance_km", "age_min",
+                     "age_max", "child_gender")
+
+
+def import_volunteers(session: Session, actor: User, header: list[str], rows: list[dict],
+                      tree: RegionTree, *, vetted: bool = False, job: ImportJob | None = None,
+                      progress: Progress = no_progress) -> ImportJob:
+    """Write every row or none; raise ImportFailed listing each bad row.
+
+    ``job`` is a queued import's record; ``progress`` hears of rows checked and saved.
+    """
+    check_columns(header, VOLUNTEER_COLUMNS)
+    problems: list[RowProblem] = []
+    cleaned = clean_rows(rows, lambda raw, c: clean_volunteer(raw, tree, c), problems,
+                         progress)
+    table = Volunteer.__table__
+    existing = check_scope(session, actor, table, cleaned, problems, N_(
+        "external_id %(value)s is already used by a volunteer outside your regions."))
+    phone_owner = _phone_owners(session, [v["phone"] for _, v in cleaned])
+    seen_phones: dict[str, int] = {}
+    for number, values in cleaned:
+        owner = phone_owner.get(values["phone"], values["external_id"])
+        if owner != values["external_id"] or values["phone"] in seen_phones:
+            problems.append(RowProblem(number, "phone", "This phone number already belongs to "
+                                       "another volunteer."))
+        seen_phones[values["phone"]] = number
+    job = start_job(session, "volunteers", actor, cleaned, problems, job, vetted=vetted)
+    stamp = now()
+    records = [{**values, "phone_hash": lookup_hash(values["phone"]), "status": "pending",
+                "privacy_consent_at": stamp,
+                "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
+                "availability": "", "motivation": "", "status_reason": ""}
+               for _, values in cleaned]
+    save_rows(session, table, records, "external_id", progress,
+              keep_on_update=("status", "privacy_consent_at", "availability", "motivation",
+                              "status_reason"))
+    if vetted:
+        _vet_imported(session, actor, job)
+    finish_job(session, job, cleaned, existing)
+    log.info("volunteers import %s: %s created, %s updated, vetted=%s",
+             job.id, job.created, job.updated, vetted)
+    return job
+
+
+def _phone_owners(session: Session, phones: list[str]) -> dict[str, str | None]:
+    """Map phone → external_id of the volunteer (or account) that already has it."""
+    owners: dict[str, str | None] = {}
+    by_hash = {lookup_hash(phone): phone for phone in phones}
+    hashes = list(by_hash)
+    for start in range(0, len(hashes), 2000):
+        chunk = hashes[start:start + 2000]
+        for digest, external_id in session.execute(
+                select(Volunteer.phone_hash, Volunteer.external_id)
+                .where(Volunteer.phone_hash.in_(chunk))):
+            owners[by_hash[digest]] = external_id
+        for (digest,) in session.execute(select(User.phone_hash).where(
+                User.phone_hash.in_(chunk), User.role != "volunteer")):
+            owners.setdefault(by_hash[digest], None)
+    return owners
+
+
+def _vet_imported(session: Session, actor: User, job: ImportJob) -> None:
+    """Vet the imported volunteers still pending, with the importer as the checker."""
+    volunteers = Volunteer.__table__
+    checks = BackgroundCheck.__table__
+    expires_on = expiry_for(get_settings(session), today_local())
+    session.execute(insert(checks).from_select(
+        ["volunteer_id", "source", "certificate_no", "issuing_office", "checked_by_id",
+         "checked_at", "expires_on"],
+        select(volunteers.c.id, literal("import"), literal(""), literal(""),
+               literal(actor.id), literal(now(), checks.c.checked_at.type),
+               literal(expires_on, checks.c.expires_on.type))
+        .where(volunteers.c.last_import_id == job.id, volunteers.c.status == "pending")))
+    session.execute(update(volunteers).where(
+        volunteers.c.last_import_id == job.id, volunteers.c.status == "pending",
+    ).values(status="vetted", status_changed_at=now(), status_reason="vetted ledger import"))

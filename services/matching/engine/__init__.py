@@ -1,0 +1,56 @@
+"""Pairing of children with caring parents: pure Python, no app or database access.
+
+Typical use::
+
+    result = match(children, volunteers, rejected={(child_id, volunteer_id)})
+
+Large runs may instead call ``build_candidates`` and ``split_components`` and
+solve each ``Component`` (``to_dict``/``from_dict`` for transport) elsewhere.
+"""
+
+from .candidates import (
+    AT_CAPACITY,
+    NO_NEED_MATCH,
+    NO_VOLUNTEER_IN_REACH,
+    PREFERENCE_MISMATCH,
+    REJECTED_BEFORE,
+    UNPAIRED_REASONS,
+    Candidates,
+    build_candidates,
+    unpaired_reasons,
+)
+from .engine import MatchResult, ProgressCallback, match, solve
+from .geo import EARTH_RADIUS_KM, chord_radius, haversine_km, haversine_km_array, unit_vectors
+from .records import PRIORITIES, TIERS, ChildIn, Proposal, VolunteerIn, tier_of
+from .solver import Component, MatchingSolverError, solve_component, split_components
+
+__all__ = [
+    "AT_CAPACITY",
+    "EARTH_RADIUS_KM",
+    "NO_NEED_MATCH",
+    "NO_VOLUNTEER_IN_REACH",
+    "PREFERENCE_MISMATCH",
+    "PRIORITIES",
+    "REJECTED_BEFORE",
+    "TIERS",
+    "UNPAIRED_REASONS",
+    "Candidates",
+    "ChildIn",
+    "Component",
+    "MatchResult",
+    "MatchingSolverError",
+    "ProgressCallback",
+    "Proposal",
+    "VolunteerIn",
+    "build_candidates",
+    "chord_radius",
+    "haversine_km",
+    "haversine_km_array",
+    "match",
+    "solve",
+    "solve_component",
+    "split_components",
+    "tier_of",
+    "unit_vectors",
+    "unpaired_reasons",
+]

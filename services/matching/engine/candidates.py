@@ -1,0 +1,325 @@
+"""Candidate generation: every feasible (child, volunteer) pair with its scores.
+
+A pair (c, v) is feasible when
+  * v has free capacity,
+  * c's needs and v's skills share at least one code,
+  * v's child-gender preference, if set, equals c's gender,
+  * c's age lies within v's inclusive age bounds (each bound optional),
+  * the haversine distance d <= v.max_distance_km,
+  * a coordinator has not rejected (c.id, v.id) before.
+
+quality = need_score + distance_score with
+  need_score = 60 * |needs & skills| / |needs| and
+  distance_score = 40 * (1 - d / v.max_distance_km).
+
+The all-children x all-volunteers product is never built: children are put in a
+k-d tree of 3-D unit vectors and each volunteer only visits the children inside
+the chord that corresponds to their own distance limit.  Volunteers are queried
+in batches of similar limits so the tree walk happens in C and returns arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .geo import chord_radius, haversine_from_radians, unit_vectors
+from .records import PRIORITIES, ChildIn, VolunteerIn, tier_of
+
+NO_VOLUNTEER_IN_REACH = "no_volunteer_in_reach"
+"""No vetted volunteer, whatever their capacity, has the child within their distance limit."""
+NO_NEED_MATCH = "no_need_match"
+"""Volunteers are within reach, but none offers any of the child's needs."""
+PREFERENCE_MISMATCH = "preference_mismatch"
+"""Volunteers in reach offer a need, but each one's gender/age preference excludes the child."""
+REJECTED_BEFORE = "rejected_before"
+"""Volunteers in reach offer a need and accept the child, but each such pair was rejected."""
+AT_CAPACITY = "at_capacity"
+"""Suitable volunteers exist, but they are full or the optimum gave their places to others."""
+
+# Most actionable first; each unpaired child gets the first reason that applies.
+UNPAIRED_REASONS: tuple[str, ...] = (
+    NO_VOLUNTEER_IN_REACH,
+    NO_NEED_MATCH,
+    PREFERENCE_MISMATCH,
+    REJECTED_BEFORE,
+    AT_CAPACITY,
+)
+
+# Batches of volunteers whose limits differ by at most this factor share one
+# tree query at the largest radius; the few extra pairs fail the distance rule.
+_RADIUS_BATCH_RATIO = 1.05
+_MAX_BATCH = 4096
+_INT64_MIN = np.iinfo(np.int64).min
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+@dataclass(slots=True, eq=False)
+class Candidates:
+    """Feasible pairs of one run as parallel arrays, plus per-person data.
+
+    ``child``/``volunteer`` are indices into ``child_ids``/``volunteer_ids``;
+    ``matched`` is a bitmask over ``codes``.  ``child_reasons`` holds, for each
+    child, the index in ``UNPAIRED_REASONS`` that applies if it ends unpaired.
+    """
+
+    codes: tuple[str, ...]
+    child_ids: np.ndarray  # int64
+    child_tiers: np.ndarray  # int8, index into TIERS
+    child_reasons: np.ndarray  # int8, index into UNPAIRED_REASONS
+    volunteer_ids: np.ndarray  # int64
+    capacities: np.ndarray  # int64
+    child: np.ndarray  # int32
+    volunteer: np.ndarray  # int32
+    distance_km: np.ndarray
+    need_score: np.ndarray
+    distance_score: np.ndarray
+    quality: np.ndarray
+    matched: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return int(self.child.shape[0])
+
+
+def _bitmasks(sets: Sequence[frozenset[str]], index: dict[str, int]) -> np.ndarray:
+    masks = np.zeros(len(sets), dtype=np.int64)
+    for i, codes in enumerate(sets):
+        m = 0
+        for code in codes:
+            m |= 1 << index[code]
+        masks[i] = m
+    return masks
+
+
+def _validate(children: Sequence[ChildIn], volunteers: Sequence[VolunteerIn]) -> None:
+    if len({c.id for c in children}) != len(children):
+        raise ValueError("duplicate child id")
+    if len({v.id for v in volunteers}) != len(volunteers):
+        raise ValueError("duplicate volunteer id")
+    for c in children:
+        if not c.needs:
+            raise ValueError(f"child {c.id} has no needs")
+        if c.priority not in PRIORITIES:
+            raise ValueError(f"child {c.id} has unknown priority {c.priority!r}")
+    for v in volunteers:
+        if not v.max_distance_km > 0:
+            raise ValueError(f"volunteer {v.id} has non-positive max distance")
+
+
+def _radius_batches(radius_km: np.ndarray) -> Iterable[np.ndarray]:
+    """Volunteer indices grouped into batches of similar distance limits."""
+    order = np.argsort(radius_km, kind="stable")
+    r = radius_km[order]
+    start = 0
+    while start < len(order):
+        stop = int(np.searchsorted(r, r[start] * _RADIUS_BATCH_RATIO, side="right"))
+        stop = min(max(stop, start + 1), start + _MAX_BATCH)
+        yield order[start:stop]
+        start = stop
+
+
+class _Table:
+    """Children and volunteers of one run as numpy columns, with the pair rules."""
+
+    def __init__(self, children, volunteers, rejected, codes):
+        nc, nv = len(children), len(volunteers)
+        self.nv = nv
+        code_index = {code: i for i, code in enumerate(codes)}
+        genders = ({c.gender for c in children} | {v.child_gender for v in volunteers}) - {None}
+        gender_index = {g: i for i, g in enumerate(sorted(genders))}
+
+        c_lat = np.fromiter((c.lat for c in children), np.float64, nc)
+        c_lng = np.fromiter((c.lng for c in children), np.float64, nc)
+        self.c_xyz = unit_vectors(c_lat, c_lng)
+        self.c_phi, self.c_lmb = np.radians(c_lat), np.radians(c_lng)
+        self.c_cos = np.cos(self.c_phi)
+        self.c_needs = _bitmasks([c.needs for c in children], code_index)
+        self.c_tier = np.fromiter((tier_of(c.priority, c.repair) for c in children), np.int8, nc)
+
+        v_lat = np.fromiter((v.lat for v in volunteers), np.float64, nv)
+        v_lng = np.fromiter((v.lng for v in volunteers), np.float64, nv)
+        self.v_xyz = unit_vectors(v_lat, v_lng)
+        self.v_phi, self.v_lmb = np.radians(v_lat), np.radians(v_lng)
+        self.v_cos = np.cos(self.v_phi)
+        self.v_skills = _bitmasks([v.skills for v in volunteers], code_index)
+        # A capacity lowered below the active pairs leaves no free place, not a debt.
+        self.v_cap = np.maximum(np.fromiter((v.free_capacity for v in volunteers), np.int64, nv), 0)
+        self.v_maxd = np.fromiter((v.max_distance_km for v in volunteers), np.float64, nv)
+        self.v_chord = chord_radius(self.v_maxd)
+
+        # Preferences only look at (gender, age), which takes few distinct values,
+        # so they are tabulated once per volunteer and class instead of per pair.
+        c_gender = np.fromiter((gender_index[c.gender] for c in children), np.int64, nc)
+        c_age = np.fromiter((c.age for c in children), np.int64, nc)
+        classes, c_class = np.unique(
+            np.column_stack((c_gender, c_age)), axis=0, return_inverse=True
+        )
+        self.c_class = c_class.reshape(-1).astype(np.int64)
+        self.n_classes = len(classes)
+        v_gender = np.fromiter(
+            (-1 if v.child_gender is None else gender_index[v.child_gender] for v in volunteers),
+            np.int64,
+            nv,
+        )
+        v_age_min = np.fromiter(
+            (_INT64_MIN if v.age_min is None else v.age_min for v in volunteers), np.int64, nv
+        )
+        v_age_max = np.fromiter(
+            (_INT64_MAX if v.age_max is None else v.age_max for v in volunteers), np.int64, nv
+        )
+        cls_gender, cls_age = classes[:, 0], classes[:, 1]
+        self.accepts = (
+            ((v_gender[:, None] < 0) | (v_gender[:, None] == cls_gender[None, :]))
+            & (cls_age[None, :] >= v_age_min[:, None])
+            & (cls_age[None, :] <= v_age_max[:, None])
+        ).reshape(-1)
+
+        c_pos = {c.id: i for i, c in enumerate(children)}
+        v_pos = {v.id: i for i, v in enumerate(volunteers)}
+        keys = [c_pos[c] * nv + v_pos[v] for c, v in rejected if c in c_pos and v in v_pos]
+        self.rejected_keys = np.unique(np.array(keys, dtype=np.int64))
+
+    def near_pairs(
+        self, children: np.ndarray | None = None
+    ) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+        """(child, volunteer) index arrays, batch by batch, covering every pair within
+        the volunteer's distance limit (and a few beyond it), optionally only for
+        the given children."""
+        xyz = self.c_xyz if children is None else self.c_xyz[children]
+        if not len(xyz) or not self.nv:
+            return
+        child_tree = cKDTree(xyz)
+        for batch in _radius_batches(self.v_maxd):
+            near = cKDTree(self.v_xyz[batch]).sparse_distance_matrix(
+                child_tree, float(self.v_chord[batch].max()), output_type="ndarray"
+            )
+            # Pairs beyond a volunteer's own limit but within the batch's largest
+            # one are left for the exact distance filter.
+            ci = near["j"].astype(np.int32)
+            yield (ci if children is None else children[ci]), batch[near["i"]].astype(np.int32)
+
+    def distance(self, ci: np.ndarray, vi: np.ndarray) -> np.ndarray:
+        return haversine_from_radians(
+            self.c_phi[ci],
+            self.c_cos[ci],
+            self.c_lmb[ci],
+            self.v_phi[vi],
+            self.v_cos[vi],
+            self.v_lmb[vi],
+        )
+
+    def shared(self, ci: np.ndarray, vi: np.ndarray) -> np.ndarray:
+        return self.c_needs[ci] & self.v_skills[vi]
+
+    def preference_ok(self, ci: np.ndarray, vi: np.ndarray) -> np.ndarray:
+        return self.accepts[vi.astype(np.int64) * self.n_classes + self.c_class[ci]]
+
+    def not_rejected(self, ci: np.ndarray, vi: np.ndarray) -> np.ndarray:
+        if not self.rejected_keys.size:
+            return np.ones(len(ci), dtype=bool)
+        return ~np.isin(ci.astype(np.int64) * self.nv + vi, self.rejected_keys)
+
+
+def _reasons(table: _Table, eligible: np.ndarray) -> np.ndarray:
+    """Index into UNPAIRED_REASONS for every child.
+
+    Children with an eligible volunteer (all rules but capacity) get
+    AT_CAPACITY; the others are looked at again, pair by pair, to find the
+    first rule that shuts every volunteer out.  Usually few children need it.
+    """
+    n = len(eligible)
+    in_reach, need_match, accepted = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    rest = np.flatnonzero(~eligible)
+    for ci, vi in table.near_pairs(rest):
+        ok = table.distance(ci, vi) <= table.v_maxd[vi]
+        in_reach[ci[ok]] = True
+        ok &= table.shared(ci, vi) != 0
+        need_match[ci[ok]] = True
+        ok &= table.preference_ok(ci, vi)
+        accepted[ci[ok]] = True
+
+    reasons = np.full(n, UNPAIRED_REASONS.index(AT_CAPACITY), dtype=np.int8)
+    reasons[rest] = UNPAIRED_REASONS.index(NO_VOLUNTEER_IN_REACH)
+    # Not eligible, so an accepted child had every accepting pair rejected before.
+    for flag, reason in (
+        (in_reach, NO_NEED_MATCH),
+        (need_match, PREFERENCE_MISMATCH),
+        (accepted, REJECTED_BEFORE),
+    ):
+        reasons[rest[flag[rest]]] = UNPAIRED_REASONS.index(reason)
+    return reasons
+
+
+def build_candidates(
+    children: Sequence[ChildIn],
+    volunteers: Sequence[VolunteerIn],
+    rejected: Iterable[tuple[int, int]] = frozenset(),
+) -> Candidates:
+    """All feasible pairs with scores, and the unpaired reason for every child."""
+    _validate(children, volunteers)
+    codes = tuple(
+        sorted(set().union(*(c.needs for c in children), *(v.skills for v in volunteers)))
+    )
+    if len(codes) > 63:
+        raise ValueError("more than 63 distinct need codes")
+    table = _Table(children, volunteers, rejected, codes)
+
+    # Cheap integer rules first so the trigonometry only runs on likely pairs.
+    eligible = np.zeros(len(children), dtype=bool)  # some volunteer passes every rule but capacity
+    parts = []
+    for ci, vi in table.near_pairs():
+        shared = table.shared(ci, vi)
+        keep = np.flatnonzero((shared != 0) & table.preference_ok(ci, vi))
+        ci, vi, shared = ci[keep], vi[keep], shared[keep]
+        d = table.distance(ci, vi)
+        keep = np.flatnonzero((d <= table.v_maxd[vi]) & table.not_rejected(ci, vi))
+        ci, vi, shared, d = ci[keep], vi[keep], shared[keep], d[keep]
+        eligible[ci] = True
+        keep = table.v_cap[vi] > 0
+        parts.append((ci[keep], vi[keep], d[keep], shared[keep]))
+
+    if parts:
+        child, volunteer, dist, matched = (np.concatenate(p) for p in zip(*parts, strict=True))
+        # Pairs in (child, volunteer) order, whatever order the search found them in: the
+        # same people always give the same components, solved the same way (so a run split
+        # over workers proposes what one process does; services.matching.parts).
+        order = np.argsort(child.astype(np.int64) * len(volunteers) + volunteer, kind="stable")
+        child, volunteer = child[order], volunteer[order]
+        dist, matched = dist[order], matched[order]
+        del order
+    else:
+        child, volunteer = np.zeros(0, np.int32), np.zeros(0, np.int32)
+        dist, matched = np.zeros(0, np.float64), np.zeros(0, np.int64)
+    need_score = 60.0 * np.bitwise_count(matched) / np.bitwise_count(table.c_needs[child])
+    distance_score = 40.0 * (1.0 - dist / table.v_maxd[volunteer])
+
+    return Candidates(
+        codes=codes,
+        child_ids=np.fromiter((c.id for c in children), np.int64, len(children)),
+        child_tiers=table.c_tier,
+        child_reasons=_reasons(table, eligible),
+        volunteer_ids=np.fromiter((v.id for v in volunteers), np.int64, len(volunteers)),
+        capacities=table.v_cap,
+        child=child,
+        volunteer=volunteer,
+        distance_km=dist,
+        need_score=need_score,
+        distance_score=distance_score,
+        quality=need_score + distance_score,
+        matched=matched,
+    )
+
+
+def unpaired_reasons(cands: Candidates, paired_child_ids: Iterable[int]) -> dict[int, str]:
+    """Reason code for every child of the run that is not in ``paired_child_ids``."""
+    paired = np.fromiter(paired_child_ids, dtype=np.int64)
+    unpaired = ~np.isin(cands.child_ids, paired)
+    return {
+        int(cid): UNPAIRED_REASONS[r]
+        for cid, r in zip(
+            cands.child_ids[unpaired].tolist(), cands.child_reasons[unpaired].tolist(), strict=True
+        )
+    }

@@ -1,0 +1,92 @@
+"""The ``match()`` entry point: candidates, components, exact solve, reasons."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .candidates import Candidates, build_candidates, unpaired_reasons
+from .records import PRIORITIES, ChildIn, Proposal, VolunteerIn
+from .solver import Component, solve_component, split_components
+
+ProgressCallback = Callable[[str, float], None]
+
+# While solving, progress is reported whenever this share of all candidate
+# pairs has been processed, so thousands of tiny components cost few calls.
+_PROGRESS_STEP = 0.01
+
+
+@dataclass(slots=True)
+class MatchResult:
+    """Outcome of one run: proposed pairs, a reason per unpaired child, statistics."""
+
+    proposals: list[Proposal]
+    unpaired: dict[int, str]
+    stats: dict = field(default_factory=dict)
+
+
+def match(
+    children: Sequence[ChildIn],
+    volunteers: Sequence[VolunteerIn],
+    rejected: Iterable[tuple[int, int]] = frozenset(),
+    progress: ProgressCallback | None = None,
+) -> MatchResult:
+    """Propose the lexicographically optimal pairing (urgent, high, normal, quality).
+
+    Within each priority, children marked ``repair`` (waiting to be paired again) are
+    favoured; see ``records.TIERS`` for why this never lowers any priority's count.
+
+    ``progress(phase, fraction)`` is called with phases "candidates",
+    "solving" and "done"; fraction runs from 0.0 to 1.0 within a phase.
+    """
+    report = progress or (lambda phase, fraction: None)
+
+    report("candidates", 0.0)
+    started = time.perf_counter()
+    cands = build_candidates(children, volunteers, rejected)
+    components = split_components(cands)
+    candidates_seconds = time.perf_counter() - started
+    report("candidates", 1.0)
+    result = solve(cands, components, report)
+    result.stats["seconds"] = {"candidates": round(candidates_seconds, 3),
+                               **result.stats["seconds"]}
+    return result
+
+
+def solve(cands: Candidates, components: Sequence[Component],
+          progress: ProgressCallback | None = None) -> MatchResult:
+    """Solve the components of ``cands`` (all of them, or some: see
+    ``services.matching.parts``) and give every other child of ``cands`` its reason."""
+    report = progress or (lambda phase, fraction: None)
+    report("solving", 0.0)
+    started = time.perf_counter()
+    total_edges = max(sum(comp.n_edges for comp in components), 1)
+    done = since_report = 0
+    proposals: list[Proposal] = []
+    for comp in components:
+        proposals.extend(solve_component(comp))
+        done += comp.n_edges
+        since_report += comp.n_edges
+        if since_report >= _PROGRESS_STEP * total_edges:
+            report("solving", done / total_edges)
+            since_report = 0
+    solving_seconds = time.perf_counter() - started
+    report("solving", 1.0)
+
+    tier = {p: i for i, p in enumerate(PRIORITIES)}
+    proposals.sort(key=lambda p: (tier[p.priority], p.child_id))
+    unpaired = unpaired_reasons(cands, (p.child_id for p in proposals))
+    stats = {
+        "children": len(cands.child_ids),
+        "volunteers": len(cands.volunteer_ids),
+        "candidates": len(cands),
+        "components": len(components),
+        "proposed": len(proposals),
+        "proposed_by_priority": {p: sum(x.priority == p for x in proposals) for p in PRIORITIES},
+        "proposed_repair": sum(p.repair for p in proposals),
+        "unpaired": len(unpaired),
+        "seconds": {"solving": round(solving_seconds, 3)},
+    }
+    report("done", 1.0)
+    return MatchResult(proposals=proposals, unpaired=unpaired, stats=stats)

@@ -1,0 +1,1 @@
+"""A pair's life: approval, ending, re-pairing."""

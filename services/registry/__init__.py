@@ -1,0 +1,1 @@
+"""The registry: children and their consent, volunteers and their background checks, retention."""

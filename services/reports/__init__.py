@@ -1,0 +1,1 @@
+"""Figures and ledgers: the dashboard, the overview, exported ledgers."""

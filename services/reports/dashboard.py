@@ -1,0 +1,223 @@
+"""The coordinator dashboard: figures for the counties a user covers, from aggregate SQL.
+
+Every figure comes from queries grouped by county over one kind of record (children,
+volunteers, pairs, concerns), so the totals are sums of the county rows and the
+coverage chart comes from the same rows. Nothing here loads a record into Python; no
+name ever leaves this module, and map points are counts on a 0.01° grid.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Float, Numeric, and_, case, cast, exists, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from core.clock import LOCAL_TZ
+from models import Child, Concern, ConsentRecord, ContactLog, Pair, Region, User, Volunteer
+from services.access import policy
+from services.shared.taxonomy import PRIORITIES
+
+#: A pair complies when it had a contact within this many days.
+COMPLIANCE_DAYS = 30
+#: Weeks shown in the trend of new pairs and contacts.
+TREND_WEEKS = 12
+#: Map points are rounded to this many decimals (about 1 km): no home can be located.
+COORDINATE_DECIMALS = 2
+
+
+@dataclass
+class CountyFigures:
+    """One county's row; the dashboard's totals are the sums of these rows."""
+
+    code: str
+    registered: int = 0
+    with_consent: int = 0
+    paired: int = 0
+    waiting: dict = field(default_factory=lambda: dict.fromkeys(PRIORITIES, 0))
+    volunteers_pending: int = 0
+    volunteers_vetted: int = 0
+    volunteers_at_capacity: int = 0
+    active_pairs: int = 0
+    compliant_pairs: int = 0
+    overdue_pairs: int = 0
+    open_concerns: int = 0
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of the children with consent who are paired."""
+        return round(self.paired / self.with_consent, 3) if self.with_consent else None
+
+
+def consented():
+    """SQL: the child has a current (not withdrawn) consent record."""
+    return exists().where(ConsentRecord.child_id == Child.id,
+                          ConsentRecord.withdrawn_at.is_(None))
+
+
+def county_figures(session: Session, user: User, today: date) -> dict[str, CountyFigures]:
+    """Per-county figures of the user's counties that have any record, by county code."""
+    rows: dict[str, CountyFigures] = {}
+
+    def row(code: str) -> CountyFigures:
+        return rows.setdefault(code, CountyFigures(code))
+
+    for code, registered, with_consent, paired, urgent, high, normal in _child_rows(session,
+                                                                                     user):
+        figures = row(code)
+        figures.registered, figures.with_consent, figures.paired = (registered, with_consent,
+                                                                   paired)
+        figures.waiting = {"urgent": urgent, "high": high, "normal": normal}
+    for code, pending, vetted, full in _volunteer_rows(session, user):
+        figures = row(code)
+        figures.volunteers_pending, figures.volunteers_vetted = pending, vetted
+        figures.volunteers_at_capacity = full
+    for code, active, compliant, overdue in _pair_rows(session, user, today):
+        figures = row(code)
+        figures.active_pairs, figures.compliant_pairs, figures.overdue_pairs = (
+            active, compliant, overdue)
+    for code, count in _concern_rows(session, user):
+        row(code).open_concerns = count
+    return dict(sorted(rows.items()))
+
+
+def _child_rows(session: Session, user: User):
+    """(county, registered, with consent, paired, waiting urgent, high, normal) rows.
+
+    One grouped index-only scan of the children by county, priority and consent, joined to
+    their active pair (at most one per child, by a unique index, so no row is counted
+    twice). Waiting = consented minus consented-and-paired, per priority.
+    """
+    stmt = select(Child.region_code, Child.priority, Child.consenting, func.count(Child.id),
+                  func.count(Pair.child_id)).select_from(Child).outerjoin(
+        Pair, and_(Pair.child_id == Child.id, Pair.status == "active"))
+    stmt = policy.scoped(session, user, Child, stmt).group_by(
+        Child.region_code, Child.priority, Child.consenting)
+    rows: dict[str, list[int]] = {}
+    waiting_at = {"urgent": 3, "high": 4, "normal": 5}
+    for code, priority, consenting, children, paired in session.execute(stmt).tuples():
+        row = rows.setdefault(code, [0] * 6)
+        row[0] += children
+        row[2] += paired
+        if consenting:
+            row[1] += children
+            row[waiting_at[priority]] += children - paired
+    return [(code, *values) for code, values in rows.items()]
+
+
+def _volunteer_rows(session: Session, user: User):
+    full = and_(Volunteer.status == "vetted", Volunteer.active_pairs >= Volunteer.capacity)
+    stmt = select(Volunteer.region_code,
+                  func.count(case((Volunteer.status == "pending", 1))),
+                  func.count(case((Volunteer.status == "vetted", 1))),
+                  func.count(case((full, 1)))).group_by(Volunteer.region_code)
+    return session.execute(policy.scoped(session, user, Volunteer, stmt)).tuples().all()
+
+
+def _pair_rows(session: Session, user: User, today: date):
+    recent = Pair.last_contact_on >= today - timedelta(days=COMPLIANCE_DAYS)
+    late = or_(Pair.next_contact_due < today, Pair.next_visit_due < today)
+    stmt = policy.scoped_pairs(session, user, select(
+        Child.region_code, func.count(Pair.id), func.count(case((recent, 1))),
+        func.count(case((late, 1)))).select_from(Pair))
+    return session.execute(stmt.where(Pair.status == "active")
+                           .group_by(Child.region_code)).tuples().all()
+
+
+def _concern_rows(session: Session, user: User):
+    stmt = select(Child.region_code, func.count(Concern.id)).select_from(Concern).join(
+        Child, Child.id == Concern.child_id).where(Concern.status == "open")
+    counties = policy.county_scope(session, user)
+    if counties is not None:
+        stmt = stmt.where(Child.region_code.in_(sorted(counties)))
+    return session.execute(stmt.group_by(Child.region_code)).tuples().all()
+
+
+def totals(counties: dict[str, CountyFigures]) -> dict:
+    """The dashboard's headline figures: sums over the county rows."""
+    def total(name):
+        return sum(getattr(c, name) for c in counties.values())
+
+    active, compliant = total("active_pairs"), total("compliant_pairs")
+    return {
+        "children": {"registered": total("registered"), "with_consent": total("with_consent"),
+                     "paired": total("paired"),
+                     "waiting": {p: sum(c.waiting[p] for c in counties.values())
+                                 for p in PRIORITIES}},
+        "volunteers": {"pending": total("volunteers_pending"),
+                       "vetted": total("volunteers_vetted"),
+                       "at_capacity": total("volunteers_at_capacity")},
+        "pairs": {"active": active, "compliant": compliant, "overdue": total("overdue_pairs"),
+                  "compliance_share": round(compliant / active, 3) if active else None},
+        "open_concerns": total("open_concerns"),
+    }
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a local (Asia/Shanghai) day as an aware datetime."""
+    return datetime.combine(day, time(), tzinfo=LOCAL_TZ)
+
+
+def week_starts(today: date, weeks: int = TREND_WEEKS) -> list[date]:
+    """The Mondays of the last ``weeks`` weeks, oldest first, this week last."""
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+
+
+def weekly_trend(session: Session, user: User, today: date,
+                 weeks: int = TREND_WEEKS) -> list[dict]:
+    """New pairs (by approval time, local weeks) and contacts logged (by contact date)."""
+    starts = week_starts(today, weeks)
+    bounds = list(zip(starts, starts[1:] + [starts[-1] + timedelta(weeks=1)], strict=True))
+
+    def bucket(column, lo, hi):
+        return func.count(case((and_(column >= lo, column < hi), 1)))
+
+    pairs = policy.scoped_pairs(session, user, select(*(
+        bucket(Pair.started_at, local_midnight(lo), local_midnight(hi)) for lo, hi in bounds
+    )).select_from(Pair)).where(Pair.started_at >= local_midnight(starts[0]))
+    # Contacts are counted per day (a date column: at most 7 × weeks rows), then per week.
+    contacts = policy.scoped_pairs(session, user, select(
+        ContactLog.contact_date, func.count(ContactLog.id)
+    ).select_from(ContactLog).join(Pair, Pair.id == ContactLog.pair_id)).where(
+        ContactLog.contact_date >= starts[0], ContactLog.contact_date <= today
+    ).group_by(ContactLog.contact_date)
+    new_pairs = session.execute(pairs).one()
+    logged = [0] * weeks
+    for day, count in session.execute(contacts).tuples():
+        logged[(day - starts[0]).days // 7] += count
+    return [{"week": start.isoformat(), "new_pairs": new_pairs[i], "contacts": logged[i]}
+            for i, start in enumerate(starts)]
+
+
+def _rounded(column):
+    return type_coerce(func.round(cast(column, Numeric(12, 6)), COORDINATE_DECIMALS), Float)
+
+
+def scatter(session: Session, user: User, county: str) -> dict:
+    """Children and volunteers of one county as counts on a 0.01° grid (no names).
+
+    A record without a precise location counts at the county's centre. A county outside
+    the user's reach gives empty lists, like a county with nobody in it.
+    """
+    result = {"county": county, "children": [], "volunteers": []}
+    if not policy.covers_region(session, user, county):
+        return result
+    for key, model in (("children", Child), ("volunteers", Volunteer)):
+        lat = _rounded(func.coalesce(model.latitude, Region.latitude))
+        lng = _rounded(func.coalesce(model.longitude, Region.longitude))
+        stmt = (select(lng, lat, func.count(model.id)).select_from(model)
+                .join(Region, Region.code == model.region_code)
+                .where(model.region_code == county))
+        if model is Volunteer:
+            stmt = stmt.where(Volunteer.status == "vetted")
+        points = session.execute(stmt.group_by(lng, lat).order_by(lng, lat)).tuples().all()
+        result[key] = [[round(x, COORDINATE_DECIMALS), round(y, COORDINATE_DECIMALS), n]
+                       for x, y, n in points]
+    return result
+
+
+def busiest_county(counties: dict[str, CountyFigures]) -> str | None:
+    """The county with the most children registered (the map's first county)."""
+    if not counties:
+        return None
+    return max(counties.values(), key=lambda c: (c.registered, c.code)).code

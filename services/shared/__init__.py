@@ -1,0 +1,1 @@
+"""Plain values shared by every feature: phones, ID numbers, names, the need list, checks."""

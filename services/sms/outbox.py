@@ -1,0 +1,60 @@
+"""The outbox: every text message is one row here before anything is sent.
+
+Each row has a unique key per (subject, kind, due date, stage, recipient) and is inserted
+with "on conflict do nothing", so a double beat or two sweeps at once are harmless.
+Nothing here sends (``services.sms.sender`` does).
+"""
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.orm import Session
+
+from core.clock import LOCAL_TZ, now
+from core.crypto import lookup_hash
+from models import OutboxMessage, Pair
+from services.shared.bulk import insert_rows
+
+
+def after_quiet_hours(moment: datetime, quiet_start: int, quiet_end: int) -> datetime:
+    """The first time at or after ``moment`` outside quiet hours (Asia/Shanghai)."""
+    local = moment.astimezone(LOCAL_TZ)
+    hour = local.hour
+    quiet = (quiet_start <= hour or hour < quiet_end) if quiet_start > quiet_end \
+        else (quiet_start <= hour < quiet_end)
+    if not quiet:
+        return moment
+    day = local.date() if hour < quiet_end else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(quiet_end), LOCAL_TZ).astimezone(moment.tzinfo)
+
+
+def message_row(key, template, subject, audience, phone, *, user_id=None, pair_id=None,
+         child_id=None, concern_id=None, params=None, not_before=None):
+    """One outbox row, queued; ``not_before`` defaults to now."""
+    stamp = now()
+    return {"key": key, "template": template, "subject": subject, "audience": audience,
+            "to_phone": phone, "to_phone_hash": lookup_hash(phone),
+            "recipient_user_id": user_id, "pair_id": pair_id,
+            "child_id": child_id, "concern_id": concern_id, "params": params or {},
+            "status": "queued", "reason": "", "attempts": 0, "not_before": not_before or stamp,
+            "provider": "", "created_at": stamp}
+
+
+def queue(session: Session, rows: list[dict]) -> None:
+    """Insert outbox rows; a key already present is left as it is."""
+    insert_rows(session, OutboxMessage.__table__, rows, ignore_conflicts_on="key")
+
+
+def cancel_pending_reminders(session: Session, pair: Pair) -> int:
+    """Skip queued reminders a logged contact has made pointless."""
+    conditions = [and_(OutboxMessage.subject == "contact",
+                       OutboxMessage.key.notlike(f"%:{pair.next_contact_due}:%"))]
+    if pair.next_visit_due:
+        conditions.append(and_(OutboxMessage.subject == "visit",
+                               OutboxMessage.key.notlike(f"%:{pair.next_visit_due}:%")))
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.pair_id == pair.id, OutboxMessage.status == "queued",
+               or_(*conditions))
+        .values(status="skipped", reason="a contact was logged")
+        .execution_options(synchronize_session=False)).rowcount

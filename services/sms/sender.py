@@ -1,0 +1,205 @@
+"""Sending the outbox, exactly once, and applying what providers report back.
+
+A worker claims one due row at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any
+number of workers share the queue), commits it as ``sending`` before calling the
+provider, then records the outcome. A crash between the claim and the outcome leaves the
+row in ``sending``; the sweep marks it ``unknown`` for reconciliation, never resends it.
+Rate-limited or unreachable providers (nothing was accepted) are retried with back-off;
+ambiguous failures (the request may have been accepted) become ``unknown``.
+
+Several providers are tried in order (services.sms.failover); each message is checked
+against the per-number daily cap (services.sms.limits) before any provider is called.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from core.clock import now
+from core.crypto import lookup_hash
+from models import ConsentRecord, OptOut, OutboxMessage, User
+from services.settings import get_settings
+from services.sms.failover import ProviderChain, as_chain
+from services.sms.limits import DEFAULT_DAILY_CAP, check_daily_cap, next_day
+from services.sms.outbox import after_quiet_hours
+from services.sms.providers import Message
+from services.sms.templates import ASKED_FOR, SECRET_PARAMS, redacted
+
+log = logging.getLogger(__name__)
+
+#: Waits before retry n (1-based); after the last one the message has failed.
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+               timedelta(hours=1))
+#: Statuses a delivery receipt may still change; a receipt never moves a status back.
+RECEIPT_MAY_CHANGE = ("sending", "sent", "unknown")
+OPT_OUT_WORDS = {"T", "TD", "N", "STOP", "退订", "退订短信", "取消"}
+
+
+def claim_next(session: Session, moment: datetime) -> int | None:
+    """Mark the next due message ``sending`` and return its id (None when none is due)."""
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.status == "queued", OutboxMessage.not_before <= moment)
+           .order_by(OutboxMessage.not_before, OutboxMessage.id).limit(1)
+           .with_for_update(skip_locked=True).scalar_subquery())
+    return session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == due)
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=moment)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+
+
+def _skip_reason(session: Session, message: OutboxMessage) -> str:
+    if message.template in ASKED_FOR:
+        return ""
+    opted_out = session.execute(
+        select(OptOut.source).where(OptOut.phone_hash == message.to_phone_hash)
+    ).scalar_one_or_none()
+    if opted_out:
+        return f"opted out ({opted_out})"
+    if message.child_id and message.audience in ("volunteer", "guardian"):
+        consented = session.execute(select(exists().where(
+            ConsentRecord.child_id == message.child_id,
+            ConsentRecord.withdrawn_at.is_(None)))).scalar_one()
+        if not consented:
+            return "guardian consent withdrawn"
+    if message.recipient_user_id:
+        user = session.get(User, message.recipient_user_id)
+        if user is not None and not user.active:
+            return "recipient account disabled"
+    return ""
+
+
+def _hold(message: OutboxMessage, until: datetime, reason: str) -> None:
+    """Back to the queue without using up an attempt (nothing was sent)."""
+    message.status, message.reason, message.not_before = "queued", reason, until
+    message.attempts -= 1
+
+
+def deliver(session: Session, message_id: int, providers, moment: datetime,
+            daily_cap: int = DEFAULT_DAILY_CAP) -> str:
+    """Send one claimed message and record what happened; returns the new status, or
+    "held" (daily cap: queued for the next day) or "throttled" (every provider at its
+    rate limit: queued, still due)."""
+    chain: ProviderChain = as_chain(providers)
+    message = session.get(OutboxMessage, message_id)
+    status = _deliver(session, message, chain, moment, daily_cap)
+    if message.status != "queued" and message.template in SECRET_PARAMS:
+        message.params = redacted(message.template, message.params)
+    return status
+
+
+def _deliver(session: Session, message: OutboxMessage, chain: ProviderChain,
+             moment: datetime, daily_cap: int) -> str:
+    reason = _skip_reason(session, message)
+    if reason:
+        message.status, message.reason = "skipped", reason
+        return message.status
+    cap = check_daily_cap(session, message, moment, daily_cap)
+    if cap.action == "skip":
+        message.status, message.reason = "skipped", cap.reason
+        return message.status
+    if cap.action == "hold":
+        quiet = get_settings(session)
+        _hold(message, after_quiet_hours(next_day(moment), quiet.quiet_start, quiet.quiet_end),
+              cap.reason)
+        return "held"
+    outcome = chain.send(Message(key=message.key, to=message.to_phone,
+                                 template=message.template, params=dict(message.params)))
+    message.provider_attempts = [*(message.provider_attempts or []), *outcome.attempts]
+    if outcome.provider:
+        message.provider = outcome.provider
+    if outcome.status == "sent":
+        message.status, message.sent_at = "sent", now()
+        message.provider_message_id = outcome.provider_message_id
+        message.reason = ""
+    elif outcome.status == "throttled":
+        _hold(message, message.not_before, outcome.error)
+        return "throttled"
+    elif outcome.status == "retry" and message.attempts <= len(RETRY_AFTER):
+        message.status, message.reason = "queued", outcome.error
+        message.not_before = moment + RETRY_AFTER[message.attempts - 1]
+    elif outcome.status == "unknown":
+        message.status, message.reason = "unknown", outcome.error
+    else:
+        message.status, message.reason = "failed", outcome.error
+    return message.status
+
+
+def send_due(session: Session, providers, moment: datetime,
+             commit: Callable[[], None], limit: int = 1000,
+             daily_cap: int = DEFAULT_DAILY_CAP, max_wait: float = 30.0,
+             sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Send due messages one by one until none is due or ``limit`` is reached.
+
+    ``providers`` is a ProviderChain (or one backend). When every provider is at its rate
+    limit, waits for room (at most ``max_wait`` seconds in all, then stops: the rest stays
+    queued for the next run).
+    """
+    chain = as_chain(providers)
+    counts: dict[str, int] = {}
+    waited = 0.0
+    for _ in range(limit):
+        message_id = claim_next(session, moment)
+        commit()  # "sending" is on disk before the provider is called
+        if message_id is None:
+            break
+        status = deliver(session, message_id, chain, moment, daily_cap)
+        commit()
+        counts[status] = counts.get(status, 0) + 1
+        if status == "throttled":
+            pause = min(max(chain.seconds_until_free(), 0.05), 1.0)
+            if waited + pause > max_wait:
+                break
+            sleep(pause)
+            waited += pause
+    if counts:
+        log.info("sms sent: %s", counts)
+    return counts
+
+
+def apply_receipts(session: Session, provider: str, receipts) -> int:
+    """Apply delivery receipts idempotently; returns how many rows changed."""
+    changed = 0
+    for receipt in receipts:
+        match = OutboxMessage.key == receipt.key if receipt.key else \
+            OutboxMessage.provider_message_id == receipt.provider_message_id
+        if receipt.key is None and receipt.provider_message_id is None:
+            continue
+        values = {"status": receipt.status, "reason": receipt.error or ""}
+        if receipt.status == "delivered":
+            values["delivered_at"] = now()
+        changed += session.execute(
+            update(OutboxMessage)
+            .where(match, OutboxMessage.status.in_(RECEIPT_MAY_CHANGE))
+            .values(**values).execution_options(synchronize_session=False)).rowcount
+    log.info("%s receipts from %s applied, %s rows changed", len(receipts), provider, changed)
+    return changed
+
+
+def opt_out(session: Session, phone: str, source: str, actor: User | None = None,
+            note: str = "") -> None:
+    """Stop every SMS to ``phone``; queued ones are skipped at once."""
+    digest = lookup_hash(phone)
+    if session.execute(select(OptOut.id).where(OptOut.phone_hash == digest)).first() is None:
+        session.add(OptOut(phone_hash=digest, source=source, note=note,
+                           created_by_id=actor.id if actor else None))
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.to_phone_hash == digest,
+                                    OutboxMessage.status == "queued",
+                                    OutboxMessage.template.notin_(ASKED_FOR))
+        .values(status="skipped", reason=f"opted out ({source})")
+        .execution_options(synchronize_session=False))
+    session.flush()
+    log.info("a number opted out (%s)", source)
+
+
+def apply_reply(session: Session, phone: str, text: str) -> bool:
+    """A reply of T (退订) opts the number out; other replies are ignored."""
+    if (text or "").strip().upper() in OPT_OUT_WORDS:
+        opt_out(session, phone, "reply")
+        return True
+    return False
