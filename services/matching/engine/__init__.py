@@ -8,6 +8,7 @@ Large runs may instead call ``build_candidates`` and ``split_components`` and
 solve each ``Component`` (``to_dict``/``from_dict`` for transport) elsewhere.
 """
 
+from . import kernels
 from .candidates import (
     AT_CAPACITY,
     NO_NEED_MATCH,
@@ -46,6 +47,7 @@ __all__ = [
     "chord_radius",
     "haversine_km",
     "haversine_km_array",
+    "kernels",
     "match",
     "solve",
     "solve_component",

@@ -1,0 +1,231 @@
+"""Compiled loops (numba) for the two steps NumPy cannot do without per-pair temporaries:
+finding the pairs within reach, and the components of the candidate graph.
+
+Every kernel has a NumPy/SciPy twin in ``candidates``/``solver`` that gives the same
+arrays (tests check it), used when numba is missing or ``MATCH_COMPILED=0``.
+
+Pair search.  Volunteers are bucketed on a grid of latitude × longitude cells (radians).
+For a child at latitude phi, every point within angular distance theta lies within
+|d lat| <= theta and |d lng| <= asin(sin theta / cos phi) (when cos phi > sin theta;
+otherwise the whole longitude range is scanned), so scanning those cells at the largest
+reach of the run misses no pair.  Each volunteer in them is tested with the cheap rules
+first (latitude difference, shared needs, gender, age), then the straight-line (chord)
+distance between unit vectors against the chord of the volunteer's limit, widened by a
+relative 1e-9 (no trigonometry per pair); the exact float64 haversine test against the
+limit is made afterwards by ``candidates`` with the same NumPy code as before, so the
+slack can only let in pairs that the exact test then removes.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:  # numba is pinned in requirements.txt; the NumPy path stays for environments without it
+    from numba import njit
+except ImportError:  # pragma: no cover - exercised only where numba is missing
+    njit = None
+
+_SLACK = 1e-9
+EARTH_RADIUS_KM = 6371.0
+
+
+def available() -> bool:
+    """Whether the compiled kernels can be used (numba importable, not switched off)."""
+    return njit is not None and os.environ.get("MATCH_COMPILED", "1") != "0"
+
+
+def _jit(func):
+    return func if njit is None else njit(cache=True, nogil=True)(func)
+
+
+@_jit
+def _scan(start, c_phi, c_lmb, c_xyz, c_needs, c_gender, c_age,
+          v_phi, v_theta, v_xyz, v_chord2, v_skills, v_gender, v_amin, v_amax, v_index,
+          cell_start, cell_theta, phi0, lmb0, cell, n_lat, n_lng, theta_max,
+          out_child, out_vol):
+    """Pairs for children ``start``, ``start + 1``, ... until ``out_*`` would overflow.
+
+    Volunteer arrays are in grid order (``v_index`` gives the run's index).  Returns
+    (next child, pairs written); a child's pairs are written whole, in volunteer order,
+    so the output is in (child, volunteer) order.
+    """
+    n_children = c_phi.shape[0]
+    capacity = out_child.shape[0]
+    written = 0
+    sin_theta = np.sin(theta_max)
+    c = start
+    while c < n_children:
+        phi = c_phi[c]
+        lat_lo = max(int(np.floor((phi - theta_max - phi0) / cell)), 0)
+        lat_hi = min(int(np.floor((phi + theta_max - phi0) / cell)), n_lat - 1)
+        cos_phi = np.cos(phi)
+        if cos_phi > sin_theta:
+            half = np.arcsin(sin_theta / cos_phi) * (1.0 + _SLACK) + 1e-12
+            lng_lo = max(int(np.floor((c_lmb[c] - half - lmb0) / cell)), 0)
+            lng_hi = min(int(np.floor((c_lmb[c] + half - lmb0) / cell)), n_lng - 1)
+        else:
+            lng_lo, lng_hi = 0, n_lng - 1
+        if lat_lo > lat_hi or lng_lo > lng_hi:  # no volunteer's cell is near enough
+            c += 1
+            continue
+        # Worst case for this child: every volunteer of the scanned cells.
+        most = 0
+        for la in range(lat_lo, lat_hi + 1):
+            row = la * n_lng
+            most += cell_start[row + lng_hi + 1] - cell_start[row + lng_lo]
+        if written + most > capacity:
+            if written == 0:
+                return -most, 0  # the caller gives a larger buffer
+            break
+        first = written
+        needs = c_needs[c]
+        gender = c_gender[c]
+        age = c_age[c]
+        x, y, z = c_xyz[c, 0], c_xyz[c, 1], c_xyz[c, 2]
+        for la in range(lat_lo, lat_hi + 1):
+            # Any point of the row is at least this far (angle) from the child.
+            band_lo = phi0 + la * cell
+            gap = max(band_lo - phi, phi - (band_lo + cell), 0.0)
+            row = la * n_lng
+            for cell_no in range(row + lng_lo, row + lng_hi + 1):
+                if gap > cell_theta[cell_no]:
+                    continue
+                for k in range(cell_start[cell_no], cell_start[cell_no + 1]):
+                    if abs(v_phi[k] - phi) > v_theta[k]:
+                        continue
+                    if needs & v_skills[k] == 0:
+                        continue
+                    if v_gender[k] >= 0 and v_gender[k] != gender:
+                        continue
+                    if age < v_amin[k] or age > v_amax[k]:
+                        continue
+                    dx = x - v_xyz[k, 0]
+                    dy = y - v_xyz[k, 1]
+                    dz = z - v_xyz[k, 2]
+                    if dx * dx + dy * dy + dz * dz > v_chord2[k]:
+                        continue
+                    out_child[written] = c
+                    out_vol[written] = v_index[k]
+                    written += 1
+        out_vol[first:written].sort()
+        c += 1
+    return c, written
+
+
+class Grid:
+    """Volunteers bucketed by (latitude, longitude) cell, for ``near_pairs``."""
+
+    def __init__(self, v_phi, v_lmb, v_maxd):
+        self.theta_max = float(v_maxd.max()) / EARTH_RADIUS_KM if len(v_maxd) else 0.0
+        self.phi0, self.lmb0 = float(v_phi.min()), float(v_lmb.min())
+        span = max(float(v_phi.max()) - self.phi0, float(v_lmb.max()) - self.lmb0, 1e-9)
+        # About a quarter of the largest reach, with at most ~4 M cells.
+        self.cell = max(self.theta_max / 4.0, span / 2000.0, 1e-7)
+        self.n_lat = int((float(v_phi.max()) - self.phi0) / self.cell) + 1
+        self.n_lng = int((float(v_lmb.max()) - self.lmb0) / self.cell) + 1
+        cell_of = (((v_phi - self.phi0) / self.cell).astype(np.int64) * self.n_lng
+                   + ((v_lmb - self.lmb0) / self.cell).astype(np.int64))
+        self.order = np.argsort(cell_of, kind="stable").astype(np.int32)
+        counts = np.bincount(cell_of, minlength=self.n_lat * self.n_lng)
+        self.cell_start = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.cell_start[1:])
+        # The largest reach (angle, with slack) in each cell; -1 for an empty cell.
+        self.v_theta = v_maxd / EARTH_RADIUS_KM * (1.0 + _SLACK) + 1e-12
+        self.cell_theta = np.full(len(counts), -1.0)
+        np.maximum.at(self.cell_theta, cell_of, self.v_theta)
+
+
+def near_pairs(table, block: int = 1 << 21):
+    """(child, volunteer) int32 arrays in (child, volunteer) order, block by block, of every
+    pair that passes shared needs, preferences and distance (with slack); see module doc."""
+    grid = Grid(table.v_phi, table.v_lmb, table.v_maxd)
+    o = grid.order
+    # The chord between unit vectors grows with the distance along the surface; the
+    # limit's chord (geo.chord_radius, already with an absolute slack) is widened a little.
+    chord2 = (table.v_chord * (1.0 + _SLACK)) ** 2
+    volunteers = (table.v_phi[o], grid.v_theta[o], np.ascontiguousarray(table.v_xyz[o]),
+                  chord2[o], table.v_skills[o], table.v_gender[o], table.v_age_min[o],
+                  table.v_age_max[o], o)
+    c_xyz = np.ascontiguousarray(table.c_xyz)
+    out_child = np.empty(block, dtype=np.int32)
+    out_vol = np.empty(block, dtype=np.int32)
+    start = 0
+    while start < len(table.c_phi):
+        nxt, n = _scan(start, table.c_phi, table.c_lmb, c_xyz, table.c_needs,
+                       table.c_gender, table.c_age, *volunteers,
+                       grid.cell_start, grid.cell_theta, grid.phi0, grid.lmb0,
+                       grid.cell, grid.n_lat, grid.n_lng, grid.theta_max, out_child, out_vol)
+        if nxt < 0:  # one child sees more volunteers than the buffer holds
+            out_child = np.empty(-nxt, dtype=np.int32)
+            out_vol = np.empty(-nxt, dtype=np.int32)
+            continue
+        yield out_child[:n].copy(), out_vol[:n].copy()
+        start = nxt
+
+
+@_jit
+def _find(parent, x):
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:
+        parent[x], x = root, parent[x]
+    return root
+
+
+@_jit
+def _components(child, volunteer, n_children, n_volunteers):
+    """Component label of every pair, child and volunteer (-1: no pair), labels numbered
+    by their smallest child, like SciPy's ``connected_components`` over children first."""
+    parent = np.arange(n_volunteers)
+    n = child.shape[0]
+    for i in range(1, n):
+        if child[i] == child[i - 1]:
+            a, b = _find(parent, volunteer[i - 1]), _find(parent, volunteer[i])
+            if a != b:
+                if a < b:
+                    parent[b] = a
+                else:
+                    parent[a] = b
+    root_label = np.full(n_volunteers, -1, dtype=np.int64)
+    child_label = np.full(n_children, -1, dtype=np.int64)
+    vol_label = np.full(n_volunteers, -1, dtype=np.int64)
+    edge_label = np.empty(n, dtype=np.int64)
+    labels = 0
+    for i in range(n):
+        r = _find(parent, volunteer[i])
+        if root_label[r] < 0:
+            root_label[r] = labels
+            labels += 1
+        edge_label[i] = root_label[r]
+        child_label[child[i]] = root_label[r]
+        vol_label[volunteer[i]] = root_label[r]
+    return labels, edge_label, child_label, vol_label
+
+
+def components(child, volunteer, n_children, n_volunteers):
+    """See ``_components``; pairs must be in (child, volunteer) order."""
+    return _components(child, volunteer, n_children, n_volunteers)
+
+
+@_jit
+def _group(labels, n_labels):
+    """Indices sorted by label, stable, and where each label starts (a counting sort)."""
+    starts = np.zeros(n_labels + 1, dtype=np.int64)
+    for x in labels:
+        starts[x + 1] += 1
+    for k in range(n_labels):
+        starts[k + 1] += starts[k]
+    fill = starts[:-1].copy()
+    order = np.empty(labels.shape[0], dtype=np.int64)
+    for i in range(labels.shape[0]):
+        order[fill[labels[i]]] = i
+        fill[labels[i]] += 1
+    return order, starts
+
+
+def group(labels, n_labels):
+    """Indices grouped by label (stable) and the start of each group."""
+    return _group(labels, n_labels)
