@@ -86,9 +86,10 @@ def test_small_blocks_give_the_same_pairs():
     codes = tuple(sorted(set().union(*(c.needs for c in children),
                                      *(v.skills for v in volunteers))))
     table = _Table(children, volunteers, rejected, codes)
-    whole = [np.concatenate(x) for x in zip(*kernels.near_pairs(table), strict=True)]
+    eligible = np.zeros(len(children), dtype=bool)
+    whole = [np.concatenate(x) for x in zip(*kernels.near_pairs(table, eligible), strict=True)]
     # A buffer smaller than one child's volunteers makes the kernel ask for more, too.
-    blocks = list(kernels.near_pairs(table, block=7))
+    blocks = list(kernels.near_pairs(table, eligible, block=7))
     assert len(blocks) > 10
     small = [np.concatenate(x) for x in zip(*blocks, strict=True)]
     assert all(np.array_equal(a, b) for a, b in zip(whole, small, strict=True))

@@ -243,16 +243,20 @@ class _Table:
                 "distance_score": distance_score, "quality": need_score + distance_score,
                 "matched": matched}
 
-    def finish(self, ci: np.ndarray, vi: np.ndarray, eligible: np.ndarray):
+    def finish(self, ci: np.ndarray, vi: np.ndarray, eligible: np.ndarray,
+               kept: np.ndarray | None = None):
         """Of pairs that passed the cheap rules: those within the exact distance limit and
         not rejected mark their child eligible; those with a free place are kept, with their
-        cost (quality in thousandths, as the solver rounds it)."""
+        cost (quality in thousandths, as the solver rounds it).  ``kept``, if given, is
+        set True at the positions kept."""
         d = self.distance(ci, vi)
         keep = np.flatnonzero((d <= self.v_maxd[vi]) & self.not_rejected(ci, vi))
         ci, vi, d = ci[keep], vi[keep], d[keep]
         eligible[ci] = True
-        keep = np.flatnonzero(self.v_cap[vi] > 0)
-        ci, vi, d = ci[keep], vi[keep], d[keep]
+        free = np.flatnonzero(self.v_cap[vi] > 0)
+        ci, vi, d = ci[free], vi[free], d[free]
+        if kept is not None:
+            kept[keep[free]] = True
         quality = (60.0 * np.bitwise_count(self.shared(ci, vi))
                    / np.bitwise_count(self.c_needs[ci]))
         quality += 40.0 * (1.0 - d / self.v_maxd[vi])
@@ -306,7 +310,17 @@ def _tree_search(table: _Table, eligible: np.ndarray):
 def _grid_search(table: _Table, eligible: np.ndarray):
     """The compiled path: blocks of children come out in (child, volunteer) order, so the
     peak holds one block's temporaries and the kept pairs (12 bytes each)."""
-    parts = [table.finish(ci, vi, eligible) for ci, vi in kernels.near_pairs(table)]
+    parts = []
+    for ci, vi, cost, check in kernels.near_pairs(table, eligible):
+        if check.any():  # the few pairs at a limit or half a unit: NumPy decides
+            at = np.flatnonzero(check)
+            sure = np.flatnonzero(~check)
+            keep = np.zeros(len(at), dtype=bool)
+            kept_ci, kept_vi, kept_cost = table.finish(ci[at], vi[at], eligible, keep)
+            cost[at[keep]] = kept_cost
+            rows = np.sort(np.concatenate((sure, at[keep])))
+            ci, vi, cost = ci[rows], vi[rows], cost[rows]
+        parts.append((ci, vi, cost))
     if not parts:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
     columns = []

@@ -11,9 +11,11 @@ otherwise the whole longitude range is scanned), so scanning those cells at the 
 reach of the run misses no pair.  Each volunteer in them is tested with the cheap rules
 first (latitude difference, shared needs, gender, age), then the straight-line (chord)
 distance between unit vectors against the chord of the volunteer's limit, widened by a
-relative 1e-9 (no trigonometry per pair); the exact float64 haversine test against the
-limit is made afterwards by ``candidates`` with the same NumPy code as before, so the
-slack can only let in pairs that the exact test then removes.
+relative 1e-9, and only then the haversine and the cost.  The compiled arcsin may differ
+from NumPy's in the last bit (a relative 1e-15), which can change a result only for a
+pair within 1e-9 of its limit or whose cost sits within 1e-6 of half a unit; such pairs
+are flagged and decided again with NumPy's haversine (``candidates._Table.finish``), so
+the pairs and costs are exactly the NumPy path's.
 """
 
 from __future__ import annotations
@@ -41,15 +43,26 @@ def _jit(func):
 
 
 @_jit
-def _scan(start, c_phi, c_lmb, c_xyz, c_needs, c_gender, c_age,
-          v_phi, v_theta, v_xyz, v_chord2, v_skills, v_gender, v_amin, v_amax, v_index,
+def _popcount(mask):
+    n = 0
+    while mask:
+        mask &= mask - 1
+        n += 1
+    return n
+
+
+@_jit
+def _scan(start, c_phi, c_lmb, c_cos, c_xyz, c_needs, c_n_needs, c_gender, c_age,
+          v_phi, v_lmb, v_cos, v_theta, v_xyz, v_chord2, v_maxd, v_cap, v_skills, v_gender,
+          v_amin, v_amax, v_index, n_volunteers, rejected,
           cell_start, cell_theta, phi0, lmb0, cell, n_lat, n_lng, theta_max,
-          out_child, out_vol):
+          eligible, out_child, out_vol, out_cost, out_check):
     """Pairs for children ``start``, ``start + 1``, ... until ``out_*`` would overflow.
 
     Volunteer arrays are in grid order (``v_index`` gives the run's index).  Returns
     (next child, pairs written); a child's pairs are written whole, in volunteer order,
-    so the output is in (child, volunteer) order.
+    so the output is in (child, volunteer) order.  A pair is written when its volunteer
+    has a free place, or when ``out_check`` marks it for the exact NumPy test.
     """
     n_children = c_phi.shape[0]
     capacity = out_child.shape[0]
@@ -84,6 +97,7 @@ def _scan(start, c_phi, c_lmb, c_xyz, c_needs, c_gender, c_age,
         gender = c_gender[c]
         age = c_age[c]
         x, y, z = c_xyz[c, 0], c_xyz[c, 1], c_xyz[c, 2]
+        key0 = np.int64(c) * n_volunteers
         for la in range(lat_lo, lat_hi + 1):
             # Any point of the row is at least this far (angle) from the child.
             band_lo = phi0 + la * cell
@@ -95,7 +109,8 @@ def _scan(start, c_phi, c_lmb, c_xyz, c_needs, c_gender, c_age,
                 for k in range(cell_start[cell_no], cell_start[cell_no + 1]):
                     if abs(v_phi[k] - phi) > v_theta[k]:
                         continue
-                    if needs & v_skills[k] == 0:
+                    shared = needs & v_skills[k]
+                    if shared == 0:
                         continue
                     if v_gender[k] >= 0 and v_gender[k] != gender:
                         continue
@@ -106,10 +121,43 @@ def _scan(start, c_phi, c_lmb, c_xyz, c_needs, c_gender, c_age,
                     dz = z - v_xyz[k, 2]
                     if dx * dx + dy * dy + dz * dz > v_chord2[k]:
                         continue
+                    s1 = np.sin((v_phi[k] - phi) * 0.5)
+                    s2 = np.sin((v_lmb[k] - c_lmb[c]) * 0.5)
+                    a = min(max(s1 * s1 + c_cos[c] * v_cos[k] * s2 * s2, 0.0), 1.0)
+                    d = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+                    limit = v_maxd[k]
+                    if d > limit * (1.0 + _SLACK) + 1e-9:
+                        continue
+                    v = v_index[k]
+                    if rejected.shape[0]:
+                        at = np.searchsorted(rejected, key0 + v)
+                        if at < rejected.shape[0] and rejected[at] == key0 + v:
+                            continue
+                    quality = 60.0 * _popcount(shared) / c_n_needs[c]
+                    quality += 40.0 * (1.0 - d / limit)
+                    units = quality * 1000.0
+                    # Near the limit or half a unit, NumPy's haversine decides (see doc).
+                    check = (abs(d - limit) <= limit * _SLACK + 1e-9
+                             or abs(units - np.floor(units) - 0.5) < 1e-6)
+                    if not check:
+                        eligible[c] = True
+                        if v_cap[k] <= 0:
+                            continue
                     out_child[written] = c
-                    out_vol[written] = v_index[k]
+                    out_vol[written] = v
+                    out_cost[written] = np.int32(np.rint(units))
+                    out_check[written] = check
                     written += 1
-        out_vol[first:written].sort()
+        if written - first > 1:
+            # Volunteer order: sort the child's few pairs by volunteer (insertion sort).
+            for i in range(first + 1, written):
+                v, cost, check = out_vol[i], out_cost[i], out_check[i]
+                j = i - 1
+                while j >= first and out_vol[j] > v:
+                    out_vol[j + 1], out_cost[j + 1], out_check[j + 1] = (
+                        out_vol[j], out_cost[j], out_check[j])
+                    j -= 1
+                out_vol[j + 1], out_cost[j + 1], out_check[j + 1] = v, cost, check
         c += 1
     return c, written
 
@@ -137,31 +185,36 @@ class Grid:
         np.maximum.at(self.cell_theta, cell_of, self.v_theta)
 
 
-def near_pairs(table, block: int = 1 << 21):
-    """(child, volunteer) int32 arrays in (child, volunteer) order, block by block, of every
-    pair that passes shared needs, preferences and distance (with slack); see module doc."""
+def near_pairs(table, eligible: np.ndarray, block: int = 1 << 21):
+    """Feasible pairs as (child, volunteer, cost, check) arrays in (child, volunteer)
+    order, block by block; marks ``eligible`` the children with a pair that passes every
+    rule but capacity.  Pairs with ``check`` set sit within 1e-9 of their distance limit
+    or of half a cost unit: the caller decides them with NumPy (``_Table.finish``), the
+    others are decided here, the same way as NumPy would (see module doc)."""
     grid = Grid(table.v_phi, table.v_lmb, table.v_maxd)
     o = grid.order
     # The chord between unit vectors grows with the distance along the surface; the
     # limit's chord (geo.chord_radius, already with an absolute slack) is widened a little.
     chord2 = (table.v_chord * (1.0 + _SLACK)) ** 2
-    volunteers = (table.v_phi[o], grid.v_theta[o], np.ascontiguousarray(table.v_xyz[o]),
-                  chord2[o], table.v_skills[o], table.v_gender[o], table.v_age_min[o],
-                  table.v_age_max[o], o)
-    c_xyz = np.ascontiguousarray(table.c_xyz)
-    out_child = np.empty(block, dtype=np.int32)
-    out_vol = np.empty(block, dtype=np.int32)
+    volunteers = (table.v_phi[o], table.v_lmb[o], table.v_cos[o], grid.v_theta[o],
+                  np.ascontiguousarray(table.v_xyz[o]), chord2[o], table.v_maxd[o],
+                  table.v_cap[o], table.v_skills[o], table.v_gender[o], table.v_age_min[o],
+                  table.v_age_max[o], o, table.nv, table.rejected_keys)
+    children = (table.c_phi, table.c_lmb, table.c_cos, np.ascontiguousarray(table.c_xyz),
+                table.c_needs, np.bitwise_count(table.c_needs).astype(np.int64),
+                table.c_gender, table.c_age)
+    out = (np.empty(block, np.int32), np.empty(block, np.int32), np.empty(block, np.int32),
+           np.empty(block, np.bool_))
     start = 0
     while start < len(table.c_phi):
-        nxt, n = _scan(start, table.c_phi, table.c_lmb, c_xyz, table.c_needs,
-                       table.c_gender, table.c_age, *volunteers,
-                       grid.cell_start, grid.cell_theta, grid.phi0, grid.lmb0,
-                       grid.cell, grid.n_lat, grid.n_lng, grid.theta_max, out_child, out_vol)
+        nxt, n = _scan(start, *children, *volunteers, grid.cell_start, grid.cell_theta,
+                       grid.phi0, grid.lmb0, grid.cell, grid.n_lat, grid.n_lng,
+                       grid.theta_max, eligible, *out)
         if nxt < 0:  # one child sees more volunteers than the buffer holds
-            out_child = np.empty(-nxt, dtype=np.int32)
-            out_vol = np.empty(-nxt, dtype=np.int32)
+            out = (np.empty(-nxt, np.int32), np.empty(-nxt, np.int32),
+                   np.empty(-nxt, np.int32), np.empty(-nxt, np.bool_))
             continue
-        yield out_child[:n].copy(), out_vol[:n].copy()
+        yield tuple(column[:n].copy() for column in out)
         start = nxt
 
 
