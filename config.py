@@ -89,6 +89,10 @@ class Config:
         #: Split a run's independent components into this many parts, solved by
         #: whichever workers are free (1: the run's own worker solves everything).
         self.MATCH_PARTS = int(os.environ.get("MATCH_PARTS", 1))
+        #: Memory (MiB) one matching run may use; a region whose candidate pairs would
+        #: need more is refused with a message instead of being killed by the kernel.
+        #: Sized for a 4 GiB worker (a 300,000 × 30,000 province needs about 3 GiB).
+        self.MATCH_MEMORY_MB = int(os.environ.get("MATCH_MEMORY_MB", 3584))
         #: Key for encrypting ID numbers at rest (Fernet, urlsafe base64, 32 bytes).
         self.DATA_KEY = os.environ.get("DATA_KEY") or None
         #: Key of the keyed hashes that find encrypted phone numbers (any long secret).

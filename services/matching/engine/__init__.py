@@ -17,7 +17,9 @@ from .candidates import (
     REJECTED_BEFORE,
     UNPAIRED_REASONS,
     Candidates,
+    TooManyCandidates,
     build_candidates,
+    pairs_within,
     unpaired_reasons,
 )
 from .engine import MatchResult, ProgressCallback, match, solve
@@ -42,6 +44,7 @@ __all__ = [
     "MatchingSolverError",
     "ProgressCallback",
     "Proposal",
+    "TooManyCandidates",
     "VolunteerIn",
     "build_candidates",
     "chord_radius",
@@ -49,6 +52,7 @@ __all__ = [
     "haversine_km_array",
     "kernels",
     "match",
+    "pairs_within",
     "solve",
     "solve_component",
     "split_components",

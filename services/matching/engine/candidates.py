@@ -62,6 +62,29 @@ _INT64_MAX = np.iinfo(np.int64).max
 QUALITY_SCALE = 1000  # integer cost units per quality point
 
 
+#: Memory a run needs per candidate pair, all phases together (measured on the Sichuan
+#: benchmark: the pairs, one component's copy of them and the flow solver's arcs), and
+#: what it needs whatever the pairs (libraries, people, compiled kernels).
+BYTES_PER_PAIR = 48
+BASE_MEMORY_MB = 512
+
+
+def pairs_within(memory_mb: int | None) -> int | None:
+    """How many candidate pairs a run may hold in ``memory_mb`` (None: no limit)."""
+    if memory_mb is None:
+        return None
+    return max(int((memory_mb - BASE_MEMORY_MB) * 2**20 // BYTES_PER_PAIR), 0)
+
+
+class TooManyCandidates(RuntimeError):
+    """A run would hold more candidate pairs than its memory allows; raised while they
+    are being built, at most one block past the limit, so the run never gets there."""
+
+    def __init__(self, pairs: int, limit: int):
+        super().__init__(f"more than {limit} candidate pairs (at least {pairs})")
+        self.pairs, self.limit = pairs, limit
+
+
 @dataclass(slots=True, eq=False)
 class Candidates:
     """Feasible pairs of one run as parallel arrays, plus per-person data.
@@ -84,9 +107,17 @@ class Candidates:
     volunteer: np.ndarray  # int32
     cost: np.ndarray  # int32, quality in thousandths
     scorer: _Table
+    released: int = -1  # pairs there were before ``release_pairs``; -1 while held
 
     def __len__(self) -> int:
-        return int(self.child.shape[0])
+        return self.released if self.released >= 0 else int(self.child.shape[0])
+
+    def release_pairs(self) -> None:
+        """Let go of the pair arrays (the components hold their own); ``len`` still
+        counts them and ``details`` still works."""
+        if self.released < 0:
+            self.released = len(self)
+            self.child = self.volunteer = self.cost = np.zeros(0, np.int32)
 
     def details(self, ci: np.ndarray, vi: np.ndarray) -> dict[str, np.ndarray]:
         """Distance, scores and matched needs of the pairs (ci[k], vi[k])."""
@@ -293,12 +324,20 @@ def _reasons(table: _Table, eligible: np.ndarray) -> np.ndarray:
     return reasons
 
 
-def _tree_search(table: _Table, eligible: np.ndarray):
+def _count(parts: list, max_pairs: int | None) -> None:
+    if max_pairs is not None:
+        held = sum(len(p[0]) for p in parts)
+        if held > max_pairs:
+            raise TooManyCandidates(held, max_pairs)
+
+
+def _tree_search(table: _Table, eligible: np.ndarray, max_pairs: int | None = None):
     """The NumPy/SciPy path: k-d tree batches, cheap rules, then one global sort."""
     parts = []
     for ci, vi in table.tree_pairs():
         keep = np.flatnonzero((table.shared(ci, vi) != 0) & table.preference_ok(ci, vi))
         parts.append(table.finish(ci[keep], vi[keep], eligible))
+        _count(parts, max_pairs)
     if not parts:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
     child, volunteer, cost = (np.concatenate(p) for p in zip(*parts, strict=True))
@@ -307,7 +346,7 @@ def _tree_search(table: _Table, eligible: np.ndarray):
     return child[order], volunteer[order], cost[order]
 
 
-def _grid_search(table: _Table, eligible: np.ndarray):
+def _grid_search(table: _Table, eligible: np.ndarray, max_pairs: int | None = None):
     """The compiled path: blocks of children come out in (child, volunteer) order, so the
     peak holds one block's temporaries and the kept pairs (12 bytes each)."""
     parts = []
@@ -321,6 +360,7 @@ def _grid_search(table: _Table, eligible: np.ndarray):
             rows = np.sort(np.concatenate((sure, at[keep])))
             ci, vi, cost = ci[rows], vi[rows], cost[rows]
         parts.append((ci, vi, cost))
+        _count(parts, max_pairs)
     if not parts:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
     columns = []
@@ -337,11 +377,14 @@ def build_candidates(
     rejected: Iterable[tuple[int, int]] = frozenset(),
     *,
     compiled: bool | None = None,
+    max_pairs: int | None = None,
 ) -> Candidates:
     """All feasible pairs with their cost, and the unpaired reason for every child.
 
     ``compiled`` picks the numba kernels (default: when available) or the NumPy path;
-    both give the same arrays.  Pairs are in (child, volunteer) order, whatever order the
+    both give the same arrays.  More than ``max_pairs`` pairs raise ``TooManyCandidates``
+    as soon as they are found (``pairs_within`` turns a memory budget into pairs).
+    Pairs are in (child, volunteer) order, whatever order the
     search found them in: the same people always give the same components, solved the
     same way (so a run split over workers proposes what one process does;
     services.matching.parts).
@@ -359,9 +402,9 @@ def build_candidates(
     if not len(children) or not len(volunteers):
         child = volunteer = cost = np.zeros(0, np.int32)
     elif use_kernels:
-        child, volunteer, cost = _grid_search(table, eligible)
+        child, volunteer, cost = _grid_search(table, eligible, max_pairs)
     else:
-        child, volunteer, cost = _tree_search(table, eligible)
+        child, volunteer, cost = _tree_search(table, eligible, max_pairs)
 
     return Candidates(
         codes=codes,

@@ -31,6 +31,7 @@ def match(
     volunteers: Sequence[VolunteerIn],
     rejected: Iterable[tuple[int, int]] = frozenset(),
     progress: ProgressCallback | None = None,
+    max_pairs: int | None = None,
 ) -> MatchResult:
     """Propose the lexicographically optimal pairing (urgent, high, normal, quality).
 
@@ -38,14 +39,15 @@ def match(
     favoured; see ``records.TIERS`` for why this never lowers any priority's count.
 
     ``progress(phase, fraction)`` is called with phases "candidates",
-    "solving" and "done"; fraction runs from 0.0 to 1.0 within a phase.
+    "solving" and "done"; fraction runs from 0.0 to 1.0 within a phase.  More than
+    ``max_pairs`` candidate pairs raise ``TooManyCandidates`` before they are held.
     """
     report = progress or (lambda phase, fraction: None)
 
     report("candidates", 0.0)
     started = time.perf_counter()
-    cands = build_candidates(children, volunteers, rejected)
-    components = split_components(cands)
+    cands = build_candidates(children, volunteers, rejected, max_pairs=max_pairs)
+    components = split_components(cands, release=True)
     candidates_seconds = time.perf_counter() - started
     report("candidates", 1.0)
     result = solve(cands, components, report)

@@ -245,7 +245,7 @@ def _components(child, volunteer, n_children, n_volunteers):
     root_label = np.full(n_volunteers, -1, dtype=np.int64)
     child_label = np.full(n_children, -1, dtype=np.int64)
     vol_label = np.full(n_volunteers, -1, dtype=np.int64)
-    edge_label = np.empty(n, dtype=np.int64)
+    edge_label = np.empty(n, dtype=np.int32)
     labels = 0
     for i in range(n):
         r = _find(parent, volunteer[i])
@@ -272,7 +272,7 @@ def _group(labels, n_labels):
     for k in range(n_labels):
         starts[k + 1] += starts[k]
     fill = starts[:-1].copy()
-    order = np.empty(labels.shape[0], dtype=np.int64)
+    order = np.empty(labels.shape[0], dtype=np.int32)
     for i in range(labels.shape[0]):
         order[fill[labels[i]]] = i
         fill[labels[i]] += 1

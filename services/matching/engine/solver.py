@@ -72,13 +72,16 @@ class _PairScores:
     """The pairs of a component cut from a run's candidates, whose scores are worked out
     from the candidates when asked for, never held for every pair."""
 
-    __slots__ = ("source", "child_pos", "volunteer_pos")
+    __slots__ = ("source", "kids", "vols", "edge_child", "edge_volunteer")
 
-    def __init__(self, source: Candidates, child_pos: np.ndarray, volunteer_pos: np.ndarray):
-        self.source, self.child_pos, self.volunteer_pos = source, child_pos, volunteer_pos
+    def __init__(self, source: Candidates, kids, vols, edge_child, edge_volunteer):
+        # The component's own arrays: positions of its people in ``source``, its edges.
+        self.source, self.kids, self.vols = source, kids, vols
+        self.edge_child, self.edge_volunteer = edge_child, edge_volunteer
 
     def details(self, edges=slice(None)) -> dict[str, np.ndarray]:
-        return self.source.details(self.child_pos[edges], self.volunteer_pos[edges])
+        return self.source.details(self.kids[self.edge_child[edges]],
+                                   self.vols[self.edge_volunteer[edges]])
 
 
 class ScoreColumn:
@@ -98,7 +101,7 @@ class ScoreColumn:
         return self.pairs.details(edges)[self.name]
 
     def __len__(self) -> int:
-        return len(self.pairs.child_pos)
+        return len(self.pairs.edge_child)
 
     def __eq__(self, other) -> bool:
         mine, theirs = np.asarray(self), np.asarray(other)
@@ -202,12 +205,15 @@ def _group_scipy(labels: np.ndarray, n_labels: int):
     return order, np.searchsorted(labels[order], np.arange(n_labels + 1))
 
 
-def split_components(cands: Candidates, *, compiled: bool | None = None) -> list[Component]:
+def split_components(cands: Candidates, *, compiled: bool | None = None,
+                     release: bool = False) -> list[Component]:
     """Connected components of the candidate graph, largest first (ties: smallest child).
 
     Children and volunteers without any candidate pair belong to no component.  Within a
     component, pairs keep the candidates' (child, volunteer) order.  ``compiled`` picks
     the numba union-find (default: when available) or SciPy; both give the same parts.
+    With ``release`` the candidates' pair arrays are let go once the components hold
+    their copies (``Candidates.release_pairs``), so a run never holds both while solving.
     """
     if len(cands) == 0:
         return []
@@ -240,6 +246,9 @@ def split_components(cands: Candidates, *, compiled: bool | None = None) -> list
     for edges, label in zip(edge_groups, group_labels, strict=True):
         kids = _members(child_order, child_sorted, label)
         vols = _members(vol_order, vol_sorted, label)
+        edge_child = child_local[cands.child[edges]]
+        edge_volunteer = vol_local[cands.volunteer[edges]]
+        pairs = _PairScores(cands, kids, vols, edge_child, edge_volunteer)
         components.append(
             Component(
                 codes=cands.codes,
@@ -247,18 +256,15 @@ def split_components(cands: Candidates, *, compiled: bool | None = None) -> list
                 child_tiers=cands.child_tiers[kids],
                 volunteer_ids=cands.volunteer_ids[vols],
                 capacities=cands.capacities[vols],
-                edge_child=child_local[cands.child[edges]],
-                edge_volunteer=vol_local[cands.volunteer[edges]],
+                edge_child=edge_child,
+                edge_volunteer=edge_volunteer,
                 cost=cands.cost[edges],
-                **_score_columns(cands, edges),
+                **{name: ScoreColumn(pairs, name) for name in _DETAILS},
             )
         )
+    if release:
+        cands.release_pairs()
     return components
-
-
-def _score_columns(cands: Candidates, edges) -> dict[str, ScoreColumn]:
-    pairs = _PairScores(cands, cands.child[edges], cands.volunteer[edges])
-    return {name: ScoreColumn(pairs, name) for name in _DETAILS}
 
 
 def _costs(comp: Component) -> np.ndarray:
