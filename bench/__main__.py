@@ -5,6 +5,7 @@
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/qianshou_bench (default)
     BENCH_REDIS_URL=redis://127.0.0.1:6379/14 (default; the two-worker matching run)
     BENCH_REUSE=1 (matching only: keep the database built by an earlier run)
+    BENCH_BASELINE=main (matching only: the git ref whose engine Guangxi is checked against)
 
 The benchmark database is dropped and rebuilt with the migrations each time.
 """
@@ -15,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import dashboard, imports, matching, reminders
+from bench import compare_engines, dashboard, imports, matching, reminders
 from bench.common import recreate_database
 from extensions import db
 from services.access import accounts
@@ -67,6 +68,9 @@ def main_matching(url: str) -> dict:
             results["matching"].update(matching.prepare_sichuan(app, admin_id, work))
     _matching_runs(app, results, workers=False)
     results["matching"].update(matching.run_cli(matching.SICHUAN, "province (Sichuan)"))
+    # The same Guangxi inputs through the engine of ``main`` (BENCH_BASELINE, a git ref).
+    results["matching"]["Guangxi against the earlier engine"] = compare_engines.compare(
+        "450000", os.environ.get("BENCH_BASELINE", "main"))
     return results
 
 

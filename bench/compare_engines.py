@@ -60,20 +60,22 @@ def compare(region_code: str, ref: str = "main") -> dict:
     earlier = _earlier_engine(ref)
     children = [earlier.ChildIn(*_fields(c)) for c in inputs.children]
     volunteers = [earlier.VolunteerIn(*_fields(v)) for v in inputs.volunteers]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     before = earlier.match(children, volunteers, inputs.rejected)
     del children, volunteers
-    before_s = time.perf_counter() - started
-    started = time.perf_counter()
+    before_s, before_cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
     after = engine.match(inputs.children, inputs.volunteers, inputs.rejected)
-    after_s = time.perf_counter() - started
+    after_s, after_cpu = time.perf_counter() - started, time.process_time() - cpu
     pairs = {(p.child_id, p.volunteer_id) for p in after.proposals}
     same_pairs = pairs == {(p.child_id, p.volunteer_id) for p in before.proposals}
     old, new = _summary(before), _summary(after)
     return {"region": region_code, "earlier": ref, "same_pairs": same_pairs,
             "same_counts_and_quality": old == new, "earlier_engine": old, "this_engine": new,
             "same_unpaired_reasons": before.unpaired == after.unpaired,
-            "seconds": {"earlier": round(before_s, 2), "this": round(after_s, 2)}}
+            "seconds": {"earlier": round(before_s, 2), "this": round(after_s, 2)},
+            "cpu_seconds": {"earlier": round(before_cpu, 2), "this": round(after_cpu, 2)},
+            "phases": {"earlier": before.stats["seconds"], "this": after.stats["seconds"]}}
 
 
 def engine_date():
