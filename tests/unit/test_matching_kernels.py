@@ -117,3 +117,9 @@ def test_match_proposes_the_same_either_way(seed, monkeypatch):
     assert not kernels.available()
     plain = match(children, volunteers, rejected)
     assert fast.proposals == plain.proposals and fast.unpaired == plain.unpaired
+
+
+def test_warm_up_compiles_every_kernel():
+    kernels.warm_up()
+    for kernel in (kernels._scan, kernels._components, kernels._group):
+        assert kernel.signatures, kernel
