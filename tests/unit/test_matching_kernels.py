@@ -11,6 +11,7 @@ from services.matching.engine import (
     kernels,
     match,
     split_components,
+    warm_up,
 )
 from services.matching.engine.candidates import _Table
 
@@ -120,6 +121,6 @@ def test_match_proposes_the_same_either_way(seed, monkeypatch):
 
 
 def test_warm_up_compiles_every_kernel():
-    kernels.warm_up()
+    warm_up()
     for kernel in (kernels._scan, kernels._components, kernels._group):
         assert kernel.signatures, kernel

@@ -22,7 +22,7 @@ from .candidates import (
     pairs_within,
     unpaired_reasons,
 )
-from .engine import MatchResult, ProgressCallback, match, solve
+from .engine import MatchResult, ProgressCallback, match, solve, warm_up
 from .geo import EARTH_RADIUS_KM, chord_radius, haversine_km, haversine_km_array, unit_vectors
 from .records import PRIORITIES, TIERS, ChildIn, Proposal, VolunteerIn, tier_of
 from .solver import Component, MatchingSolverError, solve_component, split_components
@@ -59,4 +59,5 @@ __all__ = [
     "tier_of",
     "unit_vectors",
     "unpaired_reasons",
+    "warm_up",
 ]

@@ -92,3 +92,17 @@ def solve(cands: Candidates, components: Sequence[Component],
     }
     report("done", 1.0)
     return MatchResult(proposals=proposals, unpaired=unpaired, stats=stats)
+
+
+def warm_up() -> None:
+    """Compile the kernels (``kernels``) on a tiny run, or load them from numba's cache
+    (``__pycache__`` or ``NUMBA_CACHE_DIR``), so the first real run does not pay the
+    ~5 s compilation; the Docker image calls it at build time."""
+    children = [ChildIn(i, 23.0, 108.0, frozenset({"a"}), "F", 9, "normal") for i in (1, 2)]
+    volunteers = [VolunteerIn(i, 23.0, 108.0, frozenset({"a"}), 1, 5.0) for i in (3, 4, 5)]
+    split_components(build_candidates(children, volunteers[:2], compiled=True), compiled=True)
+    # Two components, so the grouping kernel is compiled too.
+    far = [VolunteerIn(6, 30.0, 100.0, frozenset({"a"}), 1, 5.0)]
+    children.append(ChildIn(7, 30.0, 100.0, frozenset({"a"}), "F", 9, "normal"))
+    split_components(build_candidates(children, volunteers[:2] + far, compiled=True),
+                     compiled=True)

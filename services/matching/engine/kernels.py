@@ -283,20 +283,3 @@ def group(labels, n_labels):
     """Indices grouped by label (stable) and the start of each group."""
     return _group(labels, n_labels)
 
-
-def warm_up() -> None:
-    """Compile (or load from numba's cache, ``__pycache__`` or ``NUMBA_CACHE_DIR``) every
-    kernel on a tiny run, so the first real run does not pay the ~5 s compilation; the
-    Docker image calls it at build time."""
-    from .candidates import build_candidates
-    from .records import ChildIn, VolunteerIn
-    from .solver import split_components
-
-    children = [ChildIn(i, 23.0, 108.0, frozenset({"a"}), "F", 9, "normal") for i in (1, 2)]
-    volunteers = [VolunteerIn(i, 23.0, 108.0, frozenset({"a"}), 1, 5.0) for i in (3, 4, 5)]
-    split_components(build_candidates(children, volunteers[:2], compiled=True), compiled=True)
-    # Two components, so the grouping kernel is compiled too.
-    far = [VolunteerIn(6, 30.0, 100.0, frozenset({"a"}), 1, 5.0)]
-    children.append(ChildIn(7, 30.0, 100.0, frozenset({"a"}), "F", 9, "normal"))
-    split_components(build_candidates(children, volunteers[:2] + far, compiled=True),
-                     compiled=True)
