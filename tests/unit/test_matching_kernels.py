@@ -124,3 +124,16 @@ def test_warm_up_compiles_every_kernel():
     warm_up()
     for kernel in (kernels._scan, kernels._components, kernels._group):
         assert kernel.signatures, kernel
+
+
+def test_near_the_pole_every_longitude_is_scanned():
+    # At 89.9° a 50 km reach spans every longitude: the scan's widest case.
+    rng = np.random.default_rng(11)
+    children = [ChildIn(i, 89.9 + rng.uniform(-0.05, 0.05), rng.uniform(-180, 180),
+                        frozenset({"academic"}), "F", 9, "normal") for i in range(60)]
+    volunteers = [VolunteerIn(100 + j, 89.9 + rng.uniform(-0.05, 0.05), rng.uniform(-180, 180),
+                              frozenset({"academic"}), 2, 50.0) for j in range(8)]
+    fast = build_candidates(children, volunteers, compiled=True)
+    plain = build_candidates(children, volunteers, compiled=False)
+    assert len(plain) > 200
+    _same_candidates(fast, plain)
