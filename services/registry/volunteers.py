@@ -11,19 +11,20 @@ pair of the volunteer.
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from core.clock import now, today_local
 from core.crypto import lookup_hash
 from core.errors import DomainError
 from models import BackgroundCheck, User, Volunteer
-from services.access import accounts, audit, otp
+from services.access import accounts, audit, otp, policy
 from services.pairs import lifecycle
 from services.regions import RegionTree
 from services.registry import background_checks
 from services.settings import get_settings
 from services.shared import taxonomy
+from services.shared.search import name_or_external_id
 from services.shared.validation import Checker
 
 log = logging.getLogger(__name__)
@@ -167,3 +168,18 @@ def start_signup(session: Session, raw: dict, tree: RegionTree, client: str | No
     user = session.get(User, volunteer.user_id)
     otp.issue(session, volunteer.phone, "signup", client, limits or otp.Limits(), user=user)
     return volunteer
+
+
+def search(session: Session, user: User, *, text: str = "", status: str | None = None,
+           region_code: str | None = None, newest_first: bool = False) -> Select:
+    """The volunteers the user may see (services.access.policy), filtered; pages and the API
+    list volunteers through this one query."""
+    stmt = policy.scoped(session, user, Volunteer).order_by(
+        Volunteer.id.desc() if newest_first else Volunteer.id)
+    if status:
+        stmt = stmt.where(Volunteer.status == status)
+    if region_code:
+        stmt = stmt.where(Volunteer.region_code == region_code)
+    if text:
+        stmt = stmt.where(name_or_external_id(Volunteer, text))
+    return stmt
