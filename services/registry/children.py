@@ -12,13 +12,13 @@ from core import crypto
 from core.clock import now, today_local
 from core.errors import DomainError
 from models import Child, ConsentRecord, OutboxMessage, Pair, User
-from services.access import audit, policy
+from services.access import audit
 from services.access.policy import covers_region
 from services.duplicates import detect
 from services.pairs import lifecycle
 from services.regions import RegionTree
+from services.registry.search import listing
 from services.shared import taxonomy
-from services.shared.search import name_or_external_id
 from services.shared.validation import Checker
 from services.sms import outbox
 
@@ -174,16 +174,6 @@ def record_leaving(session: Session, actor: User, child: Child, raw: dict) -> No
 def search(session: Session, user: User, *, text: str = "", priority: str | None = None,
            region_code: str | None = None, has_consent: bool | None = None,
            newest_first: bool = False) -> Select:
-    """The children the user may see (services.access.policy), filtered; pages and the API
-    list children through this one query."""
-    stmt = policy.scoped(session, user, Child).order_by(
-        Child.id.desc() if newest_first else Child.id)
-    if priority:
-        stmt = stmt.where(Child.priority == priority)
-    if region_code:
-        stmt = stmt.where(Child.region_code == region_code)
-    if text:
-        stmt = stmt.where(name_or_external_id(Child, text))
-    if has_consent is not None:
-        stmt = stmt.where(Child.consenting.is_(has_consent))
-    return stmt
+    """The children the user may see, filtered; pages and the API list children by this."""
+    return listing(session, user, Child, text=text, newest_first=newest_first,
+                   priority=priority, region_code=region_code, consenting=has_consent)

@@ -18,13 +18,13 @@ from core.clock import now, today_local
 from core.crypto import lookup_hash
 from core.errors import DomainError
 from models import BackgroundCheck, User, Volunteer
-from services.access import accounts, audit, otp, policy
+from services.access import accounts, audit, otp
 from services.pairs import lifecycle
 from services.regions import RegionTree
 from services.registry import background_checks
+from services.registry.search import listing
 from services.settings import get_settings
 from services.shared import taxonomy
-from services.shared.search import name_or_external_id
 from services.shared.validation import Checker
 
 log = logging.getLogger(__name__)
@@ -172,14 +172,6 @@ def start_signup(session: Session, raw: dict, tree: RegionTree, client: str | No
 
 def search(session: Session, user: User, *, text: str = "", status: str | None = None,
            region_code: str | None = None, newest_first: bool = False) -> Select:
-    """The volunteers the user may see (services.access.policy), filtered; pages and the API
-    list volunteers through this one query."""
-    stmt = policy.scoped(session, user, Volunteer).order_by(
-        Volunteer.id.desc() if newest_first else Volunteer.id)
-    if status:
-        stmt = stmt.where(Volunteer.status == status)
-    if region_code:
-        stmt = stmt.where(Volunteer.region_code == region_code)
-    if text:
-        stmt = stmt.where(name_or_external_id(Volunteer, text))
-    return stmt
+    """The volunteers the user may see, filtered; pages and the API list them by this."""
+    return listing(session, user, Volunteer, text=text, newest_first=newest_first,
+                   status=status, region_code=region_code)
