@@ -21,8 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from app import create_app
 from bench.common import ROOT
+from core.clock import today_local
+from extensions import db
+from models import MatchRun
 from services.matching import engine
+from services.matching.store import load_inputs
 
 
 def _earlier_engine(ref: str):
@@ -47,14 +52,9 @@ def _summary(result) -> dict:
 
 
 def compare(region_code: str, ref: str = "main") -> dict:
-    from app import create_app
-    from extensions import db
-    from models import MatchRun
-    from services.matching.store import load_inputs
-
     app = create_app()
     with app.app_context():
-        run = MatchRun(region_code=region_code, run_date=engine_date(), stats={})
+        run = MatchRun(region_code=region_code, run_date=today_local(), stats={})
         inputs = load_inputs(db.session, run)
         db.session.rollback()
     earlier = _earlier_engine(ref)
@@ -76,12 +76,6 @@ def compare(region_code: str, ref: str = "main") -> dict:
             "seconds": {"earlier": round(before_s, 2), "this": round(after_s, 2)},
             "cpu_seconds": {"earlier": round(before_cpu, 2), "this": round(after_cpu, 2)},
             "phases": {"earlier": before.stats["seconds"], "this": after.stats["seconds"]}}
-
-
-def engine_date():
-    from core.clock import today_local
-
-    return today_local()
 
 
 def _fields(record) -> tuple:
