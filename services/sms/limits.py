@@ -2,11 +2,11 @@
 
 Daily cap (``SMS_DAILY_CAP``, default 5), counted per number (``to_phone_hash``) over the
 local (Asia/Shanghai) day, by the messages claimed that day that went to a provider
-(sending, sent, delivered or unknown). Three kinds of message, each counted on its own so
-that none starves the others:
-- mandatory: concern alerts (强制报告) are never held and never counted;
-- codes: one-time codes; past the cap a code is skipped, not held (tomorrow it is useless,
-  and the cap is what stops a number being flooded with codes);
+(sending, sent, delivered or unknown). Each priority class (services.sms.templates) is
+counted on its own, so that none starves the others:
+- mandatory (concern alerts, escalations): never held and never counted;
+- interactive (one-time codes): past the cap a code is skipped, not held (tomorrow it is
+  useless, and the cap is what stops a number being flooded with codes);
 - routine: everything else; past the cap a message waits for the next local day, after
   quiet hours.
 Two workers sending to one number at once each count the other's claimed ("sending")
@@ -32,20 +32,13 @@ from sqlalchemy.orm import Session
 from core.clock import LOCAL_TZ
 from models import OutboxMessage
 from services.sms.providers import ConfigurationError
+from services.sms.templates import INTERACTIVE, MANDATORY
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DAILY_CAP = 5
-MANDATORY_TEMPLATES = frozenset({"concern_raised"})
-CODE_TEMPLATES = frozenset({"verification_code"})
 #: Statuses of messages that went (or may have gone) to a provider.
 COUNTED_STATUSES = ("sending", "sent", "delivered", "unknown")
-
-
-def cap_kind(template: str) -> str:
-    if template in MANDATORY_TEMPLATES:
-        return "mandatory"
-    return "code" if template in CODE_TEMPLATES else "routine"
 
 
 def local_day(moment: datetime) -> tuple[datetime, datetime]:
@@ -56,14 +49,11 @@ def local_day(moment: datetime) -> tuple[datetime, datetime]:
 
 
 def sent_today(session: Session, message: OutboxMessage, moment: datetime) -> int:
-    """Messages of the same kind claimed for the same number today, this one left out."""
+    """Messages of the same class claimed for the same number today, this one left out."""
     start, end = local_day(moment)
-    kind = cap_kind(message.template)
-    same_kind = OutboxMessage.template.in_(CODE_TEMPLATES) if kind == "code" else \
-        OutboxMessage.template.not_in(CODE_TEMPLATES | MANDATORY_TEMPLATES)
     return session.execute(select(func.count(OutboxMessage.id)).where(
         OutboxMessage.to_phone_hash == message.to_phone_hash,
-        OutboxMessage.id != message.id, same_kind,
+        OutboxMessage.id != message.id, OutboxMessage.priority == message.priority,
         OutboxMessage.status.in_(COUNTED_STATUSES),
         OutboxMessage.claimed_at >= start, OutboxMessage.claimed_at < end)).scalar_one()
 
@@ -76,10 +66,9 @@ class CapDecision:
 
 def check_daily_cap(session: Session, message: OutboxMessage, moment: datetime,
                     cap: int) -> CapDecision:
-    kind = cap_kind(message.template)
-    if kind == "mandatory" or sent_today(session, message, moment) < cap:
+    if message.priority == MANDATORY or sent_today(session, message, moment) < cap:
         return CapDecision("send")
-    if kind == "code":
+    if message.priority == INTERACTIVE:
         return CapDecision("skip", f"daily limit of {cap} codes for this number reached")
     return CapDecision("hold", f"daily limit of {cap} SMS for this number reached; "
                                "waits for the next day")

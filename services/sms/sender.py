@@ -27,7 +27,7 @@ from services.sms.failover import ProviderChain, as_chain
 from services.sms.limits import DEFAULT_DAILY_CAP, check_daily_cap, next_day
 from services.sms.outbox import after_quiet_hours
 from services.sms.providers import Message
-from services.sms.templates import ASKED_FOR, SECRET_PARAMS, redacted
+from services.sms.templates import ROUTINE, SECRET_PARAMS, redacted
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,12 @@ OPT_OUT_WORDS = {"T", "TD", "N", "STOP", "退订", "退订短信", "取消"}
 
 
 def claim_next(session: Session, moment: datetime) -> int | None:
-    """Mark the next due message ``sending`` and return its id (None when none is due)."""
+    """Mark the next due message ``sending`` and return its id (None when none is due):
+    the most urgent priority class first, then the earliest due, then the first queued."""
     due = (select(OutboxMessage.id)
            .where(OutboxMessage.status == "queued", OutboxMessage.not_before <= moment)
-           .order_by(OutboxMessage.not_before, OutboxMessage.id).limit(1)
+           .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
+           .limit(1)
            .with_for_update(skip_locked=True).scalar_subquery())
     return session.execute(
         update(OutboxMessage).where(OutboxMessage.id == due)
@@ -53,13 +55,15 @@ def claim_next(session: Session, moment: datetime) -> int | None:
 
 
 def _skip_reason(session: Session, message: OutboxMessage) -> str:
-    if message.template in ASKED_FOR:
-        return ""
-    opted_out = session.execute(
-        select(OptOut.source).where(OptOut.phone_hash == message.to_phone_hash)
-    ).scalar_one_or_none()
-    if opted_out:
-        return f"opted out ({opted_out})"
+    """Why a claimed message is not sent at all ("" to send it). An opt-out holds back only
+    routine messages: a concern alert, an escalation or a code the person asked for is
+    always sent (a disabled account or withdrawn consent still stops anything)."""
+    if message.priority == ROUTINE:
+        opted_out = session.execute(
+            select(OptOut.source).where(OptOut.phone_hash == message.to_phone_hash)
+        ).scalar_one_or_none()
+        if opted_out:
+            return f"opted out ({opted_out})"
     if message.child_id and message.audience in ("volunteer", "guardian"):
         consented = session.execute(select(exists().where(
             ConsentRecord.child_id == message.child_id,
@@ -190,7 +194,7 @@ def opt_out(session: Session, phone: str, source: str, actor: User | None = None
     session.execute(
         update(OutboxMessage).where(OutboxMessage.to_phone_hash == digest,
                                     OutboxMessage.status == "queued",
-                                    OutboxMessage.template.notin_(ASKED_FOR))
+                                    OutboxMessage.priority == ROUTINE)
         .values(status="skipped", reason=f"opted out ({source})")
         .execution_options(synchronize_session=False))
     session.flush()
