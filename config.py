@@ -10,7 +10,11 @@ import re
 import secrets
 from pathlib import Path
 
+from kombu import Queue
+
 BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_QUEUE = "celery"
+SMS_PRIORITY_QUEUE = "sms-priority"
 INSTANCE_DIR = Path(os.environ.get("QIANSHOU_INSTANCE", BASE_DIR / "instance"))
 
 
@@ -133,6 +137,12 @@ def celery_settings(config) -> dict:
         "broker_connection_timeout": 2,
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0,
                                       "interval_step": 0.5, "interval_max": 0.5},
+        # Two lanes: mandatory and interactive SMS on their own queue, so a worker busy with
+        # the morning's reminders never delays them. A worker started without -Q (the
+        # embedded default, `make run`) consumes both; production runs one worker per queue.
+        "task_default_queue": DEFAULT_QUEUE,
+        "task_queues": (Queue(DEFAULT_QUEUE), Queue(SMS_PRIORITY_QUEUE)),
+        "task_routes": {"sms.send_priority": {"queue": SMS_PRIORITY_QUEUE}},
         "timezone": "Asia/Shanghai",
         "enable_utc": True,
         # One schedule, with names; overlapping sweeps are harmless (unique outbox keys).

@@ -11,6 +11,7 @@ from services.followups import reminders
 from services.settings import get_settings
 from services.sms import sender
 from services.sms.failover import chain_from_config
+from services.sms.templates import INTERACTIVE, MANDATORY
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,16 @@ def sweep() -> None:
 
 @shared_task(name="sms.send_due", acks_late=True)
 def send_due() -> None:
-    """Send every due outbox message (any number of workers may run this at once)."""
+    """Send every due outbox message, most urgent class first (any number of workers may
+    run this at once)."""
     sender.send_due(db.session, sms_providers(), now(), commit=db.session.commit,
-                        daily_cap=current_app.config["SMS_DAILY_CAP"])
+                    daily_cap=current_app.config["SMS_DAILY_CAP"])
+
+
+@shared_task(name="sms.send_priority", acks_late=True)
+def send_priority() -> None:
+    """Send the due mandatory and interactive messages only (the ``sms-priority`` queue,
+    so a worker busy with the morning's reminders never holds up a concern alert)."""
+    sender.send_due(db.session, sms_providers(), now(), commit=db.session.commit,
+                    daily_cap=current_app.config["SMS_DAILY_CAP"],
+                    priorities=(MANDATORY, INTERACTIVE))

@@ -114,7 +114,6 @@ def request_code(body):
         db.session.rollback()
         fail_from(error)
     db.session.commit()
-    codes.send_now()
     return {"expires_in": int(otp.CODE_TTL.total_seconds())}
 
 

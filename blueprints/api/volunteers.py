@@ -175,7 +175,6 @@ def sign_up(body):
         db.session.rollback()
         abort(409, "conflict", "This phone number is already registered; log in instead.")
     db.session.commit()
-    codes.send_now()
     return volunteer
 
 

@@ -83,7 +83,6 @@ def resend():
         show_problems(error)
     else:
         db.session.commit()
-        codes.send_now()
         flash(_("A new code is on its way."), "success")
     return redirect(url_for("auth.verify"))
 
@@ -100,7 +99,6 @@ def reset():
             show_problems(error, form)
         else:
             db.session.commit()
-            codes.send_now()
             session[RESET_KEY] = phone_hash
             flash(_("If an account uses this number, a code is on its way to it."), "info")
             return redirect(url_for("auth.reset_code"))

@@ -72,7 +72,6 @@ def _verify_first(user):
         db.session.rollback()
     else:
         db.session.commit()
-        codes.send_now()
     flash(_("Verify your mobile number first: type the code we sent to it."), "info")
     return start_verification(user.phone_hash)
 

@@ -36,7 +36,6 @@ def signup():
             show_problems(error, form)
         else:
             db.session.commit()
-            codes.send_now()
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")
             return start_verification(volunteer.phone_hash)

@@ -16,7 +16,7 @@ from core.clock import LOCAL_TZ, now
 from core.crypto import lookup_hash
 from models import OutboxMessage, Pair
 from services.shared.bulk import insert_rows
-from services.sms.templates import MANDATORY, priority_of
+from services.sms.templates import MANDATORY, ROUTINE, priority_of
 
 
 def after_quiet_hours(moment: datetime, quiet_start: int, quiet_end: int) -> datetime:
@@ -48,9 +48,16 @@ def message_row(key, template, subject, audience, phone, *, user_id=None, pair_i
             "provider": "", "created_at": stamp}
 
 
+#: Set in ``session.info`` when a mandatory or interactive message was queued: once the
+#: transaction commits, the priority sender is woken (tasks.dispatch), never before.
+PRIORITY_QUEUED = "sms_priority_queued"
+
+
 def queue(session: Session, rows: list[dict]) -> None:
     """Insert outbox rows; a key already present is left as it is."""
     insert_rows(session, OutboxMessage.__table__, rows, ignore_conflicts_on="key")
+    if any(row["priority"] < ROUTINE for row in rows):
+        session.info[PRIORITY_QUEUED] = True
 
 
 def cancel_pending_reminders(session: Session, pair: Pair) -> int:

@@ -27,7 +27,7 @@ from services.sms.failover import ProviderChain, as_chain
 from services.sms.limits import DEFAULT_DAILY_CAP, check_daily_cap, next_day
 from services.sms.outbox import after_quiet_hours
 from services.sms.providers import Message
-from services.sms.templates import ROUTINE, SECRET_PARAMS, redacted
+from services.sms.templates import INTERACTIVE, MANDATORY, ROUTINE, SECRET_PARAMS, redacted
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,19 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15)
                timedelta(hours=1))
 #: Statuses a delivery receipt may still change; a receipt never moves a status back.
 RECEIPT_MAY_CHANGE = ("sending", "sent", "unknown")
+#: Every class, most urgent first (a routine sender also sends what the priority lane has
+#: not reached yet).
+PRIORITY_ORDER = (MANDATORY, INTERACTIVE, ROUTINE)
 OPT_OUT_WORDS = {"T", "TD", "N", "STOP", "退订", "退订短信", "取消"}
 
 
-def claim_next(session: Session, moment: datetime) -> int | None:
+def claim_next(session: Session, moment: datetime,
+               priorities: tuple[int, ...] = PRIORITY_ORDER) -> int | None:
     """Mark the next due message ``sending`` and return its id (None when none is due):
     the most urgent priority class first, then the earliest due, then the first queued."""
     due = (select(OutboxMessage.id)
-           .where(OutboxMessage.status == "queued", OutboxMessage.not_before <= moment)
+           .where(OutboxMessage.status == "queued", OutboxMessage.not_before <= moment,
+                  OutboxMessage.priority.in_(priorities))
            .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
            .limit(1)
            .with_for_update(skip_locked=True).scalar_subquery())
@@ -136,7 +141,8 @@ def _deliver(session: Session, message: OutboxMessage, chain: ProviderChain,
 def send_due(session: Session, providers, moment: datetime,
              commit: Callable[[], None], limit: int = 1000,
              daily_cap: int = DEFAULT_DAILY_CAP, max_wait: float = 30.0,
-             sleep: Callable[[float], None] = time.sleep) -> dict:
+             sleep: Callable[[float], None] = time.sleep,
+             priorities: tuple[int, ...] = PRIORITY_ORDER) -> dict:
     """Send due messages one by one until none is due or ``limit`` is reached.
 
     ``providers`` is a ProviderChain (or one backend). When every provider is at its rate
@@ -147,7 +153,7 @@ def send_due(session: Session, providers, moment: datetime,
     counts: dict[str, int] = {}
     waited = 0.0
     for _ in range(limit):
-        message_id = claim_next(session, moment)
+        message_id = claim_next(session, moment, priorities)
         commit()  # "sending" is on disk before the provider is called
         if message_id is None:
             break

@@ -24,10 +24,12 @@ PARAMS = {"verification_code": {"code": "123456"},
 
 
 def put(app, key, template, phone="+8613900001234", not_before=None, at=MORNING, **extra):
+    """Queue one message, as if the broker were down: nothing wakes a sender on commit."""
     with app.app_context(), clock.frozen(at):
         outbox.queue(db.session, [outbox.message_row(
             key, template, "contact", "coordinator", phone, params=PARAMS[template],
             not_before=not_before, **extra)])
+        db.session.info.pop(outbox.PRIORITY_QUEUED, None)
         db.session.commit()
 
 
