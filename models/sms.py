@@ -66,6 +66,8 @@ class OutboxMessage(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     claimed_at: Mapped[datetime | None]
+    #: The batch claim (services.sms.claims) this message was last claimed in.
+    claim_token: Mapped[str | None] = mapped_column(String(16))
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
 

@@ -1,4 +1,4 @@
-"""SMS priority classes: each outbox row carries its template's class, claimed first
+"""SMS priority classes: each outbox row carries its template's class, claimed first, in batches
 
 Revision ID: 0021_sms_priority_classes
 Revises: 0020
@@ -28,6 +28,7 @@ def upgrade():
         batch.add_column(sa.Column('priority', sa.SmallInteger(), server_default=sa.text('2'),
                                    nullable=False))
         batch.create_check_constraint(op.f('ck_sms_outbox_priority'), 'priority IN (0, 1, 2)')
+        batch.add_column(sa.Column('claim_token', sa.String(length=16), nullable=True))
     op.execute(f"UPDATE sms_outbox SET priority = CASE WHEN template IN ({_listed(MANDATORY)}) "
                f"THEN 0 WHEN template IN ({_listed(INTERACTIVE)}) THEN 1 ELSE 2 END")
     op.drop_index('ix_sms_outbox_due', table_name='sms_outbox')
@@ -43,4 +44,5 @@ def downgrade():
                     sqlite_where=sa.text("status = 'queued'"))
     with op.batch_alter_table('sms_outbox') as batch:
         batch.drop_constraint(op.f('ck_sms_outbox_priority'), type_='check')
+        batch.drop_column('claim_token')
         batch.drop_column('priority')

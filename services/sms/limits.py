@@ -10,7 +10,8 @@ counted on its own, so that none starves the others:
 - routine: everything else; past the cap a message waits for the next local day, after
   quiet hours.
 Two workers sending to one number at once each count the other's claimed ("sending")
-message, so the cap is never exceeded (at worst both wait).
+messages, so the cap is never exceeded (at worst both wait); a worker's own batch is
+counted as it goes (each outcome is committed before the next send).
 
 Rate limit per provider (``SMS_<PROVIDER>_RATE_LIMIT``, e.g. "10/second;300/minute"): a
 moving window in Redis when REDIS_URL is set, so every worker shares it, otherwise in the
@@ -26,7 +27,7 @@ from datetime import time as day_time
 import limits
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.clock import LOCAL_TZ
@@ -55,6 +56,9 @@ def sent_today(session: Session, message: OutboxMessage, moment: datetime) -> in
         OutboxMessage.to_phone_hash == message.to_phone_hash,
         OutboxMessage.id != message.id, OutboxMessage.priority == message.priority,
         OutboxMessage.status.in_(COUNTED_STATUSES),
+        # Its own batch's untried messages do not count; another worker's claims do.
+        or_(OutboxMessage.status != "sending",
+            OutboxMessage.claim_token.is_distinct_from(message.claim_token)),
         OutboxMessage.claimed_at >= start, OutboxMessage.claimed_at < end)).scalar_one()
 
 
