@@ -7,7 +7,7 @@ from blueprints.followups import bp
 from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
 from blueprints.web import requires, show_problems
 from core.clock import now, today_local
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
 from services.access import policy, submissions
@@ -16,7 +16,7 @@ from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
 from services.shared.validation import Invalid
-from services.sms import sender
+from services.sms import opt_outs
 
 
 @bp.route("/pairs/<int:pair_id>/contact", methods=["GET", "POST"])
@@ -101,8 +101,10 @@ def outbox():
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
     page = db.paginate(stmt, per_page=50, error_out=False)
+    stopped = opt_outs.visible_opt_outs(db.session, current_user) \
+        if policy.allowed(current_user, "sms.opt_out") else []
     return render_template("followups/outbox.html", page=page, status=status,
-                           form=OptOutForm(), moment=now())
+                           form=OptOutForm(), moment=now(), opt_outs=stopped)
 
 
 @bp.route("/outbox/opt-out", methods=["POST"])
@@ -115,10 +117,28 @@ def opt_out():
         except ValueError:
             flash(_("%(value)s is not a valid mainland mobile number.", value=form.phone.data),
                   "danger")
+            return redirect(url_for("followups.outbox"))
+        try:
+            opt_outs.opt_out_number(db.session, current_user, phone, form.note.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_problems(error)
         else:
-            sender.opt_out(db.session, phone, "coordinator", current_user, form.note.data)
             db.session.commit()
-            flash(_("This number will get no more SMS."), "success")
+            flash(_("This number will get no more reminders or notices. Concern alerts and "
+                    "codes the person asks for still reach it."), "success")
+    return redirect(url_for("followups.outbox"))
+
+
+@bp.route("/outbox/opt-outs/<int:opt_out_id>/undo", methods=["POST"])
+@requires("sms.opt_out")
+def undo_opt_out(opt_out_id: int):
+    try:
+        opt_outs.undo_opt_out(db.session, current_user, opt_out_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash(_("SMS to this number are switched on again."), "success")
     return redirect(url_for("followups.outbox"))
 
 
