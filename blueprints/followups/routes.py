@@ -11,12 +11,11 @@ from core.errors import DomainError, NotFound
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
 from services.access import policy, submissions
-from services.followups import contacts, volunteer_home, welfare_contacts
+from services.followups import contacts, opt_outs, volunteer_home, welfare_contacts
 from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
 from services.shared.validation import Invalid
-from services.sms import opt_outs
 
 
 @bp.route("/pairs/<int:pair_id>/contact", methods=["GET", "POST"])
