@@ -164,7 +164,7 @@ def send_due(session: Session, providers, moment: datetime,
                 commit()
                 break
         if status == "throttled":
-            pause = min(max(chain.seconds_until_free(), 0.05), 1.0)
+            pause = min(max(chain.seconds_until_free(ROUTINE in priorities), 0.05), 1.0)
             if waited + pause > max_wait:
                 break
             sleep(pause)

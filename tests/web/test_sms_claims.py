@@ -55,7 +55,7 @@ def test_a_recent_batch_is_left_to_its_worker(app):
 
 def test_at_the_rate_limit_the_rest_of_the_batch_goes_back_unspent(app):
     queue(app, 5)
-    limits = RateLimits()
+    limits = RateLimits(routine_share=1)
     limits.set("fake", "2/minute")
     provider = FakeProvider("fake")
     counts = send(app, ProviderChain([provider], limits), max_wait=0)
@@ -63,3 +63,37 @@ def test_at_the_rate_limit_the_rest_of_the_batch_goes_back_unspent(app):
     waiting = [m for m in rows(app) if m.status == "queued"]
     assert len(waiting) == 3 and {m.attempts for m in waiting} == {0}
     assert {m.priority for m in waiting} == {ROUTINE}
+
+
+# --- headroom under provider limits ---------------------------------------------------
+
+
+def test_routine_messages_leave_a_fifth_of_the_rate_limit_for_alerts_and_codes(app):
+    for i in range(20):
+        queue(app, 1, prefix=f"routine{i:02d}", phone=f"+86139000020{i:02d}")
+    limits = RateLimits()  # the default share: 80 %
+    limits.set("fake", "10/minute")
+    provider = FakeProvider("fake")
+    chain = ProviderChain([provider], limits)
+    assert send(app, chain, max_wait=0) == {"sent": 8, "throttled": 1}
+    queue(app, 1, template="concern_raised", prefix="concern")
+    queue(app, 1, template="verification_code", prefix="code")
+    queue(app, 1, template="concern_raised", prefix="late")
+    counts = send(app, chain, max_wait=0)
+    assert counts == {"sent": 2, "throttled": 1}  # the whole window is now used
+    assert [m.key for m in provider.sent[8:]] == ["concern:0", "late:0"]  # class, then queue
+    assert len([m for m in rows(app) if m.status == "queued"]) == 13
+
+
+def test_the_routine_share_is_configurable_and_checked(app):
+    import pytest
+
+    from services.sms.providers import ConfigurationError
+
+    limits = RateLimits(routine_share=0.5)
+    limits.set("fake", "10/minute")
+    for i in range(10):
+        queue(app, 1, prefix=f"m{i}", phone=f"+86139000030{i:02d}")
+    assert send(app, ProviderChain([FakeProvider("fake")], limits), max_wait=0)["sent"] == 5
+    with pytest.raises(ConfigurationError):
+        RateLimits(routine_share=0)
