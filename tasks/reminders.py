@@ -36,7 +36,7 @@ def sweep() -> None:
 def send_due() -> None:
     """Send every due outbox message, most urgent class first (any number of workers may
     run this at once)."""
-    counts = sender.send_due(db.session, sms_providers(), now(), commit=db.session.commit,
+    counts = sender.send_due(db.session, sms_providers(), None, commit=db.session.commit,
                              daily_cap=current_app.config["SMS_DAILY_CAP"], limit=RUN_LIMIT)
     if sum(counts.values()) >= RUN_LIMIT:  # more may be due: go on in a fresh task
         send_due.delay()
@@ -46,7 +46,7 @@ def send_due() -> None:
 def send_priority() -> None:
     """Send the due mandatory and interactive messages only (the ``sms-priority`` queue,
     so a worker busy with the morning's reminders never holds up a concern alert)."""
-    counts = sender.send_due(db.session, sms_providers(), now(), commit=db.session.commit,
+    counts = sender.send_due(db.session, sms_providers(), None, commit=db.session.commit,
                              daily_cap=current_app.config["SMS_DAILY_CAP"], limit=RUN_LIMIT,
                              priorities=(MANDATORY, INTERACTIVE))
     if sum(counts.values()) >= RUN_LIMIT:

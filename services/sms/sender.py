@@ -132,7 +132,7 @@ def _deliver(session: Session, message: OutboxMessage, chain: ProviderChain,
     return message.status
 
 
-def send_due(session: Session, providers, moment: datetime,
+def send_due(session: Session, providers, moment: datetime | None,
              commit: Callable[[], None], limit: int = 1000,
              daily_cap: int = DEFAULT_DAILY_CAP, max_wait: float = 30.0,
              sleep: Callable[[float], None] = time.sleep,
@@ -141,6 +141,8 @@ def send_due(session: Session, providers, moment: datetime,
     """Send due messages of the given classes, most urgent first, until none is due or
     ``limit`` is reached; claims ``batch_size`` at a time (services.sms.claims).
 
+    ``moment`` None means the clock's time, read again for every batch, so a message
+    queued while the run goes on (a concern alert) is due for its next claim.
     ``providers`` is a ProviderChain (or one backend). When every provider is at its rate
     limit, the rest of the batch goes back to the queue and the run waits for room (at
     most ``max_wait`` seconds in all, then stops: the rest stays queued for the next run).
@@ -149,13 +151,14 @@ def send_due(session: Session, providers, moment: datetime,
     counts: dict[str, int] = {}
     waited, handled = 0.0, 0
     while handled < limit:
-        batch = claim_batch(session, moment, min(batch_size, limit - handled), priorities)
+        at = moment or now()
+        batch = claim_batch(session, at, min(batch_size, limit - handled), priorities)
         commit()  # "sending" is on disk before any provider is called
         if not batch:
             break
         status = ""
         for position, message_id in enumerate(batch):
-            status = deliver(session, message_id, chain, moment, daily_cap)
+            status = deliver(session, message_id, chain, at, daily_cap)
             commit()  # each outcome is on disk before the next message is sent
             counts[status] = counts.get(status, 0) + 1
             handled += 1
