@@ -81,6 +81,9 @@ class Config:
         self.TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY")
         self.TENCENT_SMS_SDK_APP_ID = os.environ.get("TENCENT_SMS_SDK_APP_ID")
         self.TENCENT_REGION = os.environ.get("TENCENT_REGION", "ap-guangzhou")
+        #: Unset: the SDK's default endpoint. Both endpoints may carry a scheme
+        #: ("http://127.0.0.1:8080" points the real SDK at a local test server).
+        self.TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "")
         self.TENCENT_TEMPLATE_IDS = json.loads(os.environ.get("TENCENT_TEMPLATE_IDS", "{}"))
         #: Years after a child left the programme (and their last pair ended) until their
         #: personal data and contact notes are anonymised.
@@ -185,7 +188,7 @@ def celery_settings(config) -> dict:
 SMS_SETTING_NAMES = ("SMS_SIGN_NAME", "SMS_FILE", "SMS_TIMEOUT_SECONDS", "ALIYUN_ACCESS_KEY_ID",
                      "ALIYUN_ACCESS_KEY_SECRET", "ALIYUN_SMS_ENDPOINT", "ALIYUN_TEMPLATE_CODES",
                      "TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID",
-                     "TENCENT_REGION", "TENCENT_TEMPLATE_IDS")
+                     "TENCENT_REGION", "TENCENT_TEMPLATE_IDS", "TENCENT_SMS_ENDPOINT")
 
 
 def _names(value: str) -> tuple[str, ...]:
