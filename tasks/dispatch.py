@@ -28,12 +28,15 @@ def _wake_after_commit(session: Session) -> None:
                     type(exc).__name__)
 
 
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop(PRIORITY_QUEUED, None)
+def _forget_on_rollback(session: Session, previous_transaction) -> None:
+    # Only the whole transaction: a savepoint rolled back keeps what was queued before it
+    # (a spare wake-up for something rolled back inside it is harmless).
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(PRIORITY_QUEUED, None)
 
 
 def wake_priority_sender_after_commit() -> None:
     """Install the session hooks (once per process; every app shares them)."""
     if not event.contains(Session, "after_commit", _wake_after_commit):
         event.listen(Session, "after_commit", _wake_after_commit)
-        event.listen(Session, "after_rollback", _forget_on_rollback)
+        event.listen(Session, "after_soft_rollback", _forget_on_rollback)

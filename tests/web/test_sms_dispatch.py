@@ -84,3 +84,14 @@ def test_one_embedded_worker_takes_both_queues(make_app, tmp_path):
             outbox.queue(db.session, [concern_row("concern:embedded")])
             db.session.commit()
         wait_for(lambda: "concern:embedded" in sent_keys(), timeout=90)
+
+
+def test_a_savepoint_rolled_back_later_does_not_lose_the_wake_up(make_app):
+    web = make_app(CELERY_ALWAYS_EAGER=False, REDIS_URL=None)
+    with web.app_context():
+        before = priority_tasks()
+        outbox.queue(db.session, [concern_row()])
+        savepoint = db.session.begin_nested()
+        savepoint.rollback()
+        db.session.commit()
+        assert priority_tasks() == before + 1
