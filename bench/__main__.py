@@ -1,6 +1,8 @@
 """Run every benchmark against PostgreSQL and print the figures for the README.
 
     python -m bench            # or: make bench
+    python -m bench sms        # only the named parts (import, matching, reminders,
+                               # dashboard, sms)
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/qianshou_bench (default)
     BENCH_REDIS_URL=redis://127.0.0.1:6379/14 (default; the two-worker matching run)
 
@@ -9,10 +11,11 @@ The benchmark database is dropped and rebuilt with the migrations each time.
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from bench import dashboard, imports, matching, reminders
+from bench import dashboard, imports, matching, reminders, sms
 from bench.common import recreate_database
 from extensions import db
 from services.access import accounts
@@ -31,6 +34,7 @@ def main() -> None:
     from app import create_app
 
     app = create_app()
+    wanted = set(sys.argv[1:]) or {"import", "matching", "reminders", "dashboard", "sms"}
     results = {}
     with app.app_context():
         upgrade()
@@ -38,18 +42,24 @@ def main() -> None:
                                      password="bench-password")
         db.session.commit()
         work = Path(tempfile.mkdtemp(prefix="qianshou-bench-data-"))
-        results["import"] = imports.run(app, admin.id, work)
-        results["matching"] = matching.prepare_county(app, admin.id, work)
-    results["matching"].update(matching.run_cli("450000", "province (Guangxi)"))
-    province_run = results["matching"]["province (Guangxi)"]["run_id"]
-    results["matching"].update(matching.run_on_workers(app, "450000", province_run, workers=2))
-    results["matching"].update(matching.run_cli("430121", "county (长沙县)"))
-
-    with app.app_context():
-        results["reminders"] = reminders.run(app)
-
-    with app.app_context():
-        results["dashboard"] = dashboard.run(app)
+        if wanted & {"import", "matching", "reminders", "dashboard"}:
+            results["import"] = imports.run(app, admin.id, work)
+        if "matching" in wanted:
+            results["matching"] = matching.prepare_county(app, admin.id, work)
+    if "matching" in wanted:
+        results["matching"].update(matching.run_cli("450000", "province (Guangxi)"))
+        province_run = results["matching"]["province (Guangxi)"]["run_id"]
+        results["matching"].update(matching.run_on_workers(app, "450000", province_run,
+                                                           workers=2))
+        results["matching"].update(matching.run_cli("430121", "county (长沙县)"))
+    if "reminders" in wanted:
+        with app.app_context():
+            results["reminders"] = reminders.run(app)
+    if "dashboard" in wanted:
+        with app.app_context():
+            results["dashboard"] = dashboard.run(app)
+    if "sms" in wanted:
+        results["sms"] = sms.run(app)
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 
