@@ -10,7 +10,11 @@ import re
 import secrets
 from pathlib import Path
 
+from kombu import Queue
+
 BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_QUEUE = "celery"
+SMS_PRIORITY_QUEUE = "sms-priority"
 INSTANCE_DIR = Path(os.environ.get("QIANSHOU_INSTANCE", BASE_DIR / "instance"))
 
 
@@ -60,6 +64,9 @@ class Config:
         self.SMS_PROVIDER_SETTINGS = provider_sms_options(os.environ)
         #: Routine messages one number gets per local day; more wait for the next day.
         self.SMS_DAILY_CAP = int(os.environ.get("SMS_DAILY_CAP", 5))
+        #: The part of each provider's rate limit routine SMS may use, so concern alerts
+        #: and one-time codes always find room (0.8: 8 of every 10 per second).
+        self.SMS_ROUTINE_SHARE = float(os.environ.get("SMS_ROUTINE_SHARE", 0.8))
         self.SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
         self.SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "牵手童行")
         self.SMS_TIMEOUT_SECONDS = int(os.environ.get("SMS_TIMEOUT_SECONDS", 10))
@@ -74,6 +81,9 @@ class Config:
         self.TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY")
         self.TENCENT_SMS_SDK_APP_ID = os.environ.get("TENCENT_SMS_SDK_APP_ID")
         self.TENCENT_REGION = os.environ.get("TENCENT_REGION", "ap-guangzhou")
+        #: Unset: the SDK's default endpoint. Both endpoints may carry a scheme
+        #: ("http://127.0.0.1:8080" points the real SDK at a local test server).
+        self.TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "")
         self.TENCENT_TEMPLATE_IDS = json.loads(os.environ.get("TENCENT_TEMPLATE_IDS", "{}"))
         #: Years after a child left the programme (and their last pair ended) until their
         #: personal data and contact notes are anonymised.
@@ -137,6 +147,12 @@ def celery_settings(config) -> dict:
         "broker_connection_timeout": 2,
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0,
                                       "interval_step": 0.5, "interval_max": 0.5},
+        # Two lanes: mandatory and interactive SMS on their own queue, so a worker busy with
+        # the morning's reminders never delays them. A worker started without -Q (the
+        # embedded default, `make run`) consumes both; production runs one worker per queue.
+        "task_default_queue": DEFAULT_QUEUE,
+        "task_queues": (Queue(DEFAULT_QUEUE), Queue(SMS_PRIORITY_QUEUE)),
+        "task_routes": {"sms.send_priority": {"queue": SMS_PRIORITY_QUEUE}},
         "timezone": "Asia/Shanghai",
         "enable_utc": True,
         # One schedule, with names; overlapping sweeps are harmless (unique outbox keys).
@@ -176,7 +192,7 @@ def celery_settings(config) -> dict:
 SMS_SETTING_NAMES = ("SMS_SIGN_NAME", "SMS_FILE", "SMS_TIMEOUT_SECONDS", "ALIYUN_ACCESS_KEY_ID",
                      "ALIYUN_ACCESS_KEY_SECRET", "ALIYUN_SMS_ENDPOINT", "ALIYUN_TEMPLATE_CODES",
                      "TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID",
-                     "TENCENT_REGION", "TENCENT_TEMPLATE_IDS")
+                     "TENCENT_REGION", "TENCENT_TEMPLATE_IDS", "TENCENT_SMS_ENDPOINT")
 
 
 def _names(value: str) -> tuple[str, ...]:

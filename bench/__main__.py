@@ -2,6 +2,7 @@
 
     python -m bench            # all of them (or: make bench)
     python -m bench matching   # only matching: Guangxi, Sichuan and a county
+    python -m bench sms        # only the SMS outbox on real workers (BENCH_SMS_MESSAGES)
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/qianshou_bench (default)
     BENCH_REDIS_URL=redis://127.0.0.1:6379/14 (default; the two-worker matching run)
     BENCH_REUSE=1 (matching only: keep the database built by an earlier run)
@@ -16,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import compare_engines, dashboard, imports, matching, reminders
+from bench import compare_engines, dashboard, imports, matching, reminders, sms
 from bench.common import recreate_database
 from extensions import db
 from services.access import accounts
@@ -79,6 +80,10 @@ def main() -> None:
     if sys.argv[1:] == ["matching"]:
         print(json.dumps(main_matching(url), ensure_ascii=False, indent=2))
         return
+    if sys.argv[1:] == ["sms"]:
+        app, _ = _prepare(url)
+        print(json.dumps({"sms": sms.run(app)}, ensure_ascii=False, indent=2))
+        return
     app, admin_id = _prepare(url)
     results = {}
     with app.app_context():
@@ -96,6 +101,7 @@ def main() -> None:
     with app.app_context():
         results["matching"].update(matching.prepare_sichuan(app, admin_id, work))
     results["matching"].update(matching.run_cli(matching.SICHUAN, "province (Sichuan)"))
+    results["sms"] = sms.run(app)
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from blueprints import codes
 from blueprints.api.core import abort, too_many
-from blueprints.transaction import after_commit, keep_when_refused
+from blueprints.transaction import keep_when_refused
 from blueprints.web import translate
 from core.errors import DomainError
 from extensions import db, limiter
@@ -108,7 +108,6 @@ def request_code(body):
                                    codes.client_address(), codes.limits())
     except otp.TooManyCodes as error:
         too_many(error)
-    after_commit(codes.send_now)
     return {"expires_in": int(otp.CODE_TTL.total_seconds())}
 
 

@@ -25,7 +25,6 @@ from blueprints.api.core import (
     too_many,
 )
 from blueprints.api.pairs import existing_id
-from blueprints.transaction import after_commit
 from blueprints.web import tree
 from core.errors import DomainError
 from extensions import db, limiter
@@ -171,7 +170,6 @@ def sign_up(body):
         fail_from(error)
     except IntegrityError:
         abort(409, "conflict", "This phone number is already registered; log in instead.")
-    after_commit(codes.send_now)
     return volunteer
 
 

@@ -11,7 +11,7 @@ from blueprints import codes
 from blueprints.auth import bp
 from blueprints.auth.forms import CodeForm, ResetForm, ResetRequestForm
 from blueprints.forms import ActionForm
-from blueprints.transaction import after_commit, saving
+from blueprints.transaction import saving
 from extensions import db, limiter
 from services.access import otp
 
@@ -65,7 +65,6 @@ def resend():
     with saving() as saved:
         otp.resend_signup_code(db.session, phone_hash, codes.client_address(), codes.limits())
     if saved:
-        after_commit(codes.send_now)
         flash(_("A new code is on its way."), "success")
     return redirect(url_for("auth.verify"))
 
@@ -78,7 +77,6 @@ def reset():
             phone_hash = otp.request_reset(db.session, form.phone.data,
                                            codes.client_address(), codes.limits())
         if saved:
-            after_commit(codes.send_now)
             session[RESET_KEY] = phone_hash
             flash(_("If an account uses this number, a code is on its way to it."), "info")
             return redirect(url_for("auth.reset_code"))

@@ -17,7 +17,7 @@ from blueprints.auth import bp
 from blueprints.auth.codes import start_verification
 from blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
 from blueprints.forms import ActionForm
-from blueprints.transaction import after_commit, saving
+from blueprints.transaction import saving
 from blueprints.web import requires, safe_next
 from extensions import db, limiter
 from models import ApiToken
@@ -70,8 +70,6 @@ def _verify_first(user):
                   user=user)
     except otp.TooManyCodes:
         pass  # a code went out less than a minute ago (nothing was written): ask for that one
-    else:
-        after_commit(codes.send_now)
     flash(_("Verify your mobile number first: type the code we sent to it."), "info")
     return start_verification(user.phone_hash)
 

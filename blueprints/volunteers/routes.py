@@ -6,7 +6,7 @@ from blueprints import codes
 from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
 from blueprints.imports.upload import import_page
-from blueprints.transaction import after_commit, saving
+from blueprints.transaction import saving
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import requires, scoped_or_404, show_problems, tree
@@ -33,7 +33,6 @@ def signup():
             volunteer = volunteers.start_signup(db.session, raw, tree(), codes.client_address(),
                                          codes.limits())
         if saved:
-            after_commit(codes.send_now)
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")
             return start_verification(volunteer.phone_hash)

@@ -111,7 +111,7 @@ def test_render_rejects_unknown_template():
 
 def test_template_placeholders_must_match_params():
     with pytest.raises(ValueError):
-        Template("x", "{a}{b}", ("a",))
+        Template("x", "{a}{b}", ("a",), "routine")
 
 
 # --- registry, console, file -----------------------------------------------------------
