@@ -4,7 +4,7 @@ one-time codes by SMS to verify a new volunteer's phone and to reset a password.
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from blueprints import codes
+from blueprints import codes, limits
 from blueprints.api.core import abort, fail_from, too_many
 from blueprints.web import translate
 from core.errors import DomainError
@@ -30,16 +30,8 @@ class TokenOut(Schema):
     user_id = fields.Integer()
 
 
-def _login_key() -> str:
-    from flask import request
-
-    body = request.get_json(silent=True) or {}
-    return f"{request.remote_addr}|{body.get('phone', '') if isinstance(body, dict) else ''}"
-
-
 @blp.route("/token", methods=["POST"])
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_LIMITS"],
-               key_func=_login_key)
+@limiter.limit(limits.login_limit, key_func=limits.json_phone_key)
 @blp.arguments(LoginIn)
 @blp.response(201, TokenOut)
 @blp.alt_response(401, description="Wrong mobile number or password")
@@ -75,10 +67,6 @@ class ResetIn(VerifyIn):
     password = fields.String(required=True, load_only=True)
 
 
-def _code_try_key() -> str:
-    return _login_key()
-
-
 def _refuse_code(error: DomainError):
     """A wrong try is committed (it counts) before the 422."""
 
@@ -88,6 +76,7 @@ def _refuse_code(error: DomainError):
 
 
 @blp.route("/codes", methods=["POST"])
+@limiter.limit(limits.login_limit, key_func=limits.json_phone_key)
 @blp.arguments(CodeRequestIn)
 @blp.response(202, CodeSentOut)
 @blp.alt_response(400, description="The body is not valid JSON")
@@ -119,8 +108,7 @@ def request_code(body):
 
 
 @blp.route("/verify", methods=["POST"])
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_LIMITS"],
-               key_func=_code_try_key)
+@limiter.limit(limits.login_limit, key_func=limits.json_phone_key)
 @blp.arguments(VerifyIn)
 @blp.response(201, TokenOut)
 @blp.alt_response(400, description="The body is not valid JSON")
@@ -144,8 +132,7 @@ def verify(body):
 
 
 @blp.route("/reset", methods=["POST"])
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_LIMITS"],
-               key_func=_code_try_key)
+@limiter.limit(limits.login_limit, key_func=limits.json_phone_key)
 @blp.arguments(ResetIn)
 @blp.response(204)
 @blp.alt_response(400, description="The body is not valid JSON")

@@ -14,7 +14,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints import codes
+from blueprints import codes, limits
 from blueprints.api.core import (
     PageArgs,
     abort,
@@ -152,6 +152,7 @@ def _signup_limit() -> str:
 
 @blp.route("/signup", methods=["POST"])
 @limiter.limit(_signup_limit, methods=["POST"])
+@limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.json_phone_key)
 @blp.arguments(VolunteerSignupIn)
 @blp.response(201, VolunteerSelfOut)
 @blp.alt_response(400, description="The body is not valid JSON")

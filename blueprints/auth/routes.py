@@ -1,5 +1,4 @@
 from flask import (
-    current_app,
     flash,
     make_response,
     redirect,
@@ -12,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from blueprints import codes
+from blueprints import codes, limits
 from blueprints.auth import bp
 from blueprints.auth.codes import start_verification
 from blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
@@ -24,15 +23,6 @@ from models import ApiToken
 from services.access import accounts, api_tokens, otp
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMITS"]
-
-
-def _phone_key() -> str:
-    """Throttle per client address and number, so nobody can lock out another person."""
-    return f"{request.remote_addr}|{request.form.get('phone', '')}"
-
-
 def _clear_session_keeping_language() -> None:
     """A fresh session at log-in and log-out; the language the person picked stays."""
     language = session.get("lang")
@@ -42,7 +32,8 @@ def _clear_session_keeping_language() -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_phone_key)
+# Per client address and number, so nobody can lock out another person.
+@limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.form_phone_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

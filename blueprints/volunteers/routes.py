@@ -3,14 +3,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 
-from blueprints import codes
+from blueprints import codes, limits
 from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
 from core.errors import DomainError
-from extensions import db
+from extensions import db, limiter
 from models import Volunteer
 from services import imports
 from services.access import audit, policy, submissions
@@ -24,6 +24,7 @@ STATUS_VERBS = {"vet": "vetted", "reject": "rejected", "suspend": "suspended",
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.form_phone_key)
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
