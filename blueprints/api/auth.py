@@ -80,7 +80,6 @@ def _refuse_code(error: DomainError):
 @blp.arguments(CodeRequestIn)
 @blp.response(202, CodeSentOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(409, description="signup: the number is verified or has no sign-up")
 @blp.alt_response(422, description="The number is not a valid mobile number")
 @blp.alt_response(429, description="Too many codes for this number or from this address "
                                    "(see Retry-After)")
@@ -88,7 +87,9 @@ def request_code(body):
     """Send a 6-digit code by SMS, valid 10 minutes, 5 tries.
 
     At most one code a minute and ten a day per number, and a limited number per client
-    address. For a reset the answer is the same whether or not the number has an account."""
+    address. The answer is the same whether or not the number has an account or a sign-up
+    waiting: a code is sent only where one is due (a reset for an account, a sign-up not
+    yet verified)."""
     try:
         if body["purpose"] == "reset":
             otp.request_reset(db.session, body["phone"], codes.client_address(),
@@ -112,12 +113,12 @@ def request_code(body):
 @blp.arguments(VerifyIn)
 @blp.response(201, TokenOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(409, description="The number is verified already or has no sign-up")
 @blp.alt_response(422, description="Wrong, expired or used-up code")
 @blp.alt_response(429, description="Too many attempts")
 def verify(body):
     """Verify a new volunteer's phone with the sign-up code; the account becomes active
-    and a 30-day token is returned, as on log-in."""
+    and a 30-day token is returned, as on log-in. Any number without a sign-up waiting is
+    refused like a wrong code (422)."""
     try:
         user = otp.confirm_signup(db.session, otp.phone_hash_of(body["phone"]), body["code"])
     except otp.CodeRejected as error:

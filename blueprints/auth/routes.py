@@ -39,12 +39,10 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.phone.data, form.password.data)
-        unverified = user is None and otp.unverified_user(db.session, form.phone.data,
-                                                          form.password.data)
-        if unverified:
-            return _verify_first(unverified)
-        if user is None:
+        user = accounts.password_owner(db.session, form.phone.data, form.password.data)
+        if user is not None and user.phone_verified_at is None:
+            return _verify_first(user)
+        if user is None or not user.active:
             flash(_("Wrong mobile number or password."), "danger")
         else:
             _clear_session_keeping_language()

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 
 from blueprints import codes, limits
 from blueprints.auth.codes import start_verification
@@ -13,9 +14,10 @@ from core.errors import DomainError
 from extensions import db, limiter
 from models import Volunteer
 from services import imports
-from services.access import audit, policy, submissions
+from services.access import audit, otp, policy, submissions
 from services.followups import volunteer_home
 from services.pairs import lifecycle
+from services.registry import signup as public_signup
 from services.registry import volunteers
 from services.shared.validation import Invalid
 
@@ -30,17 +32,20 @@ def signup():
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
         try:
-            volunteer = volunteers.start_signup(db.session, raw, tree(), codes.client_address(),
-                                         codes.limits())
+            phone_hash = public_signup.start(db.session, raw, tree(), codes.client_address(),
+                                             codes.limits())
         except (Invalid, DomainError) as error:
             db.session.rollback()
             show_problems(error, form)
+        except IntegrityError:  # the same number signed up at the same moment: answer alike
+            db.session.rollback()
+            return start_verification(otp.phone_hash_of(raw["phone"]))
         else:
             db.session.commit()
             codes.send_now()
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")
-            return start_verification(volunteer.phone_hash)
+            return start_verification(phone_hash)
     return render_template("volunteers/signup.html", form=form)
 
 

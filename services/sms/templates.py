@@ -77,6 +77,14 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
     Template("feedback_request",
              "请花1分钟为与{child_given_name}的结对填写反馈：{link}",
              ("child_given_name", "link")),
+    Template("signup_has_account",
+             "有人用您的手机号申请注册，但该号码已有账号：请直接登录，忘记密码可在登录页重设。"
+             "非本人操作请忽略。",
+             ()),
+    Template("signup_on_ledger",
+             "有人用您的手机号申请注册，该号码已在县里的爱心家长名单中：请联系县协调员为您开通账号。"
+             "非本人操作请忽略。",
+             ()),
     Template("verification_code",
              "您的验证码是{code}，10分钟内有效。请勿告诉他人。",
              ("code",)),
