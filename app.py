@@ -10,6 +10,7 @@ from blueprints import register_blueprints
 from blueprints.api import register_api
 from blueprints.api.core import problem_response
 from blueprints.cli import register_commands
+from blueprints.edge import EdgeJSONProvider, check_json_body
 from blueprints.web import RecordIdConverter, register_web_helpers
 from config import Config, celery_settings
 from core import crypto, site
@@ -36,6 +37,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai",
                    default_locale="zh_CN")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.json = EdgeJSONProvider(app)
+    app.before_request(check_json_body)  # before the limiter's keys read the body
     limiter.init_app(app)
     _init_login(app)
 

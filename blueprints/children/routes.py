@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_
 
+from blueprints import edge
 from blueprints.children import bp
 from blueprints.children.duplicates import flash_notices
 from blueprints.children.forms import ChildForm, ConsentForm, LeavingForm, NewChildForm
@@ -34,7 +35,7 @@ def index():
         stmt = stmt.where(Child.priority == priority)
     if query:
         stmt = stmt.where(or_(Child.name.contains(query), Child.external_id == query))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = edge.paginate(stmt)
     audit.record_many(db.session, current_user, "child.list", "child", [c.id for c in page.items])
     db.session.commit()
     return render_template("children/index.html", page=page, q=query, priority=priority)

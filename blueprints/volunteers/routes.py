@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
-from blueprints import codes, limits
+from blueprints import codes, edge, limits
 from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
 from blueprints.volunteers import bp
@@ -77,7 +77,7 @@ def index():
     if query:
         stmt = stmt.where(or_(Volunteer.name.contains(query),
                               Volunteer.external_id == query))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = edge.paginate(stmt)
     return render_template("volunteers/index.html", page=page, status=status, q=query)
 
 
