@@ -1,11 +1,12 @@
 """Tokens: log in with mobile number and password (the mini-program), get a token;
 one-time codes by SMS to verify a new volunteer's phone and to reset a password."""
 
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from blueprints import codes, limits
-from blueprints.api.core import abort, fail_from, too_many
+from blueprints.api.core import abort, fail_from, secured, too_many
 from blueprints.web import translate
 from core.errors import DomainError
 from extensions import db, limiter
@@ -154,4 +155,36 @@ def reset(body):
         db.session.rollback()
         message = translate(error.message, error.params)
         abort(422, "invalid", message, {"password": [message]})
+    db.session.commit()
+
+
+class TokenInfoOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "The token's first characters"})
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+@blp.route("/tokens")
+@secured(blp, "token.own")
+@blp.response(200, TokenInfoOut(many=True))
+def list_tokens():
+    """The caller's own tokens, newest first (never the tokens themselves)."""
+    return api_tokens.own_tokens(db.session, g.api_user)
+
+
+@blp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@secured(blp, "token.own")
+@blp.response(204)
+@blp.alt_response(404, description="No such token of the caller")
+def revoke_token(token_id):
+    """Revoke one of the caller's tokens (this one too: log out of the mini-program)."""
+    try:
+        api_tokens.revoke(db.session, g.api_user, token_id)
+    except DomainError:
+        db.session.rollback()
+        abort(404, "not_found", "Not found")
     db.session.commit()

@@ -1,4 +1,5 @@
 from flask import (
+    abort,
     flash,
     make_response,
     redirect,
@@ -9,7 +10,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from blueprints import codes, limits
 from blueprints.auth import bp
@@ -19,8 +19,7 @@ from blueprints.forms import ActionForm
 from blueprints.web import requires, safe_next, show_problems
 from core.errors import DomainError
 from extensions import db, limiter
-from models import ApiToken
-from services.access import accounts, api_tokens, otp
+from services.access import accounts, api_tokens, otp, policy
 
 
 def _clear_session_keeping_language() -> None:
@@ -95,11 +94,14 @@ def password():
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@requires("api.tokens")
+@requires("token.own")
 def tokens():
-    """Personal API tokens: a new one is shown on this page once, never again."""
+    """Every user's own tokens (a volunteer's come from the mini-program's log-in), to
+    revoke; staff also create personal API tokens here, shown on this page once only."""
     form = TokenForm()
     new_token = None
+    if request.method == "POST" and not policy.allowed(current_user, "api.tokens"):
+        abort(403)
     if form.validate_on_submit():
         try:
             new_token, _ = api_tokens.create_token(db.session, current_user, form.name.data,
@@ -109,8 +111,7 @@ def tokens():
             show_problems(error)
         else:
             db.session.commit()
-    mine = db.session.execute(select(ApiToken).where(ApiToken.user_id == current_user.id)
-                              .order_by(ApiToken.id.desc())).scalars().all()
+    mine = api_tokens.own_tokens(db.session, current_user)
     response = make_response(render_template("auth/tokens.html", form=form, tokens=mine,
                                              new_token=new_token, action_form=ActionForm()))
     response.headers["Cache-Control"] = "no-store"
@@ -118,7 +119,7 @@ def tokens():
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@requires("api.tokens")
+@requires("token.own")
 def revoke_token(token_id: int):
     if ActionForm().validate_on_submit():
         try:

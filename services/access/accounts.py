@@ -10,6 +10,7 @@ from core.clock import now
 from core.crypto import lookup_hash
 from core.errors import DomainError
 from models import CoordinatorRegion, User
+from services.access import api_tokens
 from services.regions import region_tree
 from services.shared.phones import normalise_phone
 
@@ -106,19 +107,26 @@ def authenticate(session: Session, phone: str, password: str) -> User | None:
 
 
 def change_password(session: Session, user: User, old: str, new: str) -> None:
-    """Change a password; every other session of the user ends."""
+    """Change a password; every other session and every API token of the user ends."""
     if not user.password_hash or not check_password_hash(user.password_hash, old or ""):
         raise DomainError("The current password is not right.")
     check_new_password(new)
     user.password_hash = hash_password(new)
-    user.end_sessions()
+    end_access(session, user)
     session.flush()
 
 
 def set_active(session: Session, user: User, active: bool) -> None:
-    """Enable or disable an account; disabling ends its sessions at once. An account whose
-    phone is not verified stays inactive (the database refuses it too)."""
+    """Enable or disable an account; disabling ends its sessions and tokens at once. An
+    account whose phone is not verified stays inactive (the database refuses it too)."""
     user.active = active and user.phone_verified_at is not None
     if not active:
-        user.end_sessions()
+        end_access(session, user)
     session.flush()
+
+
+def end_access(session: Session, user: User) -> None:
+    """End every session and revoke every API token of ``user`` (password changed,
+    account suspended or reinstated)."""
+    user.end_sessions()
+    api_tokens.revoke_all(session, user)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from core.clock import now
 from core.crypto import lookup_hash
 from core.errors import DomainError
-from models import ApiToken, PhoneCode, User, Volunteer
+from models import PhoneCode, User, Volunteer
 from models.otp import CODE_PURPOSES, MAX_TRIES
 from services.access import accounts
 from services.shared.phones import normalise_phone
@@ -254,10 +254,7 @@ def reset_password(session: Session, phone_hash: str, code: str, password: str) 
     if user is None:  # no code is ever sent for such a number, so this is unreachable
         raise CodeRejected(N_("No code is waiting for this number; ask for a new one."))
     user.password_hash = accounts.hash_password(password)
-    user.end_sessions()
-    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                           ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=now()).execution_options(synchronize_session=False))
+    accounts.end_access(session, user)
     mark_verified(session, user)
     session.flush()
     log.info("user %s reset their password by code", user.id)

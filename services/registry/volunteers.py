@@ -173,6 +173,8 @@ def change_status(session: Session, actor: User, volunteer: Volunteer, to: str,
     if volunteer.user_id:
         user = session.get(User, volunteer.user_id)
         accounts.set_active(session, user, to != "suspended")
+        if verb == "reinstate":  # nothing from before the suspension works again
+            accounts.end_access(session, user)
     session.flush()
     if verb == "suspend":
         lifecycle.end_volunteer_pairs(session, actor, volunteer.id, "volunteer_suspended",
