@@ -185,7 +185,8 @@ def register_web_helpers(app: Flask) -> None:
         )
         # Pages for a signed-in user and API answers may hold a child's data: never cache.
         # (Read from the session, not the database: this runs for error pages too.)
-        if session.get("_user_id") or request.path.startswith("/api/"):
+        # So may a page opened by a link's token (the feedback form names the child).
+        if session.get("_user_id") or request.path.startswith(("/api/", "/f/")):
             headers["Cache-Control"] = "no-store"
         if app.config["ENV_NAME"] == "production":
             headers.setdefault("Strict-Transport-Security",

@@ -24,6 +24,7 @@ from services.access import audit, policy
 from services.registry import children
 from services.shared import taxonomy
 from services.shared.idcard import mask_id_number
+from services.shared.names import name_contains
 from services.shared.phones import mask_phone
 from services.shared.validation import Invalid
 
@@ -133,7 +134,7 @@ def list_children(args):
     if "region_code" in args:
         stmt = stmt.where(Child.region_code == args["region_code"])
     if "q" in args:
-        stmt = stmt.where(or_(Child.name.contains(args["q"]), Child.external_id == args["q"]))
+        stmt = stmt.where(or_(name_contains(Child.name, args["q"]), Child.external_id == args["q"]))
     if "has_consent" in args:
         consented = exists().where(ConsentRecord.child_id == Child.id,
                                    ConsentRecord.withdrawn_at.is_(None))

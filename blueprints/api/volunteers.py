@@ -34,6 +34,7 @@ from models.volunteer import VOLUNTEER_STATUSES
 from services.access import otp, policy
 from services.registry import signup, volunteers
 from services.shared import taxonomy
+from services.shared.names import name_contains
 from services.shared.phones import mask_phone
 from services.shared.validation import Invalid
 
@@ -198,7 +199,7 @@ def list_volunteers(args):
     if "region_code" in args:
         stmt = stmt.where(Volunteer.region_code == args["region_code"])
     if "q" in args:
-        stmt = stmt.where(or_(Volunteer.name.contains(args["q"]),
+        stmt = stmt.where(or_(name_contains(Volunteer.name, args["q"]),
                               Volunteer.external_id == args["q"]))
     return paginate(stmt, args)
 

@@ -17,6 +17,7 @@ from services.access import audit, policy, submissions
 from services.duplicates import review
 from services.registry import children
 from services.shared import taxonomy
+from services.shared.names import name_contains
 from services.shared.validation import Invalid
 
 
@@ -34,7 +35,7 @@ def index():
     if priority in taxonomy.PRIORITIES:
         stmt = stmt.where(Child.priority == priority)
     if query:
-        stmt = stmt.where(or_(Child.name.contains(query), Child.external_id == query))
+        stmt = stmt.where(or_(name_contains(Child.name, query), Child.external_id == query))
     page = edge.paginate(stmt)
     audit.record_many(db.session, current_user, "child.list", "child", [c.id for c in page.items])
     db.session.commit()
@@ -131,6 +132,11 @@ def edit(child_id: int):
     if request.method == "GET":
         form.needs.data = sorted(child.need_set)
         form.id_number.data = ""
+        # The form holds the guardian's phone in full: seeing it is a reveal, audited.
+        if not policy.allowed(current_user, "child.reveal"):
+            abort(403)
+        children.reveal(db.session, current_user, child, "guardian_phone")
+        db.session.commit()
     if form.validate_on_submit():
         try:
             children.update_child(db.session, current_user, child, _raw(form), tree())

@@ -19,6 +19,7 @@ from services.followups import volunteer_home
 from services.pairs import lifecycle
 from services.registry import signup as public_signup
 from services.registry import volunteers
+from services.shared.names import name_contains
 from services.shared.validation import Invalid
 
 STATUS_VERBS = {"vet": "vetted", "reject": "rejected", "suspend": "suspended",
@@ -75,7 +76,7 @@ def index():
     if status in ("pending", "vetted", "rejected", "suspended", "recheck_needed"):
         stmt = stmt.where(Volunteer.status == status)
     if query:
-        stmt = stmt.where(or_(Volunteer.name.contains(query),
+        stmt = stmt.where(or_(name_contains(Volunteer.name, query),
                               Volunteer.external_id == query))
     page = edge.paginate(stmt)
     return render_template("volunteers/index.html", page=page, status=status, q=query)

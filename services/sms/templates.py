@@ -9,7 +9,8 @@ Rules:
   opt-out hint 回T退订; notices about approvals, escalations, concerns and expiring
   checks do not, because they are operational messages that must not be switched off
   by a reply.
-- ``verification_code`` carries a one-time code, the only secret a message ever holds:
+- ``verification_code`` carries a one-time code and ``feedback_request`` a link with a
+  token (it opens the feedback form without log-in), the only secrets a message holds:
   the sender blanks the parameters named in SECRET_PARAMS once the message has left the
   queue, and the outbox page never shows parameters. The person asked for it just now,
   so opt-outs do not hold it back (ASKED_FOR).
@@ -91,7 +92,8 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
 )}
 
 #: Parameters blanked in the outbox once a message is sent, failed or skipped.
-SECRET_PARAMS: dict[str, tuple[str, ...]] = {"verification_code": ("code",)}
+SECRET_PARAMS: dict[str, tuple[str, ...]] = {"verification_code": ("code",),
+                                              "feedback_request": ("link",)}
 #: Messages the recipient asked for themselves: sent even to a number that opted out.
 ASKED_FOR = frozenset({"verification_code"})
 REDACTED = "******"
