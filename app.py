@@ -19,6 +19,9 @@ from models import User
 from services.access import accounts
 from tasks import celery_init_app
 
+#: The shortest SECRET_KEY and LOOKUP_KEY production accepts.
+MIN_SECRET_BYTES = 32
+
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build an app: defaults, then the environment (config.Config), then ``overrides``."""
@@ -28,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     app.config.setdefault("CELERY", celery_settings(app.config))
     _check_production(app)
+    _trust_proxies(app)
     _configure_logging(app.config["LOG_FORMAT"])
 
     _configure_services(app)
@@ -95,6 +99,24 @@ def _check_production(app: Flask) -> None:
         missing.append("DATABASE_URL (PostgreSQL)")
     if missing:
         raise RuntimeError("production needs these settings: " + ", ".join(missing))
+    short = [k for k in ("SECRET_KEY", "LOOKUP_KEY")
+             if len(str(app.config[k]).encode()) < MIN_SECRET_BYTES]
+    if short:
+        raise RuntimeError(f"production needs keys of at least {MIN_SECRET_BYTES} bytes "
+                           "(e.g. python -c 'import secrets; print(secrets.token_hex(32))'): "
+                           + ", ".join(short))
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address (and scheme, host)
+    from the headers those proxies set, so per-address limits and the audit log see
+    the real client; with 0 (the default) such headers are ignored, since anyone can
+    send them."""
+    count = app.config["PROXY_COUNT"]
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _configure_services(app: Flask) -> None:
