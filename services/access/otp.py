@@ -56,13 +56,11 @@ KEEP_FOR = timedelta(days=2)
 @dataclass(frozen=True)
 class Limits:
     """The limit that depends on the deployment (config ``OTP_CODES_PER_ADDRESS_HOUR``)."""
-
     per_address_per_hour: int = 20
 
 
 class TooManyCodes(DomainError):
     """A rate limit refused a new code; ``retry_after`` is in whole seconds."""
-
     def __init__(self, message: str, retry_after: int, **params):
         super().__init__(message, **params)
         self.retry_after = max(1, retry_after)

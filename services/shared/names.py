@@ -5,8 +5,3 @@ def given_name(full_name: str) -> str:
     """The given name (名) of a Chinese name: without the one-character surname."""
     return full_name[1:] if len(full_name) >= 2 else full_name
 
-
-def name_contains(column, text: str):
-    """A search condition: the name holds ``text`` literally (``%`` and ``_`` are
-    characters a person typed, never wildcards)."""
-    return column.contains(text, autoescape=True)
