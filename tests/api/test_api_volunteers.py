@@ -151,7 +151,8 @@ def test_vetting_state_machine(client, app, auth, create_user, create_volunteer)
     assert client.get("/api/v1/volunteers/me", headers=vol_headers).status_code == 401
     back = client.post(f"{path}/status", headers=headers, json={"status": "vetted"})
     assert back.status_code == 200 and back.json["status"] == "vetted"
-    assert client.get("/api/v1/volunteers/me", headers=vol_headers).status_code == 200
+    # A token from before the suspension never works again; a new log-in does.
+    assert client.get("/api/v1/volunteers/me", headers=vol_headers).status_code == 401
 
 
 def test_rejection_needs_a_reason(client, auth, create_user, create_volunteer):
