@@ -113,6 +113,9 @@ class Config:
         #: One-time codes one client address may ask for in an hour (every number has its
         #: own fixed limits: 1 a minute, 10 a day).
         self.OTP_CODES_PER_ADDRESS_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_HOUR", 20))
+        #: Reverse proxies in front of the app (nginx, a load balancer): their
+        #: X-Forwarded-For/-Proto/-Host are trusted this many hops deep; 0 trusts none.
+        self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

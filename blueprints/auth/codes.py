@@ -3,11 +3,11 @@
 Which number a code is for is kept in the session as its lookup hash, never in clear.
 """
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from blueprints import codes
+from blueprints import codes, limits
 from blueprints.auth import bp
 from blueprints.auth.forms import CodeForm, ResetForm, ResetRequestForm
 from blueprints.forms import ActionForm
@@ -19,18 +19,6 @@ VERIFY_KEY = "verify_phone_hash"
 RESET_KEY = "reset_phone_hash"
 
 
-def _try_limit() -> str:
-    return current_app.config["LOGIN_LIMITS"]
-
-
-def _verify_key() -> str:
-    return f"{request.remote_addr}|{session.get(VERIFY_KEY, '')}"
-
-
-def _reset_key() -> str:
-    return f"{request.remote_addr}|{session.get(RESET_KEY, '')}"
-
-
 def start_verification(phone_hash: str):
     """Send the person to the page where they type the code sent to their phone."""
     session[VERIFY_KEY] = phone_hash
@@ -38,7 +26,8 @@ def start_verification(phone_hash: str):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limiter.limit(_try_limit, methods=["POST"], key_func=_verify_key)
+@limiter.limit(limits.login_limit, methods=["POST"],
+               key_func=limits.session_phone_key(VERIFY_KEY))
 def verify():
     phone_hash = session.get(VERIFY_KEY)
     if not phone_hash:
@@ -70,6 +59,7 @@ def resend():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.form_phone_key)
 def reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -84,7 +74,8 @@ def reset():
 
 
 @bp.route("/reset/code", methods=["GET", "POST"])
-@limiter.limit(_try_limit, methods=["POST"], key_func=_reset_key)
+@limiter.limit(limits.login_limit, methods=["POST"],
+               key_func=limits.session_phone_key(RESET_KEY))
 def reset_code():
     phone_hash = session.get(RESET_KEY)
     if not phone_hash:

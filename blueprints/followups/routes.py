@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from blueprints import edge
 from blueprints.followups import bp
 from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
 from blueprints.transaction import saving
@@ -91,7 +92,7 @@ def outbox():
         OutboxMessage.id.desc())
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = edge.paginate(stmt)
     stopped = opt_outs.visible_opt_outs(db.session, current_user) \
         if policy.allowed(current_user, "sms.opt_out") else []
     return render_template("followups/outbox.html", page=page, status=status,

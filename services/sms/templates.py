@@ -9,7 +9,8 @@ Rules:
   opt-out hint 回T退订; notices about approvals, escalations, concerns and expiring
   checks do not, because they are operational messages that must not be switched off
   by a reply.
-- ``verification_code`` carries a one-time code, the only secret a message ever holds:
+- ``verification_code`` carries a one-time code and ``feedback_request`` a link with a
+  token (it opens the feedback form without log-in), the only secrets a message holds:
   the sender blanks the parameters named in SECRET_PARAMS once the message has left the
   queue, and the outbox page never shows parameters. The person asked for it just now,
   so opt-outs do not hold it back.
@@ -94,13 +95,22 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
     Template("feedback_request",
              "请花1分钟为与{child_given_name}的结对填写反馈：{link}",
              ("child_given_name", "link"), "routine"),
+    Template("signup_has_account",
+             "有人用您的手机号申请注册，但该号码已有账号：请直接登录，忘记密码可在登录页重设。"
+             "非本人操作请忽略。",
+             (), "interactive"),
+    Template("signup_on_ledger",
+             "有人用您的手机号申请注册，该号码已在县里的爱心家长名单中：请联系县协调员为您开通账号。"
+             "非本人操作请忽略。",
+             (), "interactive"),
     Template("verification_code",
              "您的验证码是{code}，10分钟内有效。请勿告诉他人。",
              ("code",), "interactive"),
 )}
 
 #: Parameters blanked in the outbox once a message is sent, failed or skipped.
-SECRET_PARAMS: dict[str, tuple[str, ...]] = {"verification_code": ("code",)}
+SECRET_PARAMS: dict[str, tuple[str, ...]] = {"verification_code": ("code",),
+                                              "feedback_request": ("link",)}
 REDACTED = "******"
 
 

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.crypto import lookup_hash
 from extensions import db
-from models import OutboxMessage, PhoneCode, User
+from models import OutboxMessage, PhoneCode, User, Volunteer
 from services.access import accounts, otp
-from services.registry import volunteers
+from services.registry import signup, volunteers
 from services.sms import sender
 from services.sms.providers import get_backend
 from tests.conftest import volunteer_data
@@ -154,8 +154,10 @@ def test_codes_per_client_address(app, ctx):
 def test_signup_account_is_inactive_until_the_phone_is_verified(app, ctx, tree,
                                                                 create_user):
     with clock.frozen(T0):
-        volunteer = volunteers.start_signup(db.session, volunteer_data(), tree, "10.0.0.1")
+        phone_hash = signup.start(db.session, volunteer_data(), tree, "10.0.0.1")
         db.session.commit()
+    volunteer = db.session.execute(select(Volunteer).where(
+        Volunteer.phone_hash == phone_hash)).scalar_one()
     user = db.session.get(User, volunteer.user_id)
     assert (user.active, user.phone_verified_at) == (False, None)
     assert accounts.authenticate(db.session, "13900001111", volunteer_data()["password"]) \
