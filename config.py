@@ -100,6 +100,10 @@ class Config:
         #: own fixed limits: 1 a minute, 10 a day).
         self.OTP_CODES_PER_ADDRESS_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_HOUR", 20))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+        #: Rows one ledger may hold; the API, which answers while the client waits, takes
+        #: fewer (a larger ledger goes through the web page's background import).
+        self.IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
+        self.API_IMPORT_MAX_ROWS = int(os.environ.get("API_IMPORT_MAX_ROWS", 20_000))
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
         self.LANGUAGES = ("zh_CN", "en")

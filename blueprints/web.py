@@ -15,6 +15,7 @@ from extensions import db
 from services.access import audit, policy
 from services.followups.contacts import CONCERN_KINDS
 from services.imports import jobs
+from services.imports.headers import LABELS, REQUIRED
 from services.regions import region_tree
 from services.shared import taxonomy
 from services.shared.idcard import mask_id_number
@@ -56,6 +57,24 @@ def translate(message: str, params: dict) -> str:
                                for k, v in params.items()})
 
 
+def where(problem) -> str:
+    """Where a ledger problem is, as Excel names it: "第 7 行 D 列（性别）"."""
+    get = problem.get if isinstance(problem, dict) else lambda k: getattr(problem, k, "")
+    if get("cell") and get("header"):
+        return gettext("Row %(row)s, column %(cell)s (%(header)s)", row=get("row"),
+                       cell=get("cell"), header=get("header"))
+    if get("cell"):
+        return gettext("Row %(row)s, column %(cell)s", row=get("row"), cell=get("cell"))
+    return gettext("Row %(row)s", row=get("row"))
+
+
+def problem_text(problem) -> str:
+    """A ledger problem in the reader's language: where it is, then what to write."""
+    get = problem.get if isinstance(problem, dict) else lambda k: getattr(problem, k)
+    return gettext("%(where)s: %(problem)s", where=where(problem),
+                   problem=translate(get("message"), get("params")))
+
+
 def show_problems(error: Exception, form=None) -> None:
     """Attach a service's problems to the form's fields, or flash them."""
     if isinstance(error, Invalid):
@@ -89,7 +108,8 @@ def import_page(kind: str, columns, **options):
         db.session.commit()
         start_import(job.id)  # a job already taken by a worker is left alone
         return redirect(url_for("imports.job", job_id=job.id))
-    return render_template("imports/upload.html", form=form, kind=kind, columns=columns)
+    return render_template("imports/upload.html", form=form, kind=kind, columns=columns,
+                           required=[LABELS[f] for f in REQUIRED[kind]])
 
 
 def start_import(job_id: int) -> None:
@@ -151,6 +171,8 @@ def register_web_helpers(app: Flask) -> None:
             "can": lambda action: policy.allowed(current_user, action),
             "get_locale": get_locale,
             "concern_kinds": CONCERN_KINDS,
+            "translate": lambda message, params=None: translate(message, params or {}),
+            "where": where,
         }
 
     app.add_template_filter(lambda d: format_datetime(d, "yyyy-MM-dd HH:mm") if d else "",

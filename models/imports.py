@@ -43,6 +43,9 @@ class ImportJob(Base):
     error: Mapped[dict | None] = mapped_column(JSON)
     #: Possible duplicates of a children import: [{"row", "external_id", "child_id"}].
     duplicates: Mapped[list | None] = mapped_column(JSON)
+    #: What a finished import found: {"unchanged": rows equal to those on file,
+    #: "matched_by": {rule: rows}, "extra_columns": [headers ignored]}.
+    report: Mapped[dict | None] = mapped_column(JSON)
     #: The upload form's one-time token: a file sent twice (a double click) is one import.
     submission: Mapped[str | None] = mapped_column(String(64), unique=True)
 

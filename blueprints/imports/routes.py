@@ -1,14 +1,16 @@
 """A ledger import's page: its progress bar while a worker runs it, then its outcome."""
 
-from flask import abort, jsonify, render_template
+import io
+
+from flask import abort, jsonify, render_template, send_file
 from flask_login import current_user
 
 from blueprints.imports import bp
-from blueprints.web import requires
+from blueprints.web import requires, tree
 from extensions import db
 from models import ImportJob
 from services.access import policy
-from services.imports import CHILD_COLUMNS, VOLUNTEER_COLUMNS, jobs
+from services.imports import CHILD_COLUMNS, VOLUNTEER_COLUMNS, jobs, template
 
 #: Per ledger: its columns, the page to upload it and the list it fills.
 LEDGERS = {
@@ -42,3 +44,26 @@ def status(job_id: int):
     found = _job_or_404(job_id)
     return jsonify(id=found.id, status=found.status, phase=found.phase,
                    progress=found.progress)
+
+
+def _template(kind: str):
+    counties = policy.county_scope(db.session, current_user)
+    if counties is None:  # an admin: every county is theirs; the list names none
+        counties = set()
+    data = template.template_workbook(kind, tree(), sorted(counties)[:500])
+    name = "儿童信息台账模板.xlsx" if kind == "children" else "志愿者台账模板.xlsx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml"
+                              ".sheet")
+
+
+@bp.route("/imports/template/children.xlsx")
+@requires("child.import")
+def children_template():
+    return _template("children")
+
+
+@bp.route("/imports/template/volunteers.xlsx")
+@requires("volunteer.import")
+def volunteers_template():
+    return _template("volunteers")

@@ -18,7 +18,7 @@ from core.clock import now
 from models import ImportJob, ImportUpload, User
 from services.duplicates.detect import RowDuplicates
 from services.duplicates.review import notices_for
-from services.imports import ImportFailed, import_children, import_volunteers, read_table
+from services.imports import MAX_ROWS, ImportFailed, import_children, import_volunteers, read_ledger
 from services.regions import region_tree
 from services.shared.taxonomy import N_
 
@@ -76,8 +76,8 @@ def share(phase: str, fraction: float) -> float:
 
 
 def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
-                   progress: Callable[[int, str, float], None] | None = None
-                   ) -> ImportJob | None:
+                   progress: Callable[[int, str, float], None] | None = None,
+                   max_rows: int = MAX_ROWS) -> ImportJob | None:
     """Run a queued import to the end; None if another worker already took it.
 
     ``progress(job_id, phase, share)`` is told of rows checked and saved. The rows are
@@ -99,9 +99,9 @@ def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
         actor = session.get(User, job.actor_id) if job.actor_id else None
         if upload is None or actor is None or not actor.active:
             raise ImportFailed("The import could not start; send the file again.")
-        header, rows = read_table(upload.data)
+        ledger = read_ledger(upload.data, job.kind, max_rows=max_rows)
         options = {"vetted": job.vetted} if job.kind == "volunteers" else {}
-        IMPORTERS[job.kind](session, actor, header, rows, region_tree(session), job=job,
+        IMPORTERS[job.kind](session, actor, ledger, region_tree(session), job=job,
                             progress=lambda phase, f: report(job_id, phase, share(phase, f)),
                             **options)
         job.duplicates = [{"row": r.row, "external_id": r.external_id,
@@ -120,8 +120,11 @@ def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
 def failure_report(failure: ImportFailed) -> dict:
     """A refused file's message and row problems, as stored on the job."""
     return {"message": failure.message, "params": failure.params,
-            "problems": [{"row": p.row, "column": p.column, "message": p.message,
-                          "params": p.params} for p in failure.problems]}
+            "problems": [{"row": p.row, "column": p.column, "cell": p.cell,
+                          "header": p.header, "message": p.message, "params": p.params}
+                         for p in failure.problems],
+            "total": failure.total,
+            "counts": [{"message": m, "n": n} for m, n in failure.counts.items()][:50]}
 
 
 def fail_import(session: Session, job_id: int, error: dict | None = None) -> None:
