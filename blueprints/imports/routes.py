@@ -6,11 +6,11 @@ from flask import abort, jsonify, render_template, send_file
 from flask_login import current_user
 
 from blueprints.imports import bp
-from blueprints.web import requires, tree
+from blueprints.web import problem_text, requires, tree
 from extensions import db
 from models import ImportJob
-from services.access import policy
-from services.imports import CHILD_COLUMNS, VOLUNTEER_COLUMNS, jobs, template
+from services.access import audit, policy
+from services.imports import CHILD_COLUMNS, VOLUNTEER_COLUMNS, jobs, markup, template
 
 #: Per ledger: its columns, the page to upload it and the list it fills.
 LEDGERS = {
@@ -35,7 +35,8 @@ def job(job_id: int):
     duplicates = jobs.duplicate_rows(db.session, current_user, found) \
         if found.status == "done" else []
     return render_template("imports/job.html", job=found, ledger=LEDGERS[found.kind],
-                           duplicate_rows=duplicates)
+                           duplicate_rows=duplicates,
+                           marked=jobs.refused_file(db.session, found) is not None)
 
 
 @bp.route("/imports/<int:job_id>/status")
@@ -67,3 +68,21 @@ def children_template():
 @requires("volunteer.import")
 def volunteers_template():
     return _template("volunteers")
+
+
+@bp.route("/imports/<int:job_id>/marked.xlsx")
+@requires("import.view")
+def marked(job_id: int):
+    """The refused ledger back with its problems marked, to correct in Excel or WPS."""
+    found = _job_or_404(job_id)
+    data = jobs.refused_file(db.session, found)
+    if data is None:
+        abort(404)
+    content = markup.marked_workbook(data, found.kind, found.error.get("problems", []),
+                                     problem_text)
+    audit.record(db.session, current_user, "import.marked_download", "import", found.id)
+    db.session.commit()
+    return send_file(io.BytesIO(content), as_attachment=True,
+                     download_name=f"台账问题说明-{found.id}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml"
+                              ".sheet")

@@ -19,6 +19,7 @@ from models import ImportJob, ImportUpload, User
 from services.duplicates.detect import RowDuplicates
 from services.duplicates.review import notices_for
 from services.imports import MAX_ROWS, ImportFailed, import_children, import_volunteers, read_ledger
+from services.imports.markup import KEEP_REFUSED
 from services.regions import region_tree
 from services.shared.taxonomy import N_
 
@@ -111,7 +112,8 @@ def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
         commit()
     except ImportFailed as failure:
         session.rollback()
-        fail_import(session, job_id, failure_report(failure))
+        #: A file refused for its rows is kept a day, for the download that marks them.
+        fail_import(session, job_id, failure_report(failure), keep_file=bool(failure.problems))
         commit()
     log.info("import %s ended", job_id)
     return session.get(ImportJob, job_id)
@@ -127,13 +129,25 @@ def failure_report(failure: ImportFailed) -> dict:
             "counts": [{"message": m, "n": n} for m, n in failure.counts.items()][:50]}
 
 
-def fail_import(session: Session, job_id: int, error: dict | None = None) -> None:
-    """Mark an import failed (nothing of it was written) and delete its file."""
+def fail_import(session: Session, job_id: int, error: dict | None = None, *,
+                keep_file: bool = False) -> None:
+    """Mark an import failed (nothing of it was written) and delete its file, unless it
+    is kept for the marked-up download (``keep_file``)."""
     session.execute(update(ImportJob).where(ImportJob.id == job_id).values(
         status="failed", phase="done", error=error or {"message": INTERNAL_ERROR,
                                                        "params": {}, "problems": []},
         finished_at=now()))
-    session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+    if not keep_file:
+        session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+
+
+def refused_file(session: Session, job: ImportJob) -> bytes | None:
+    """The uploaded file of a refused import, while it is kept for the marked download."""
+    if job.status != "failed" or not job.finished_at or \
+            job.finished_at < now() - KEEP_REFUSED:
+        return None
+    upload = session.get(ImportUpload, job.id)
+    return upload.data if upload is not None else None
 
 
 def recover_imports(session: Session, moment: datetime, waiting: timedelta) -> list[int]:
@@ -146,6 +160,9 @@ def recover_imports(session: Session, moment: datetime, waiting: timedelta) -> l
         fail_import(session, job_id, {"message": WORKER_LOST, "params": {}, "problems": []})
     if lost:
         log.warning("%s imports lost their worker and were marked failed", len(lost))
+    session.execute(delete(ImportUpload).where(ImportUpload.job_id.in_(
+        select(ImportJob.id).where(ImportJob.status == "failed",
+                                   ImportJob.finished_at < moment - KEEP_REFUSED))))
     return list(session.execute(select(ImportJob.id).where(
         ImportJob.status == "queued", ImportJob.started_at < moment - waiting)).scalars())
 

@@ -3,8 +3,9 @@ cells, footers, .xls, .ods, GBK CSV, Excel date cells), every field saved as mea
 cells named, re-imports that update, and the exported ledger imported back unchanged."""
 
 import io
+import re
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import xlwt
@@ -12,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from extensions import db
-from models import Child, User, Volunteer
+from models import Child, ImportUpload, User, Volunteer
 from services import imports
 from services.imports import jobs
 from services.regions import region_tree
@@ -354,3 +355,38 @@ def test_command_line_reports_in_chinese_unless_told_english(runner, create_user
     assert "新增 2" in result.output and "忽略的列：序号、户籍地址" in result.output
     result = runner.invoke(args=["import", "children", str(path), "--lang", "en"])
     assert "0 created, 0 changed, 2 unchanged" in result.output
+
+
+def test_a_refused_ledger_comes_back_marked_and_imports_once_corrected(
+        app, client, create_user, login):
+    login(create_user())
+    rows = [list(ROWS[0]), list(ROWS[1])]
+    rows[1][10] = "邻居"
+    page = upload(client, "children", county_workbook(rows), name="台账.xlsx", follow=True)
+    link = re.search(r'href="([^"]+marked.xlsx)"', page.get_data(as_text=True))
+    assert link, "no marked-up download"
+    response = client.get(link[1])
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.get_data()))
+    sheet = book.active
+    assert sheet["A1"].value == TITLE  # every row where Excel had it
+    assert sheet.cell(row=3, column=len(HEADERS) + 1).value == "问题说明"
+    note = sheet.cell(row=5, column=len(HEADERS) + 1).value
+    assert note.startswith("第 5 行 K 列（与儿童关系）：") and "邻居" in note
+    assert sheet["K5"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet["K4"].fill.fgColor.rgb in (None, "00000000")
+    sheet["K5"] = "其他亲属"
+    fixed = io.BytesIO()
+    book.save(fixed)
+    page = upload(client, "children", fixed.getvalue(), name="台账.xlsx", follow=True)
+    assert "data-import-done" in page.get_data(as_text=True)
+    assert children(app)["黄小明"]["guardian_relation"] == "relative"
+    with app.app_context():
+        kept = db.session.execute(select(ImportUpload.job_id)).scalars().all()
+    assert len(kept) == 1  # the refused file, until the sweep a day later
+    with app.app_context():
+        from core.clock import now
+
+        jobs.recover_imports(db.session, now() + timedelta(days=2), timedelta(minutes=5))
+        db.session.commit()
+        assert db.session.execute(select(ImportUpload)).first() is None
