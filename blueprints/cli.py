@@ -154,9 +154,10 @@ def result_lines(job, ledger) -> list[str]:
     rules = {"external_id": gettext("by external_id"), "id_number": gettext("by ID number"),
              "name_birth_phone": gettext("by name, birth date and guardian phone")}
     if matched:
-        lines.append(gettext("How rows were matched to records on file: %(rules)s.",
-                             rules="; ".join(
-            f"{rules.get(rule, rule)} {n}" for rule, n in matched.items())))
+        lines.append(gettext(
+            "Rows are recognised, so that importing again updates them, not duplicates "
+            "them:") + " " + "; ".join(gettext("%(rule)s: %(n)s rows", rule=rules[rule], n=n)
+                                       for rule, n in matched.items() if rule in rules))
     if ledger.extra:
         lines.append(gettext("Columns ignored: %(columns)s.", columns="、".join(ledger.extra)))
     return lines

@@ -2,15 +2,17 @@
 
 import io
 
-from flask import abort, jsonify, render_template, send_file
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints.imports import bp
-from blueprints.web import problem_text, requires, tree
+from blueprints.web import problem_text, requires, start_import, tree
 from extensions import db
 from models import ImportJob
 from services.access import audit, policy
 from services.imports import CHILD_COLUMNS, VOLUNTEER_COLUMNS, jobs, markup, template
+from services.imports.headers import LABELS
 
 #: Per ledger: its columns, the page to upload it and the list it fills.
 LEDGERS = {
@@ -36,7 +38,8 @@ def job(job_id: int):
         if found.status == "done" else []
     return render_template("imports/job.html", job=found, ledger=LEDGERS[found.kind],
                            duplicate_rows=duplicates,
-                           marked=jobs.refused_file(db.session, found) is not None)
+                           marked=jobs.refused_file(db.session, found) is not None,
+                           field_labels=LABELS)
 
 
 @bp.route("/imports/<int:job_id>/status")
@@ -86,3 +89,23 @@ def marked(job_id: int):
                      download_name=f"台账问题说明-{found.id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml"
                               ".sheet")
+
+
+@bp.route("/imports/<int:job_id>/columns", methods=["POST"])
+@requires("import.view")
+def choose_columns(job_id: int):
+    """Import a refused file again with the columns the coordinator chose for the
+    fields its headers do not name; the choice is remembered for their next imports."""
+    found = _job_or_404(job_id)
+    if found.actor_id != current_user.id or "missing" not in (found.error or {}).get(
+            "params", {}):
+        abort(404)
+    chosen = {name: request.form.get(f"column_{name}", "")
+              for name in found.error["params"]["missing"]}
+    again = jobs.import_again(db.session, current_user, found, chosen)
+    if again is None:
+        flash(gettext("The file is no longer kept; send it again."), "warning")
+        return redirect(url_for(LEDGERS[found.kind]["upload"]))
+    db.session.commit()
+    start_import(again.id)
+    return redirect(url_for("imports.job", job_id=again.id))

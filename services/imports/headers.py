@@ -82,6 +82,8 @@ LABELS: dict[str, str] = {
     "child_gender": "儿童性别",
 }
 
+#: The column a marked-up ledger's problems are written in (services.imports.markup).
+NOTE_COLUMN = "问题说明"
 #: Rows to look through for the header row.
 HEADER_SEARCH_ROWS = 20
 _IGNORED = re.compile(r"[\s()\[\]【】<>《》*:：_\-]+")
@@ -118,7 +120,7 @@ def map_header(kind: str, cells: list) -> tuple[dict[int, str], list[str]]:
     extra = []
     for index, cell in enumerate(cells):
         text = str(cell or "").strip()
-        if not text:
+        if not text or text == NOTE_COLUMN:
             continue
         name = field_for(kind, text)
         if name is None or name in columns.values():

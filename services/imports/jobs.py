@@ -18,7 +18,14 @@ from core.clock import now
 from models import ImportJob, ImportUpload, User
 from services.duplicates.detect import RowDuplicates
 from services.duplicates.review import notices_for
-from services.imports import MAX_ROWS, ImportFailed, import_children, import_volunteers, read_ledger
+from services.imports import (
+    MAX_ROWS,
+    ImportFailed,
+    import_children,
+    import_volunteers,
+    mappings,
+    read_ledger,
+)
 from services.imports.markup import KEEP_REFUSED
 from services.regions import region_tree
 from services.shared.taxonomy import N_
@@ -100,7 +107,8 @@ def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
         actor = session.get(User, job.actor_id) if job.actor_id else None
         if upload is None or actor is None or not actor.active:
             raise ImportFailed("The import could not start; send the file again.")
-        ledger = read_ledger(upload.data, job.kind, max_rows=max_rows)
+        ledger = read_ledger(upload.data, job.kind, max_rows=max_rows,
+                             mapping=mappings.remembered(session, actor.id, job.kind))
         options = {"vetted": job.vetted} if job.kind == "volunteers" else {}
         IMPORTERS[job.kind](session, actor, ledger, region_tree(session), job=job,
                             progress=lambda phase, f: report(job_id, phase, share(phase, f)),
@@ -113,7 +121,8 @@ def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
     except ImportFailed as failure:
         session.rollback()
         #: A file refused for its rows is kept a day, for the download that marks them.
-        fail_import(session, job_id, failure_report(failure), keep_file=bool(failure.problems))
+        fail_import(session, job_id, failure_report(failure),
+                    keep_file=bool(failure.problems) or "missing" in failure.params)
         commit()
     log.info("import %s ended", job_id)
     return session.get(ImportJob, job_id)
@@ -139,6 +148,17 @@ def fail_import(session: Session, job_id: int, error: dict | None = None, *,
         finished_at=now()))
     if not keep_file:
         session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+
+
+def import_again(session: Session, actor: User, job: ImportJob,
+                 chosen: dict[str, str]) -> ImportJob | None:
+    """Remember the columns ``actor`` chose for the fields ``job`` could not find, and
+    queue its file again; None if the file is no longer kept."""
+    data = refused_file(session, job)
+    if data is None:
+        return None
+    mappings.remember(session, actor.id, job.kind, chosen)
+    return queue_import(session, actor, job.kind, data, vetted=job.vetted)
 
 
 def refused_file(session: Session, job: ImportJob) -> bytes | None:

@@ -20,7 +20,7 @@ from services.shared.spreadsheet import escape_cell
 
 #: How long a refused import's file is kept for its marked-up download.
 KEEP_REFUSED = timedelta(days=1)
-NOTE_HEADER = "问题说明"
+NOTE_HEADER = headers.NOTE_COLUMN
 _BAD = PatternFill("solid", fgColor="FFC7CE")
 _NOTE = Font(color="9C0006")
 

@@ -95,11 +95,29 @@ def read_ledger(data: bytes, kind: str, *, max_rows: int = MAX_ROWS,
         raise ImportFailed(N_("Columns %(columns)s were not found in row %(row)s. Name them "
                               "in the header row, or choose which column holds each."),
                            columns="、".join(headers.LABELS[f] for f in missing), row=number,
-                           found="、".join(str(c) for c in row if str(c or "").strip()),
-                           missing=missing)
+                           missing=missing, choices=_choices(row, cells))
     written = {name: str(row[index]).strip() for index, name in columns.items()}
     return Ledger(kind, columns, extra, number, max(height - number, 0),
                   _body(cells, columns, max_rows), written)
+
+
+def _choices(row: list, cells, previews: int = 3) -> list[dict]:
+    """The header row's columns with their first values, to choose a missing field's
+    column from."""
+    samples = []
+    for _, values in cells:
+        if len(samples) >= previews or headers.is_footer(values):
+            break
+        if any(str(v or "").strip() for v in values):
+            samples.append(values)
+    choices = []
+    for index, cell in enumerate(row[:60]):
+        header = str(cell or "").strip()
+        if header:
+            choices.append({"header": header[:128], "letter": headers.column_letter(index),
+                            "preview": [str(_value(r[index]))[:40] if index < len(r) else ""
+                                        for r in samples]})
+    return choices
 
 
 def _apply_mapping(columns, extra, row, mapping):

@@ -390,3 +390,24 @@ def test_a_refused_ledger_comes_back_marked_and_imports_once_corrected(
         jobs.recover_imports(db.session, now() + timedelta(days=2), timedelta(minutes=5))
         db.session.commit()
         assert db.session.execute(select(ImportUpload)).first() is None
+
+
+def test_columns_not_named_are_chosen_once_and_remembered(app, client, create_user, login):
+    odd = list(HEADERS)
+    odd[10], odd[11] = "亲属关系", "电话号码（监护人）"
+    user = create_user()
+    login(user)
+    page = upload(client, "children", county_workbook(headers=odd), name="台账.xlsx",
+                  follow=True).get_data(as_text=True)
+    assert "data-column-mapping" in page and "与儿童关系" in page
+    assert "L 列：电话号码（监护人）（137 0000-1234、+86 137-0000-5678…）" in page
+    job_id = int(re.search(r"/imports/(\d+)/columns", page)[1])
+    response = client.post(f"/imports/{job_id}/columns", data={
+        "column_guardian_relation": "亲属关系", "column_guardian_phone": "电话号码（监护人）"},
+        follow_redirects=True)
+    assert "data-import-done" in response.get_data(as_text=True)
+    assert children(app)["韦小花"]["guardian_phone"] == "+8613700001234"
+    assert run(app, user, county_workbook(headers=odd))["report"]["unchanged"] == 2
+    other = run(app, create_user(), county_workbook(headers=odd))
+    assert other["status"] == "failed" and other["error"]["params"]["missing"] == [
+        "guardian_phone", "guardian_relation"]
