@@ -411,3 +411,14 @@ def test_columns_not_named_are_chosen_once_and_remembered(app, client, create_us
     other = run(app, create_user(), county_workbook(headers=odd))
     assert other["status"] == "failed" and other["error"]["params"]["missing"] == [
         "guardian_phone", "guardian_relation"]
+
+
+def test_each_ledger_page_offers_its_template(client, create_user, login):
+    login(create_user())
+    for page, template in (("/children/", "/imports/template/children.xlsx"),
+                           ("/volunteers/", "/imports/template/volunteers.xlsx")):
+        assert template in client.get(page).get_data(as_text=True), page
+    book = load_workbook(io.BytesIO(client.get("/imports/template/volunteers.xlsx").get_data()))
+    header = [c.value for c in book.worksheets[0][1]]
+    assert header[:4] == ["姓名", "手机号码", "性别", "县(市、区)"] and "说明" in book.sheetnames
+    assert len(book.worksheets[0].data_validations.dataValidation) >= 4
