@@ -7,7 +7,9 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints.imports import bp
-from blueprints.web import problem_text, requires, start_import, tree
+from blueprints.imports.upload import start_import
+from blueprints.transaction import after_commit
+from blueprints.web import problem_text, requires, tree
 from extensions import db
 from models import ImportJob
 from services.access import audit, policy
@@ -84,7 +86,6 @@ def marked(job_id: int):
     content = markup.marked_workbook(data, found.kind, found.error.get("problems", []),
                                      problem_text)
     audit.record(db.session, current_user, "import.marked_download", "import", found.id)
-    db.session.commit()
     return send_file(io.BytesIO(content), as_attachment=True,
                      download_name=f"台账问题说明-{found.id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml"
@@ -106,6 +107,5 @@ def choose_columns(job_id: int):
     if again is None:
         flash(gettext("The file is no longer kept; send it again."), "warning")
         return redirect(url_for(LEDGERS[found.kind]["upload"]))
-    db.session.commit()
-    start_import(again.id)
+    after_commit(start_import, again.id)
     return redirect(url_for("imports.job", job_id=again.id))

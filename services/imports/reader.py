@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
 from services.imports import headers
 from services.imports.common import ImportFailed
 from services.shared.taxonomy import N_
@@ -208,8 +211,6 @@ def _check_zip(data: bytes) -> None:
 
 def _workbook_rows(data: bytes):
     try:
-        from python_calamine import CalamineWorkbook
-
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
         sheet = book.get_sheet_by_name(visible[0]) if visible else book.get_sheet_by_index(0)
@@ -229,8 +230,6 @@ def _workbook_rows(data: bytes):
 
 
 def _openpyxl_rows(data: bytes):
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
