@@ -62,7 +62,8 @@ _MASKED_PHONE = re.compile(r"\d{3}\*{4}\d{4}")
 
 
 def _fold(text) -> str:
-    return unicodedata.normalize("NFKC", str(text or "")).strip()
+    text = str(text or "")
+    return (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
 
 
 def parse_day(value) -> date | None:
@@ -86,8 +87,20 @@ def parse_day(value) -> date | None:
         return None
 
 
+_CODES: dict[tuple, str | None] = {}
+
+
 def _code(value, names: dict[str, str], codes) -> str | None:
     """The code for a Chinese name, an English code or label; None if unknown."""
+    key = (value, id(names))
+    if key not in _CODES:
+        if len(_CODES) > 50_000:
+            _CODES.clear()
+        _CODES[key] = _find_code(value, names, codes)
+    return _CODES[key]
+
+
+def _find_code(value, names: dict[str, str], codes) -> str | None:
     text = _fold(value)
     if text in codes:
         return text
