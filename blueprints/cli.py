@@ -149,7 +149,8 @@ def result_lines(job, ledger) -> list[str]:
     lines = []
     matched = (job.report or {}).get("matched_by") or {}
     rules = {"external_id": gettext("by external_id"), "id_number": gettext("by ID number"),
-             "name_birth_phone": gettext("by name, birth date and guardian phone")}
+             "name_birth_phone": gettext("by name, birth date and guardian phone"),
+             "phone": gettext("by phone number")}
     if matched:
         lines.append(gettext(
             "Rows are recognised, so that importing again updates them, not duplicates "

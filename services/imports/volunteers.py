@@ -67,7 +67,7 @@ def import_volunteers(session: Session, actor: User, ledger: Ledger, tree: Regio
     cleaned = clean_rows(ledger.rows, lambda raw, c: clean_volunteer(raw, tree, c), problems,
                          progress, total=ledger.total,
                          prepare=prepare_volunteer(tree, county_scope(session, actor)))
-    _assign_keys(session, cleaned)
+    matched_by = _assign_keys(session, cleaned)
     table = Volunteer.__table__
     existing = check_scope(session, actor, table, cleaned, problems, N_(
         "external_id %(value)s is already used by a volunteer outside your regions."))
@@ -82,25 +82,54 @@ def import_volunteers(session: Session, actor: User, ledger: Ledger, tree: Regio
     locate(problems, ledger)
     job = start_job(session, "volunteers", actor, cleaned, problems, job, vetted=vetted)
     stamp = now()
-    records = [{**values, "phone_hash": lookup_hash(values["phone"]), "status": "pending",
-                "privacy_consent_at": stamp,
-                "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
-                "availability": "", "motivation": "", "status_reason": ""}
-               for _, values in cleaned]
+    absent = [c for c in OPTIONAL if c not in ledger.fields]
+    on_file = _on_file(session, [v["external_id"] for _, v in cleaned])
+    records, unchanged = [], 0
+    for _, values in cleaned:
+        record = {**values, "phone_hash": lookup_hash(values["phone"]), "status": "pending",
+                  "privacy_consent_at": stamp,
+                  "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
+                  "availability": "", "motivation": "", "status_reason": ""}
+        old = on_file.get(values["external_id"])
+        #: A vetted import vets the rows it writes, so it writes every row.
+        if not vetted and old is not None and all(
+                record[c] == getattr(old, c) for c in COMPARED if c not in absent):
+            unchanged += 1
+            continue
+        records.append(record)
     save_rows(session, table, records, "external_id", progress,
               keep_on_update=("status", "privacy_consent_at", "availability", "motivation",
-                              "status_reason"))
+                              "status_reason", *absent))
     if vetted:
         _vet_imported(session, actor, job)
     finish_job(session, job, cleaned, existing)
+    job.updated -= unchanged
+    job.report = {"unchanged": unchanged, "extra_columns": ledger.extra[:50],
+                  "matched_by": matched_by}
     log.info("volunteers import %s: %s created, %s updated, vetted=%s",
              job.id, job.created, job.updated, vetted)
     return job
 
 
-def _assign_keys(session: Session, cleaned) -> None:
+#: Columns a volunteers ledger may leave out: the values on file are kept.
+OPTIONAL = ("latitude", "longitude", "age_min", "age_max", "child_gender")
+#: Fields compared with the volunteer on file to tell a changed row from an unchanged one.
+COMPARED = ("name", "phone_hash", "gender", "region_code", "skills", "capacity",
+            "max_distance_km", *OPTIONAL)
+
+
+def _on_file(session: Session, ids: list[str]) -> dict:
+    found = {}
+    columns = [Volunteer.external_id, *(getattr(Volunteer, c) for c in COMPARED)]
+    for start in range(0, len(ids), 2000):
+        stmt = select(*columns).where(Volunteer.external_id.in_(ids[start:start + 2000]))
+        found.update({row.external_id: row for row in session.execute(stmt)})
+    return found
+
+
+def _assign_keys(session: Session, cleaned) -> dict[str, int]:
     """A row without an external_id takes that of the volunteer on file with its phone,
-    or one made from the phone's keyed hash."""
+    or one made from the phone's keyed hash. Returns how many rows each rule identified."""
     keyless: dict[str, list[dict]] = {}
     for _, values in cleaned:
         if not values["external_id"]:
@@ -118,6 +147,9 @@ def _assign_keys(session: Session, cleaned) -> None:
                 else:
                     session.execute(update(Volunteer).where(Volunteer.id == volunteer_id)
                                     .values(external_id=values["external_id"]))
+    by_phone = sum(len(rows) for rows in keyless.values())
+    counts = {"external_id": len(cleaned) - by_phone, "phone": by_phone}
+    return {rule: n for rule, n in counts.items() if n}
 
 
 def _phone_owners(session: Session, phones: list[str]) -> dict[str, str | None]:

@@ -322,11 +322,16 @@ def test_volunteers_ledger_in_chinese_matched_by_phone(app, create_user):
     user = create_user()
     first = run(app, user, county_workbook(rows, headers), kind="volunteers")
     assert first["status"] == "done", first["error"]
-    assert run(app, user, county_workbook(rows, headers), kind="volunteers")["created"] == 0
+    assert first["report"]["matched_by"] == {"phone": 1}
+    again = run(app, user, county_workbook(rows, headers), kind="volunteers")
+    assert (again["created"], again["updated"], again["report"]["unchanged"]) == (0, 0, 1)
+    rows[0][5] = 3
+    changed = run(app, user, county_workbook(rows, headers), kind="volunteers")
+    assert (changed["created"], changed["updated"]) == (0, 1)
     with app.app_context():
         [volunteer] = db.session.execute(select(Volunteer)).scalars().all()
         assert (volunteer.phone, volunteer.skills, volunteer.capacity, volunteer.gender,
-                volunteer.child_gender) == ("+8613900001001", "academic;safety", 2, "M", None)
+                volunteer.child_gender) == ("+8613900001001", "academic;safety", 3, "M", None)
 
 
 def test_template_has_chinese_headers_notes_and_drop_downs(client, create_user, login):
