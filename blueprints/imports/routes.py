@@ -41,7 +41,9 @@ def job(job_id: int):
     return render_template("imports/job.html", job=found, ledger=LEDGERS[found.kind],
                            duplicate_rows=duplicates,
                            marked=jobs.refused_file(db.session, found) is not None,
-                           field_labels=LABELS)
+                           field_labels=LABELS,
+                           choices=jobs.column_choices(db.session, found)
+                           if "missing" in (found.error or {}).get("params", {}) else [])
 
 
 @bp.route("/imports/<int:job_id>/status")

@@ -129,8 +129,13 @@ def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
 
 
 def failure_report(failure: ImportFailed) -> dict:
-    """A refused file's message and row problems, as stored on the job."""
-    return {"message": failure.message, "params": failure.params,
+    """A refused file's message and row problems, as stored on the job (the first values
+    of its columns are not stored: they are read from the kept file when shown)."""
+    params = dict(failure.params)
+    if "choices" in params:
+        params["choices"] = [{k: v for k, v in c.items() if k != "preview"}
+                             for c in params["choices"]]
+    return {"message": failure.message, "params": params,
             "problems": [{"row": p.row, "column": p.column, "cell": p.cell,
                           "header": p.header, "message": p.message, "params": p.params}
                          for p in failure.problems],
@@ -159,6 +164,18 @@ def import_again(session: Session, actor: User, job: ImportJob,
         return None
     mappings.remember(session, actor.id, job.kind, chosen)
     return queue_import(session, actor, job.kind, data, vetted=job.vetted)
+
+
+def column_choices(session: Session, job: ImportJob) -> list[dict]:
+    """The refused file's columns with their first values, for choosing missing ones."""
+    data = refused_file(session, job)
+    if data is None:
+        return []
+    try:
+        read_ledger(data, job.kind)
+    except ImportFailed as failure:
+        return failure.params.get("choices", [])
+    return []
 
 
 def refused_file(session: Session, job: ImportJob) -> bytes | None:

@@ -77,22 +77,7 @@ def read_ledger(data: bytes, kind: str, *, max_rows: int = MAX_ROWS,
     ``mapping`` (field → header as written) names columns the headers do not.
     """
     cells, height = sheet_rows(data)
-    for number, row in cells:
-        if number > headers.HEADER_SEARCH_ROWS:
-            break
-        columns, extra = headers.map_header(kind, row)
-        if mapping:
-            columns, extra = _apply_mapping(columns, extra, row, mapping)
-        if len(columns) >= 3:
-            break
-    else:
-        raise ImportFailed(N_("No header row was found: the first rows must name the "
-                              "columns, such as %(expected)s."),
-                           expected="、".join(headers.LABELS[f] for f in headers.REQUIRED[kind]))
-    if number > headers.HEADER_SEARCH_ROWS:
-        raise ImportFailed(N_("No header row was found: the first rows must name the "
-                              "columns, such as %(expected)s."),
-                           expected="、".join(headers.LABELS[f] for f in headers.REQUIRED[kind]))
+    number, row, columns, extra = _find_header(kind, cells, mapping)
     missing = headers.missing_fields(kind, columns.values())
     if missing:
         raise ImportFailed(N_("Columns %(columns)s were not found in row %(row)s. Name them "
@@ -102,6 +87,21 @@ def read_ledger(data: bytes, kind: str, *, max_rows: int = MAX_ROWS,
     written = {name: str(row[index]).strip() for index, name in columns.items()}
     return Ledger(kind, columns, extra, number, max(height - number, 0),
                   _body(cells, columns, max_rows), written)
+
+
+def _find_header(kind: str, cells, mapping):
+    """The header row among the first rows: the first naming three known fields."""
+    for number, row in cells:
+        if number > headers.HEADER_SEARCH_ROWS:
+            break
+        columns, extra = headers.map_header(kind, row)
+        if mapping:
+            columns, extra = _apply_mapping(columns, extra, row, mapping)
+        if len(columns) >= 3:
+            return number, row, columns, extra
+    raise ImportFailed(N_("No header row was found: the first rows must name the columns, "
+                          "such as %(expected)s."),
+                       expected="、".join(headers.LABELS[f] for f in headers.REQUIRED[kind]))
 
 
 def _choices(row: list, cells, previews: int = 3) -> list[dict]:
