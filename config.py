@@ -117,6 +117,10 @@ class Config:
         #: X-Forwarded-For/-Proto/-Host are trusted this many hops deep; 0 trusts none.
         self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+        #: Rows one ledger may hold; the API, which answers while the client waits, takes
+        #: fewer (a larger ledger goes through the web page's background import).
+        self.IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
+        self.API_IMPORT_MAX_ROWS = int(os.environ.get("API_IMPORT_MAX_ROWS", 20_000))
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
         self.LANGUAGES = ("zh_CN", "en")

@@ -3,6 +3,7 @@
     python -m bench            # all of them (or: make bench)
     python -m bench matching   # only matching: Guangxi, Sichuan and a county
     python -m bench sms        # only the SMS outbox on real workers (BENCH_SMS_MESSAGES)
+    python -m bench ledger     # only the county's own Chinese .xlsx ledger, import and re-import
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/qianshou_bench (default)
     BENCH_REDIS_URL=redis://127.0.0.1:6379/14 (default; the two-worker matching run)
     BENCH_REUSE=1 (matching only: keep the database built by an earlier run)
@@ -17,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import compare_engines, dashboard, imports, matching, reminders, sms
+from bench import compare_engines, county_ledger, dashboard, imports, matching, reminders, sms
 from bench.common import recreate_database
 from extensions import db
 from services.access import accounts
@@ -80,6 +81,13 @@ def main() -> None:
     if sys.argv[1:] == ["matching"]:
         print(json.dumps(main_matching(url), ensure_ascii=False, indent=2))
         return
+    if sys.argv[1:] == ["ledger"]:
+        app, admin_id = _prepare(url)
+        work = Path(tempfile.mkdtemp(prefix="qianshou-bench-data-"))
+        with app.app_context():
+            figures = county_ledger.run(app, admin_id, work)
+        print(json.dumps({"county_ledger_xlsx": figures}, ensure_ascii=False, indent=2))
+        return
     if sys.argv[1:] == ["sms"]:
         app, _ = _prepare(url)
         print(json.dumps({"sms": sms.run(app)}, ensure_ascii=False, indent=2))
@@ -88,6 +96,8 @@ def main() -> None:
     results = {}
     with app.app_context():
         work = Path(tempfile.mkdtemp(prefix="qianshou-bench-data-"))
+        # First, so the process's peak memory is the county ledger's.
+        results["county_ledger_xlsx"] = county_ledger.run(app, admin_id, work)
         results["import"] = imports.run(app, admin_id, work)
         results["matching"] = matching.prepare_county(app, admin_id, work)
     _matching_runs(app, results, workers=True)

@@ -14,10 +14,10 @@ PROVINCE = "450000"  # Guangxi
 
 def _import(kind: str, path: Path, actor_id: int, **options) -> tuple[float, object]:
     started = time.perf_counter()
-    header, rows = imports.read_table(path.read_bytes())
+    ledger = imports.read_ledger(path.read_bytes(), kind)
     actor = db.session.get(User, actor_id)
     run = imports.import_children if kind == "children" else imports.import_volunteers
-    job = run(db.session, actor, header, rows, region_tree(db.session), **options)
+    job = run(db.session, actor, ledger, region_tree(db.session), **options)
     db.session.commit()
     return time.perf_counter() - started, job
 

@@ -5,12 +5,13 @@ import sys
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import select, text
 
 from blueprints.children.duplicates import notice_text
 from blueprints.followups.cli import reminders_cli, retention_cli
 from blueprints.matching.cli import match_cli
+from blueprints.web import problem_text, translate
 from core import crypto
 from core.crypto import lookup_hash
 from core.errors import DomainError
@@ -85,7 +86,8 @@ def create_token(phone, name, days):
     click.echo(token)
 
 
-@click.group("import", cls=AppGroup, help="Import a county ledger (CSV or XLSX).")
+@click.group("import", cls=AppGroup,
+             help="Import a county ledger (.xlsx, .xls, .ods or CSV in UTF-8 or GBK).")
 def import_cli():
     pass
 
@@ -108,46 +110,76 @@ def _actor(by: str | None) -> User:
     return user
 
 
-def _run_import(kind: str, path: str, by: str | None, **options) -> None:
+def _run_import(kind: str, path: str, by: str | None, lang: str, **options) -> None:
+    """Import the file and report in ``lang`` (Chinese unless ``en``)."""
+    with force_locale("en" if lang == "en" else "zh_CN"):
+        _import_and_report(kind, path, by, **options)
+
+
+def _import_and_report(kind: str, path: str, by: str | None, **options) -> None:
     actor = _actor(by)
     try:
         with open(path, "rb") as fh:
-            header, rows = imports.read_table(fh.read())
+            ledger = imports.read_ledger(fh.read(), kind)
         run = imports.import_children if kind == "children" else imports.import_volunteers
-        job = run(db.session, actor, header, rows, region_tree(db.session), **options)
+        job = run(db.session, actor, ledger, region_tree(db.session), **options)
     except imports.ImportFailed as failure:
         db.session.rollback()
-        click.echo(gettext(failure.message, **failure.params), err=True)
+        click.echo(translate(failure.message, failure.params), err=True)
         for p in failure.problems:
-            click.echo(gettext("row %(row)s, %(column)s: ", row=p.row, column=p.column)
-                       + gettext(p.message, **p.params), err=True)
+            click.echo(problem_text(p), err=True)
+        if failure.total > len(failure.problems):
+            click.echo(gettext("… and %(n)s more problems.",
+                               n=failure.total - len(failure.problems)), err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"imported {kind}: {job.created} created, {job.updated} updated "
-               f"(import {job.id})")
-
+    click.echo(gettext("Import %(id)s: %(created)s created, %(updated)s changed, "
+                       "%(unchanged)s unchanged.", id=job.id, created=job.created,
+                       updated=job.updated, unchanged=(job.report or {}).get("unchanged", 0)))
+    for line in result_lines(job, ledger):
+        click.echo(line)
     for found in getattr(job, "duplicate_rows", []):
         for notice in found.notices:
-            click.echo(gettext("row %(row)s, %(column)s: ", row=found.row,
-                               column="external_id " + found.external_id)
+            click.echo(gettext("Row %(row)s", row=found.row) + f" ({found.external_id}): "
                        + notice_text(notice))
+
+
+def result_lines(job, ledger) -> list[str]:
+    """How rows were matched to records on file, and the columns left out."""
+    lines = []
+    matched = (job.report or {}).get("matched_by") or {}
+    rules = {"external_id": gettext("by external_id"), "id_number": gettext("by ID number"),
+             "name_birth_phone": gettext("by name, birth date and guardian phone"),
+             "phone": gettext("by phone number")}
+    if matched:
+        lines.append(gettext(
+            "Rows are recognised, so that importing again updates them, not duplicates "
+            "them:") + " " + "; ".join(gettext("%(rule)s: %(n)s rows", rule=rules[rule], n=n)
+                                       for rule, n in matched.items() if rule in rules))
+    if ledger.extra:
+        lines.append(gettext("Columns ignored: %(columns)s.", columns="、".join(ledger.extra)))
+    return lines
 
 
 @import_cli.command("children")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--by", help="Phone of the coordinator or admin the import is recorded under.")
-def import_children(path, by):
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the report.")
+def import_children(path, by, lang):
     """Import children; every row or none."""
-    _run_import("children", path, by)
+    _run_import("children", path, by, lang)
 
 
 @import_cli.command("volunteers")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--vetted", is_flag=True, help="Import as vetted, recording the importer as checker.")
 @click.option("--by", help="Phone of the coordinator or admin the import is recorded under.")
-def import_volunteers(path, vetted, by):
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the report.")
+def import_volunteers(path, vetted, by, lang):
     """Import volunteers; every row or none."""
-    _run_import("volunteers", path, by, vetted=vetted)
+    _run_import("volunteers", path, by, lang, vetted=vetted)
 
 
 @click.group("demo", cls=AppGroup, help="Demo data for trying the platform.")

@@ -45,7 +45,7 @@ def once_field():
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l("Ledger file (CSV or XLSX)"), validators=[FileRequired()])
+    file = FileField(_l("Ledger file (.xlsx, .xls, .ods or CSV)"), validators=[FileRequired()])
     submission = once_field()
 
 

@@ -63,6 +63,24 @@ def label(table: dict, code) -> str:
     return "" if code is None else str(code)
 
 
+def where(problem) -> str:
+    """Where a ledger problem is, as Excel names it: "第 7 行 D 列（性别）"."""
+    get = problem.get if isinstance(problem, dict) else lambda k: getattr(problem, k, "")
+    if get("cell") and get("header"):
+        return gettext("Row %(row)s, column %(cell)s (%(header)s)", row=get("row"),
+                       cell=get("cell"), header=get("header"))
+    if get("cell"):
+        return gettext("Row %(row)s, column %(cell)s", row=get("row"), cell=get("cell"))
+    return gettext("Row %(row)s", row=get("row"))
+
+
+def problem_text(problem) -> str:
+    """A ledger problem in the reader's language: where it is, then what to write."""
+    get = problem.get if isinstance(problem, dict) else lambda k: getattr(problem, k)
+    return gettext("%(where)s: %(problem)s", where=where(problem),
+                   problem=translate(get("message"), get("params")))
+
+
 def show_problems(error: Exception, form=None) -> None:
     """Attach a service's problems to the form's fields, or flash them."""
     if isinstance(error, Invalid):
@@ -123,6 +141,8 @@ def register_web_helpers(app: Flask) -> None:
             "can": lambda action: policy.allowed(current_user, action),
             "get_locale": get_locale,
             "concern_kinds": CONCERN_KINDS,
+            "translate": lambda message, params=None: translate(message, params or {}),
+            "where": where,
         }
 
     app.jinja_env.globals["label"] = label  # a global: macros imported without context use it

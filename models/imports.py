@@ -2,7 +2,15 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, LargeBinary, String
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
@@ -43,6 +51,9 @@ class ImportJob(Base):
     error: Mapped[dict | None] = mapped_column(JSON)
     #: Possible duplicates of a children import: [{"row", "external_id", "child_id"}].
     duplicates: Mapped[list | None] = mapped_column(JSON)
+    #: What a finished import found: {"unchanged": rows equal to those on file,
+    #: "matched_by": {rule: rows}, "extra_columns": [headers ignored]}.
+    report: Mapped[dict | None] = mapped_column(JSON)
     #: The upload form's one-time token: a file sent twice (a double click) is one import.
     submission: Mapped[str | None] = mapped_column(String(64), unique=True)
 
@@ -52,7 +63,7 @@ class ImportJob(Base):
 
 class ImportUpload(Base):
     """The file of a queued import, kept in the database so any worker can read it;
-    deleted when the import ends."""
+    deleted when the import ends (a refused one a day later, for its marked-up copy)."""
 
     __tablename__ = "import_uploads"
 
@@ -60,6 +71,28 @@ class ImportUpload(Base):
                                         primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class ImportColumnMapping(Base):
+    """Which of a coordinator's ledger columns holds a field their headers do not name
+    (chosen once on the import page, used for every later import of theirs)."""
+
+    __tablename__ = "import_column_mappings"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "field"),
+        CheckConstraint("kind IN ('children', 'volunteers')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    field: Mapped[str] = mapped_column(String(32))
+    #: The header as the ledger writes it.
+    header: Mapped[str] = mapped_column(String(128))
+
+    def __repr__(self) -> str:
+        return f"<ImportColumnMapping {self.user_id} {self.kind} {self.field}={self.header!r}>"
 
 
 class FormSubmission(Base):

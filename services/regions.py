@@ -71,6 +71,27 @@ class RegionTree:
         names = [r.name for r in self.path(code) if r.name not in _PLACEHOLDER_NAMES]
         return "".join(names) or code
 
+    def counties_named(self, text: str) -> list[str]:
+        """Codes of the counties a written name may mean: 横县, 南宁市横县 and
+        广西壮族自治区南宁市横县 all mean 450127; 朝阳区 means two districts."""
+        if not hasattr(self, "_leaves_by_name"):
+            self._leaves_by_name: dict[str, list[str]] = {}
+            self._named: dict[str, list[str]] = {}
+            for region in self.by_code.values():
+                if self.is_leaf(region.code):
+                    self._leaves_by_name.setdefault(region.name, []).append(region.code)
+        known = self._named.get(text)
+        if known is not None:
+            return known
+        found = []
+        for start in range(len(text)):
+            for code in self._leaves_by_name.get(text[start:], ()):
+                if self.full_name(code).endswith(text):
+                    found.append(code)
+        if len(self._named) < 10_000:
+            self._named[text] = sorted(set(found))
+        return sorted(set(found))
+
 
 def read_regions_csv(path: Path = REGIONS_CSV) -> list[dict]:
     """The shipped region table as dicts ready to insert."""

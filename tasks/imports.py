@@ -33,7 +33,8 @@ def run_import(job_id: int) -> None:
     """Run a queued import; an unexpected error marks it failed (nothing saved), never
     stuck."""
     try:
-        execute_import(db.session, job_id, commit=db.session.commit, progress=write_progress)
+        execute_import(db.session, job_id, commit=db.session.commit, progress=write_progress,
+                       max_rows=current_app.config["IMPORT_MAX_ROWS"])
     except Exception:
         log.exception("import %s failed", job_id)
         db.session.rollback()

@@ -1,6 +1,6 @@
 """Children: list, create, read, update, and ledger import; coordinators and admins."""
 
-from flask import g
+from flask import current_app, g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -177,15 +177,24 @@ def update_child(body, child_id):
 @blp.alt_response(413, description="The file is too large")
 @blp.alt_response(422, description="Rows with problems; nothing was written")
 def import_children(files):
-    """Import a children ledger (CSV or XLSX): every row or none."""
+    """Import a children ledger (.xlsx, .xls, .ods or CSV): every row or none.
+
+    The API answers while the client waits, so it takes at most API_IMPORT_MAX_ROWS rows
+    (20,000 by default); a larger ledger goes through the web page, which imports it in
+    the background. At most 1,000 problems are listed, with the count of each kind.
+    """
     try:
-        header, rows = imports.read_table(files["file"].read())
-        job = imports.import_children(db.session, g.api_user, header, rows, tree())
+        ledger = imports.read_ledger(files["file"].read(), "children",
+                                     max_rows=current_app.config["API_IMPORT_MAX_ROWS"])
+        job = imports.import_children(db.session, g.api_user, ledger, tree())
     except imports.ImportFailed as failure:
         errors = {}
         for p in failure.problems:
             errors.setdefault(f"row {p.row}", []).append(
-                f"{p.column}: {translate(p.message, p.params)}")
+                f"{p.cell or p.column}: {translate(p.message, p.params)}")
+        if failure.total > len(failure.problems):
+            errors["more"] = [translate("… and %(n)s more problems.",
+                                        {"n": failure.total - len(failure.problems)})]
         abort(422, "import_failed", translate(failure.message, failure.params), errors)
     return {"created": job.created, "updated": job.updated, "import_id": job.id,
             "possible_duplicates": job.duplicate_rows}

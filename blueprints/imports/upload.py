@@ -11,6 +11,7 @@ from blueprints.forms import UploadForm
 from blueprints.transaction import after_commit
 from extensions import db
 from services.imports import jobs
+from services.imports.headers import LABELS, REQUIRED
 
 
 def import_page(kind: str, columns, **options):
@@ -26,7 +27,8 @@ def import_page(kind: str, columns, **options):
                                        submission=form.submission.data, **options)
         after_commit(start_import, job.id)
         return redirect(url_for("imports.job", job_id=job.id))
-    return render_template("imports/upload.html", form=form, kind=kind, columns=columns)
+    return render_template("imports/upload.html", form=form, kind=kind, columns=columns,
+                           required=[LABELS[f] for f in REQUIRED[kind]])
 
 
 def start_import(job_id: int) -> None:

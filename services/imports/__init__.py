@@ -1,9 +1,9 @@
-"""Ledger imports (信息台账): all-or-nothing, every bad row reported, upsert on external_id."""
+"""Ledger imports (信息台账): all-or-nothing, every bad row reported, re-imports update."""
 
 from services.imports.children import CHILD_COLUMNS, import_children
 from services.imports.common import ImportFailed, RowProblem
-from services.imports.reader import read_table
+from services.imports.reader import MAX_ROWS, Ledger, read_ledger
 from services.imports.volunteers import VOLUNTEER_COLUMNS, import_volunteers
 
-__all__ = ["CHILD_COLUMNS", "VOLUNTEER_COLUMNS", "ImportFailed", "RowProblem",
-           "import_children", "import_volunteers", "read_table"]
+__all__ = ["CHILD_COLUMNS", "MAX_ROWS", "VOLUNTEER_COLUMNS", "ImportFailed", "Ledger",
+           "RowProblem", "import_children", "import_volunteers", "read_ledger"]

@@ -11,6 +11,7 @@ from models import ImportJob, User
 from services.access import audit
 from services.access.policy import county_scope
 from services.shared.bulk import upsert_rows
+from services.shared.taxonomy import N_
 from services.shared.validation import Checker, Invalid
 
 CHUNK = 2000
@@ -26,44 +27,86 @@ def no_progress(phase: str, fraction: float) -> None:
     """Imports run at once (API, command line) report progress to no one."""
 
 
+#: Problems kept per refused file; beyond these only their count per kind is kept.
+MAX_PROBLEMS = 1000
+
+
 @dataclass
 class RowProblem:
-    """What is wrong with one row: the spreadsheet row number, the column, the message."""
+    """What is wrong with one row: the row as Excel numbers it, the field, the message;
+    ``cell`` (the column's letter) and ``header`` (as written) once located."""
 
     row: int
     column: str
     message: str
     params: dict = field(default_factory=dict)
+    cell: str = ""
+    header: str = ""
+
+
+class Problems(list):
+    """The first MAX_PROBLEMS problems, the count of every problem by message, and the
+    rows that have one: a file with a million bad cells costs a thousand."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS):
+        super().__init__()
+        self.limit = limit
+        self.total = 0
+        self.counts: dict[str, int] = {}
+        self.rows: set[int] = set()
+
+    def append(self, problem: RowProblem) -> None:
+        self.total += 1
+        self.counts[problem.message] = self.counts.get(problem.message, 0) + 1
+        self.rows.add(problem.row)
+        if len(self) < self.limit:
+            super().append(problem)
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
 
 
 class ImportFailed(Exception):
-    """Nothing was written; ``problems`` lists every bad row (or ``message`` the file)."""
+    """Nothing was written; ``problems`` lists the bad rows (or ``message`` the file)."""
 
     def __init__(self, message: str = "", problems: list[RowProblem] | None = None, **params):
         super().__init__(message or f"{len(problems or [])} bad rows")
-        self.message = message or "Nothing was imported: %(n)s rows have problems."
-        self.params = params or {"n": len({p.row for p in problems or []})}
-        self.problems = problems or []
+        problems = problems if problems is not None else []
+        rows = getattr(problems, "rows", {p.row for p in problems})
+        self.message = message or N_("%(n)s rows have problems; correct them in the file "
+                                     "and upload it again.")
+        self.params = params or {"n": len(rows)}
+        self.problems = sorted(problems, key=lambda p: p.row)
+        self.total = getattr(problems, "total", len(problems))
+        self.counts = getattr(problems, "counts", {})
 
 
-def check_columns(header: list[str], required: tuple[str, ...]) -> None:
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ImportFailed("Missing columns: %(columns)s. The first row must name the "
-                           "columns: %(expected)s.", columns=", ".join(missing),
-                           expected=",".join(required))
+def locate(problems, ledger) -> None:
+    """Name each problem's cell: its column's letter and header as the ledger writes it."""
+    for problem in problems:
+        problem.cell = ledger.letter(problem.column)
+        problem.header = ledger.written.get(problem.column, "")
 
 
-def clean_rows(rows: list[dict], clean, problems: list[RowProblem],
-               progress: Progress = no_progress) -> list[tuple[int, dict]]:
-    """Clean every row with ``clean(raw, checker)``, collecting problems with row numbers."""
+def clean_rows(rows, clean, problems: list[RowProblem], progress: Progress = no_progress,
+               *, total: int = 0, prepare=None) -> list[tuple[int, dict]]:
+    """Clean every ``(row number, raw)`` with ``clean(raw, checker)``, collecting problems.
+
+    ``prepare(raw, fail)`` first turns county-style values into codes; a field it finds
+    wrong is not reported again by ``clean``.
+    """
     cleaned = []
     seen: dict[str, int] = {}
-    for number, raw in enumerate(rows, start=2):
-        if (number - 2) % REPORT_EVERY == 0:
-            progress("checking", (number - 2) / len(rows))
+    for done, (number, raw) in enumerate(rows):
+        if done % REPORT_EVERY == 0 and total:
+            progress("checking", min(done / total, 1.0))
         checker = Checker(raw)
-        external_id = checker.text("external_id")
+        if prepare is not None:
+            prepare(raw, checker.fail)
+        prepared = len(checker.problems)
+        flagged = {p.field for p in checker.problems}
+        external_id = checker.text("external_id", required=False)
         if external_id in seen:
             checker.fail("external_id", "Duplicate external_id %(value)s (also on row %(row)s).",
                          value=external_id, row=seen[external_id])
@@ -72,10 +115,15 @@ def clean_rows(rows: list[dict], clean, problems: list[RowProblem],
         try:
             values = clean(raw, checker)
         except Invalid as error:
+            first = {}
+            for index, p in enumerate(error.problems):
+                if index >= prepared and p.field in flagged:
+                    continue  # already reported, in the county's own words
+                first.setdefault((p.field, p.message), p)
             problems.extend(RowProblem(number, p.field, p.message, p.params)
-                            for p in error.problems)
+                            for p in first.values())
             continue
-        values["external_id"] = external_id
+        values["external_id"] = external_id or None
         cleaned.append((number, values))
     progress("checking", 1.0)
     return cleaned
@@ -121,7 +169,7 @@ def start_job(session: Session, kind: str, actor: User, cleaned, problems,
     :func:`finish_job`, so progress can be written to it meanwhile from elsewhere.
     """
     if problems:
-        raise ImportFailed(problems=sorted(problems, key=lambda p: p.row))
+        raise ImportFailed(problems=problems)
     if job is not None:
         return job
     job = ImportJob(kind=kind, actor_id=actor.id, rows=len(cleaned), **fields)

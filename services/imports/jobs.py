@@ -18,7 +18,15 @@ from core.clock import now
 from models import ImportJob, ImportUpload, User
 from services.duplicates.detect import RowDuplicates
 from services.duplicates.review import notices_for
-from services.imports import ImportFailed, import_children, import_volunteers, read_table
+from services.imports import (
+    MAX_ROWS,
+    ImportFailed,
+    import_children,
+    import_volunteers,
+    mappings,
+    read_ledger,
+)
+from services.imports.markup import KEEP_REFUSED
 from services.regions import region_tree
 from services.shared.taxonomy import N_
 
@@ -76,8 +84,8 @@ def share(phase: str, fraction: float) -> float:
 
 
 def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
-                   progress: Callable[[int, str, float], None] | None = None
-                   ) -> ImportJob | None:
+                   progress: Callable[[int, str, float], None] | None = None,
+                   max_rows: int = MAX_ROWS) -> ImportJob | None:
     """Run a queued import to the end; None if another worker already took it.
 
     ``progress(job_id, phase, share)`` is told of rows checked and saved. The rows are
@@ -99,9 +107,10 @@ def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
         actor = session.get(User, job.actor_id) if job.actor_id else None
         if upload is None or actor is None or not actor.active:
             raise ImportFailed("The import could not start; send the file again.")
-        header, rows = read_table(upload.data)
+        ledger = read_ledger(upload.data, job.kind, max_rows=max_rows,
+                             mapping=mappings.remembered(session, actor.id, job.kind))
         options = {"vetted": job.vetted} if job.kind == "volunteers" else {}
-        IMPORTERS[job.kind](session, actor, header, rows, region_tree(session), job=job,
+        IMPORTERS[job.kind](session, actor, ledger, region_tree(session), job=job,
                             progress=lambda phase, f: report(job_id, phase, share(phase, f)),
                             **options)
         job.duplicates = [{"row": r.row, "external_id": r.external_id,
@@ -111,26 +120,71 @@ def execute_import(session: Session, job_id: int, *, commit: Callable[[], None],
         commit()
     except ImportFailed as failure:
         session.rollback()
-        fail_import(session, job_id, failure_report(failure))
+        #: A file refused for its rows is kept a day, for the download that marks them.
+        fail_import(session, job_id, failure_report(failure),
+                    keep_file=bool(failure.problems) or "missing" in failure.params)
         commit()
     log.info("import %s ended", job_id)
     return session.get(ImportJob, job_id)
 
 
 def failure_report(failure: ImportFailed) -> dict:
-    """A refused file's message and row problems, as stored on the job."""
-    return {"message": failure.message, "params": failure.params,
-            "problems": [{"row": p.row, "column": p.column, "message": p.message,
-                          "params": p.params} for p in failure.problems]}
+    """A refused file's message and row problems, as stored on the job (the first values
+    of its columns are not stored: they are read from the kept file when shown)."""
+    params = dict(failure.params)
+    if "choices" in params:
+        params["choices"] = [{k: v for k, v in c.items() if k != "preview"}
+                             for c in params["choices"]]
+    return {"message": failure.message, "params": params,
+            "problems": [{"row": p.row, "column": p.column, "cell": p.cell,
+                          "header": p.header, "message": p.message, "params": p.params}
+                         for p in failure.problems],
+            "total": failure.total,
+            "counts": [{"message": m, "n": n} for m, n in failure.counts.items()][:50]}
 
 
-def fail_import(session: Session, job_id: int, error: dict | None = None) -> None:
-    """Mark an import failed (nothing of it was written) and delete its file."""
+def fail_import(session: Session, job_id: int, error: dict | None = None, *,
+                keep_file: bool = False) -> None:
+    """Mark an import failed (nothing of it was written) and delete its file, unless it
+    is kept for the marked-up download (``keep_file``)."""
     session.execute(update(ImportJob).where(ImportJob.id == job_id).values(
         status="failed", phase="done", error=error or {"message": INTERNAL_ERROR,
                                                        "params": {}, "problems": []},
         finished_at=now()))
-    session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+    if not keep_file:
+        session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+
+
+def import_again(session: Session, actor: User, job: ImportJob,
+                 chosen: dict[str, str]) -> ImportJob | None:
+    """Remember the columns ``actor`` chose for the fields ``job`` could not find, and
+    queue its file again; None if the file is no longer kept."""
+    data = refused_file(session, job)
+    if data is None:
+        return None
+    mappings.remember(session, actor.id, job.kind, chosen)
+    return queue_import(session, actor, job.kind, data, vetted=job.vetted)
+
+
+def column_choices(session: Session, job: ImportJob) -> list[dict]:
+    """The refused file's columns with their first values, for choosing missing ones."""
+    data = refused_file(session, job)
+    if data is None:
+        return []
+    try:
+        read_ledger(data, job.kind)
+    except ImportFailed as failure:
+        return failure.params.get("choices", [])
+    return []
+
+
+def refused_file(session: Session, job: ImportJob) -> bytes | None:
+    """The uploaded file of a refused import, while it is kept for the marked download."""
+    if job.status != "failed" or not job.finished_at or \
+            job.finished_at < now() - KEEP_REFUSED:
+        return None
+    upload = session.get(ImportUpload, job.id)
+    return upload.data if upload is not None else None
 
 
 def recover_imports(session: Session, moment: datetime, waiting: timedelta) -> list[int]:
@@ -143,6 +197,9 @@ def recover_imports(session: Session, moment: datetime, waiting: timedelta) -> l
         fail_import(session, job_id, {"message": WORKER_LOST, "params": {}, "problems": []})
     if lost:
         log.warning("%s imports lost their worker and were marked failed", len(lost))
+    session.execute(delete(ImportUpload).where(ImportUpload.job_id.in_(
+        select(ImportJob.id).where(ImportJob.status == "failed",
+                                   ImportJob.finished_at < moment - KEEP_REFUSED))))
     return list(session.execute(select(ImportJob.id).where(
         ImportJob.status == "queued", ImportJob.started_at < moment - waiting)).scalars())
 

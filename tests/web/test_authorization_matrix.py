@@ -46,6 +46,9 @@ def world(app, make_pair, create_user, create_child):
         for made in (a, b):
             starter = db.session.get(User, min(made["coordinators"]))
             made["job"] = jobs.queue_import(db.session, starter, "children", b"x").id
+            # refused for its rows: the file is kept for the marked-up download route
+            jobs.fail_import(db.session, made["job"], {"message": "Not imported", "params": {},
+                                                       "problems": []}, keep_file=True)
         db.session.commit()
     return {"own": a, "other": b, "admin": create_user(role="admin")}
 

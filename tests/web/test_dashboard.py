@@ -222,8 +222,8 @@ def test_the_consent_flag_follows_the_consent_records(app, create_user, create_c
         assert flags_match()
         assert db.session.get(Child, withdrawn).consenting is False
         assert db.session.get(Child, without).consenting is True
-        header, rows = imports.read_table(csv_bytes(CHILD_COLUMNS, CHILD_ROWS))
-        imports.import_children(db.session, actor, header, rows, region_tree(db.session))
+        ledger = imports.read_ledger(csv_bytes(CHILD_COLUMNS, CHILD_ROWS), "children")
+        imports.import_children(db.session, actor, ledger, region_tree(db.session))
         db.session.commit()
         assert flags_match()
         assert db.session.get(Child, with_consent).consenting is True

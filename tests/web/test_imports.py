@@ -97,14 +97,14 @@ def test_bad_rows_write_nothing_and_every_row_is_reported(client, app, create_us
     assert count(app, Child) == 0
     for expected in ("999999", "2016-13-40", "flying", "12345", "orphaned", "C001", COUNTY_B):
         assert expected in page, expected
-    rows_reported = {int(n) for n in re.findall(r"<tr><td>(\d+)</td>", page)}
+    rows_reported = {int(n) for n in re.findall(r"<tr data-row=\"(\d+)\">", page)}
     assert rows_reported == {3, 4, 5}
 
 
 def test_missing_columns_and_non_spreadsheet_files(client, app, create_user, login):
     login(create_user())
     page = upload(client, "children", b"name,gender\nx,M\n", follow=True).get_data(as_text=True)
-    assert "external_id" in page
+    assert "找不到列名行" in page and "出生日期" in page
     page = upload(client, "children", b"\x00\x01\x02binary", name="x.csv",
                   follow=True).get_data(as_text=True)
     assert "alert-danger" in page
@@ -140,7 +140,7 @@ def test_volunteer_import_rejects_phone_of_someone_else(client, app, create_user
     rows.append(["V003"] + VOLUNTEER_ROWS[1][1:])  # same phone as V002 inside the file
     response = upload(client, "volunteers", csv_bytes(VOLUNTEER_COLUMNS, rows), follow=True)
     assert response.status_code == 200
-    rows_reported = {int(n) for n in re.findall(r"<tr><td>(\d+)</td>",
+    rows_reported = {int(n) for n in re.findall(r"<tr data-row=\"(\d+)\">",
                                                 response.get_data(as_text=True))}
     assert rows_reported == {2, 4}  # another's phone; the same phone twice in the file
     assert count(app, Volunteer) == 1
@@ -159,9 +159,9 @@ def test_cli_import_children_and_bad_file(runner, app, create_user, tmp_path):
     good.write_bytes(csv_bytes(CHILD_COLUMNS, CHILD_ROWS))
     result = runner.invoke(args=["import", "children", str(good)])
     assert result.exit_code == 0, result.output
-    assert "2 created" in result.output
+    assert "新增 2" in result.output
     result = runner.invoke(args=["import", "children", str(good)])
-    assert "0 created, 2 updated" in result.output
+    assert "新增 0，更新 0，未变 2" in result.output
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_bytes(CHILD_COLUMNS, [CHILD_ROWS[0][:4] + ["000000"] + CHILD_ROWS[0][5:]]))
     result = runner.invoke(args=["import", "children", str(bad)])
