@@ -72,6 +72,26 @@ def show_problems(error: Exception, form=None) -> None:
         raise error
 
 
+#: Fields whose error links to another element (a hidden field's visible control).
+SUMMARY_TARGETS = {"region_code": "county_name", "latitude": "locate",
+                   "longitude": "locate"}
+
+
+def error_summary(form, order) -> list[tuple[str, str]]:
+    """[(element id, message)] for the GOV.UK-style summary at the top of a form, in
+    the page's order; a choice list links to its first option."""
+    items = []
+    for name in order:
+        field = getattr(form, name, None)
+        if field is None or not field.errors:
+            continue
+        target = SUMMARY_TARGETS.get(name, field.id)
+        if field.type in ("RadioField", "MultiCheckboxField"):
+            target = f"{field.id}-0"
+        items.extend((target, str(message)) for message in field.errors)
+    return items
+
+
 def import_page(kind: str, columns, **options):
     """The ledger upload page: the file is stored with a queued import, which a worker
     runs; the import's page then shows its progress and outcome."""

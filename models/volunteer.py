@@ -9,7 +9,8 @@ from core.clock import now
 from core.crypto import lookup_hash
 from models.base import Base, EncryptedText
 
-VOLUNTEER_STATUSES = ("pending", "vetted", "rejected", "suspended", "recheck_needed")
+VOLUNTEER_STATUSES = ("pending", "vetted", "rejected", "suspended", "recheck_needed",
+                      "withdrawn")
 
 
 class Volunteer(Base):
@@ -18,7 +19,8 @@ class Volunteer(Base):
     __tablename__ = "volunteers"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'vetted', 'rejected', 'suspended', 'recheck_needed')",
+            "status IN ('pending', 'vetted', 'rejected', 'suspended', 'recheck_needed', "
+            "'withdrawn')",
             name="status",
         ),
         CheckConstraint("capacity BETWEEN 1 AND 3", name="capacity"),
@@ -66,6 +68,8 @@ class Volunteer(Base):
     motivation: Mapped[str] = mapped_column(Text, default="")
     #: When the volunteer accepted the privacy notice (sign-up) or the ledger was imported.
     privacy_consent_at: Mapped[datetime | None]
+    #: Which version of the privacy notice (services.registry.privacy) they accepted.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     #: Why the last status change happened (rejection or suspension reason).
     status_reason: Mapped[str] = mapped_column(Text, default="")

@@ -8,7 +8,15 @@ from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
-from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
+from blueprints.web import (
+    error_summary,
+    import_page,
+    requires,
+    scoped_or_404,
+    show_problems,
+    translate,
+    tree,
+)
 from core.errors import DomainError
 from extensions import db
 from models import Volunteer
@@ -25,12 +33,17 @@ STATUS_VERBS = {"vet": "vetted", "reject": "rejected", "suspend": "suspended",
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
+    """Every problem at once, above the form and at each field; what was typed stays,
+    except the password (never sent back to the browser)."""
     form = SignupForm()
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
         try:
             volunteer = volunteers.start_signup(db.session, raw, tree(), codes.client_address(),
-                                         codes.limits())
+                                                codes.limits())
+        except volunteers.PhoneTaken as error:
+            db.session.rollback()
+            form.phone.errors = [translate(error.message, error.params)]
         except (Invalid, DomainError) as error:
             db.session.rollback()
             show_problems(error, form)
@@ -40,7 +53,12 @@ def signup():
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")
             return start_verification(volunteer.phone_hash)
-    return render_template("volunteers/signup.html", form=form)
+    elif form.is_submitted():
+        flash(_("This page was open too long; check your answers and press Sign up again."),
+              "warning")
+    retype = form.is_submitted() and bool(request.form.get("password"))
+    return render_template("volunteers/signup.html", form=form, retype_password=retype,
+                           summary=error_summary(form, SignupForm.SUMMARY_ORDER))
 
 
 @bp.route("/me")

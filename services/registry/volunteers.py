@@ -21,10 +21,12 @@ from models import BackgroundCheck, User, Volunteer
 from services.access import accounts, audit, otp
 from services.pairs import lifecycle
 from services.regions import RegionTree
-from services.registry import background_checks
+from services.registry import background_checks, privacy
 from services.settings import get_settings
 from services.shared import taxonomy
-from services.shared.validation import Checker
+from services.shared.phones import normalise_phone
+from services.shared.taxonomy import N_
+from services.shared.validation import Checker, Invalid, Problem
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +74,54 @@ def clean_volunteer(raw: dict, tree: RegionTree, c: Checker | None = None) -> di
     return clean
 
 
+#: What to do when a sign-up field is left empty, said for that field (GOV.UK style).
+REQUIRED_MESSAGES = {
+    "name": N_("Enter your name, as on your ID card."),
+    "phone": N_("Enter your 11-digit mobile number, for example 13800000000."),
+    "gender": N_("Choose your gender."),
+    "region_code": N_("Type the name of your county or district, for example 横县, and pick "
+                      "it from the list."),
+    "skills": N_("Choose at least one thing you can offer."),
+    "max_distance_km": N_("Enter how far you can travel, in kilometres, for example 20."),
+}
+
+#: What a number out of range means, said for that field.
+RANGE_MESSAGES = {
+    "max_distance_km": N_("Enter a distance from 1 to 200 kilometres."),
+    "age_min": N_("Enter an age from 0 to 17."),
+    "age_max": N_("Enter an age from 0 to 17."),
+    "capacity": N_("Choose 1, 2 or 3 children."),
+}
+
+
 def sign_up(session: Session, raw: dict, tree: RegionTree, *,
             phone_verified: bool = False) -> Volunteer:
     """Register a volunteer from the public sign-up page; they start ``pending``, and their
     account is inactive until the phone is verified (services.access.otp.start_signup sends the
-    code)."""
+    code). Every problem is reported at once, the number already taken among them."""
+    raw = {**raw, "region_code": _county_code(raw, tree)}
     c = Checker(raw)
     if len(raw.get("password") or "") < accounts.MIN_PASSWORD_LENGTH:
         c.fail("password", "The password needs at least %(n)s characters.",
                n=accounts.MIN_PASSWORD_LENGTH)
     if not raw.get("privacy_consent"):
-        c.fail("privacy_consent", "You must accept the privacy notice to sign up.")
-    clean = clean_volunteer(raw, tree, c)
+        c.fail("privacy_consent", "Tick the box to say you have read the privacy notice; "
+                                  "without it we cannot sign you up.")
+    try:
+        clean = clean_volunteer(raw, tree, c)
+    except Invalid as error:
+        error.problems = [_for_signup(p, raw) for p in error.problems]
+        phone = _phone_or_none(raw)
+        if phone and not any(p.field == "phone" for p in error.problems):
+            error.problems += _phone_taken(session, phone)
+        raise
     _check_phone_free(session, clean["phone"])
     user = accounts.create_user(session, role="volunteer", name=clean["name"],
                                 phone=clean["phone"], password=raw.get("password") or "",
                                 phone_verified=phone_verified)
     volunteer = Volunteer(
         user_id=user.id, status="pending", privacy_consent_at=now(),
+        privacy_notice_version=privacy.NOTICE_VERSION,
         availability=str(raw.get("availability") or "").strip()[:500],
         motivation=str(raw.get("motivation") or "").strip()[:1000],
         **clean,
@@ -100,12 +132,49 @@ def sign_up(session: Session, raw: dict, tree: RegionTree, *,
     return volunteer
 
 
+def _county_code(raw: dict, tree: RegionTree) -> str:
+    """The county code, or the one county the typed name means (works without script)."""
+    code = str(raw.get("region_code") or "").strip()
+    if code:
+        return code
+    return tree.county_named(str(raw.get("county_name") or "")) or ""
+
+
+def _for_signup(problem: Problem, raw: dict) -> Problem:
+    """An empty field's problem says what to type there."""
+    empty = not str(raw.get(problem.field) or "").strip()
+    if empty and problem.field in REQUIRED_MESSAGES:
+        return Problem(problem.field, REQUIRED_MESSAGES[problem.field])
+    if problem.message.startswith("Must be between") and problem.field in RANGE_MESSAGES:
+        return Problem(problem.field, RANGE_MESSAGES[problem.field])
+    return problem
+
+
+def _phone_or_none(raw: dict) -> str | None:
+    try:
+        return normalise_phone(str(raw.get("phone") or ""))
+    except ValueError:
+        return None
+
+
+def _phone_taken(session: Session, phone: str) -> list[Problem]:
+    try:
+        _check_phone_free(session, phone)
+    except PhoneTaken as error:
+        return [Problem("phone", error.message)]
+    return []
+
+
+class PhoneTaken(DomainError):
+    """The number belongs to an account or a ledger volunteer already."""
+
+
 def _check_phone_free(session: Session, phone: str) -> None:
     if session.execute(select(User.id).where(User.phone_hash == lookup_hash(phone))).first():
-        raise DomainError("This phone number is already registered; log in instead.")
+        raise PhoneTaken("This phone number is already registered; log in instead.")
     if session.execute(select(Volunteer.id).where(
             Volunteer.phone_hash == lookup_hash(phone))).first():
-        raise DomainError("This phone number is already on a county's volunteer ledger; "
+        raise PhoneTaken("This phone number is already on a county's volunteer ledger; "
                           "ask your coordinator to set up your account.")
 
 
