@@ -22,6 +22,12 @@ REMINDER_LABELS = {
     "contact_due": N_("Call or video due"),
     "visit_due": N_("Home visit due"),
     "contact_overdue": N_("Contact overdue"),
+    "volunteer_vetted": N_("Application approved"),
+    "volunteer_not_approved": N_("Application not approved"),
+    "volunteer_suspended": N_("Taking part suspended"),
+    "check_expiring": N_("Background check runs out soon"),
+    "check_expired": N_("Background check ran out"),
+    "verification_code": N_("Verification code"),
 }
 DEFAULT_CONTACT_KIND = "call"
 

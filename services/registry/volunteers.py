@@ -18,6 +18,7 @@ from core.clock import now, today_local
 from core.crypto import lookup_hash
 from core.errors import DomainError
 from models import BackgroundCheck, User, Volunteer
+from services import notices
 from services.access import accounts, audit, otp
 from services.pairs import lifecycle
 from services.regions import RegionTree
@@ -224,6 +225,7 @@ def change_status(session: Session, actor: User, volunteer: Volunteer, to: str,
         lifecycle.end_volunteer_pairs(session, actor, volunteer.id, "volunteer_suspended",
                                       f"the volunteer was suspended: {reason.strip()}")
         background_checks.withdraw_open_proposals(session, [volunteer.id], now())
+    notices.queue_vetting_notice(session, volunteer, verb, get_settings(session))
     audit.record(session, actor, f"volunteer.{verb}", "volunteer", volunteer.id, status=to)
     log.info("volunteer %s: %s by user %s", volunteer.id, verb, actor.id)
 

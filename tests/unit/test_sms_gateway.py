@@ -41,6 +41,11 @@ PARAMS = {
     "concern_raised": {"county": "乌鲁木齐县", "kind": "疑似被忽视"},
     "verification_code": {"code": "123456"},
     "check_expiring": {"expires_on": "12月31日"},
+    "check_expired": {},
+    "volunteer_vetted": {},
+    "volunteer_not_approved": {},
+    "volunteer_suspended": {},
+    "volunteer_withdrew": {"volunteer_given_name": "丽华", "pairs": "3"},
     "feedback_request": {"child_given_name": "小明明",
                          "link": "https://qs.gxmz.cn/f/Ab3dEfGh1jKlMn0pQrStUv"},
 }
