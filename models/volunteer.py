@@ -46,6 +46,9 @@ class Volunteer(Base):
     phone: Mapped[str] = mapped_column(EncryptedText)
     #: Keyed hash of the phone (one volunteer per number).
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: A new number the volunteer asked for, encrypted; it replaces ``phone`` only once the
+    #: code sent to it is typed (services.registry.profile).
+    pending_phone: Mapped[str | None] = mapped_column(EncryptedText)
     gender: Mapped[str] = mapped_column(String(1))
     region_code: Mapped[str] = mapped_column(
         String(6), ForeignKey("regions.code", ondelete="RESTRICT")

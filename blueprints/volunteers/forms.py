@@ -71,3 +71,38 @@ class CheckForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class ProfileForm(FlaskForm):
+    """What a volunteer offers, edited by themselves (rules: services.registry.profile)."""
+
+    skills = MultiCheckboxField(_l("What you can offer"), choices=need_choices(),
+                                validate_choice=False)
+    capacity = SelectField(_l("How many children can you support"),
+                           choices=options([("1", "1"), ("2", "2"), ("3", "3")]),
+                           validate_choice=False)
+    max_distance_km = StringField(_l("Furthest you can travel (km)"),
+                                  render_kw={"inputmode": "numeric"})
+    age_min = StringField(_l("Youngest child age (optional)"),
+                          render_kw={"inputmode": "numeric"})
+    age_max = StringField(_l("Oldest child age (optional)"),
+                          render_kw={"inputmode": "numeric"})
+    child_gender = SelectField(_l("Child's gender"), choices=options([
+        ("any", _l("No preference")), ("M", _l("Boy")), ("F", _l("Girl"))]),
+        validate_choice=False)
+    availability = TextAreaField(_l("When are you available"))
+
+    SUMMARY_ORDER = ("skills", "capacity", "max_distance_km", "age_min", "age_max",
+                     "child_gender", "availability")
+
+
+class NewPhoneForm(FlaskForm):
+    phone = StringField(_l("New mobile number"),
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why are you leaving? (optional; it helps us)"),
+                           validators=[Length(max=500)])
+    confirm = BooleanField(_l("I understand that my pairs end and the children will be "
+                              "paired with someone else"))

@@ -8,6 +8,7 @@ from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
+from blueprints.volunteers.profile import own_volunteer
 from blueprints.web import (
     error_summary,
     import_page,
@@ -64,11 +65,7 @@ def signup():
 @bp.route("/me")
 @login_required
 def me():
-    volunteer = db.session.execute(
-        policy.scoped(db.session, current_user, Volunteer)
-        .where(Volunteer.user_id == current_user.id)).scalar_one_or_none()
-    if volunteer is None:
-        abort(404)
+    volunteer = own_volunteer()
     own_pairs = lifecycle.volunteer_pairs(db.session, volunteer.id)
     return render_template(
         "volunteers/me.html", volunteer=volunteer, pairs=own_pairs,
@@ -84,7 +81,7 @@ def index():
     status = request.args.get("status", "")
     query = request.args.get("q", "").strip()
     stmt = policy.scoped(db.session, current_user, Volunteer).order_by(Volunteer.id.desc())
-    if status in ("pending", "vetted", "rejected", "suspended", "recheck_needed"):
+    if status in volunteers.STATUS_LABELS:
         stmt = stmt.where(Volunteer.status == status)
     if query:
         stmt = stmt.where(or_(Volunteer.name.contains(query),

@@ -48,6 +48,7 @@ STATUS_LABELS = {
     "rejected": taxonomy.N_("Rejected"),
     "suspended": taxonomy.N_("Suspended"),
     "recheck_needed": taxonomy.N_("Recheck needed"),
+    "withdrawn": taxonomy.N_("Withdrew"),
 }
 
 
@@ -116,7 +117,7 @@ def sign_up(session: Session, raw: dict, tree: RegionTree, *,
         if phone and not any(p.field == "phone" for p in error.problems):
             error.problems += _phone_taken(session, phone)
         raise
-    _check_phone_free(session, clean["phone"])
+    check_phone_free(session, clean["phone"])
     user = accounts.create_user(session, role="volunteer", name=clean["name"],
                                 phone=clean["phone"], password=raw.get("password") or "",
                                 phone_verified=phone_verified)
@@ -160,7 +161,7 @@ def _phone_or_none(raw: dict) -> str | None:
 
 def _phone_taken(session: Session, phone: str) -> list[Problem]:
     try:
-        _check_phone_free(session, phone)
+        check_phone_free(session, phone)
     except PhoneTaken as error:
         return [Problem("phone", error.message)]
     return []
@@ -170,13 +171,13 @@ class PhoneTaken(DomainError):
     """The number belongs to an account or a ledger volunteer already."""
 
 
-def _check_phone_free(session: Session, phone: str) -> None:
+def check_phone_free(session: Session, phone: str) -> None:
     if session.execute(select(User.id).where(User.phone_hash == lookup_hash(phone))).first():
-        raise PhoneTaken("This phone number is already registered; log in instead.")
+        raise PhoneTaken(N_("This phone number is already registered; log in instead."))
     if session.execute(select(Volunteer.id).where(
             Volunteer.phone_hash == lookup_hash(phone))).first():
-        raise PhoneTaken("This phone number is already on a county's volunteer ledger; "
-                          "ask your coordinator to set up your account.")
+        raise PhoneTaken(N_("This phone number is already on a county's volunteer ledger; "
+                            "ask your coordinator to set up your account."))
 
 
 def record_check(session: Session, actor: User, volunteer: Volunteer, *, certificate_no: str,

@@ -132,3 +132,25 @@ def test_api_operations(app, world, client):
         assert volunteer_other in (403, 404), path
     assert checked >= 6
     assert Concern  # (concerns are reached through the pages above)
+
+
+#: The volunteer's own pages (no record id in the URL: the record is the signed-in person's).
+def _own_rules(app):
+    return sorted(r.rule for r in app.url_map.iter_rules()
+                  if r.rule.startswith("/volunteers/me/") and "GET" in r.methods)
+
+
+def test_own_pages(app, world, login):
+    """Anonymous → log-in; the volunteer → their own page; staff have no such page → 404."""
+    rules = _own_rules(app)
+    assert {"/volunteers/me/profile", "/volunteers/me/phone", "/volunteers/me/withdraw"} \
+        <= set(rules)
+    anonymous = app.test_client()
+    staff = {role: login(user, app.test_client()) for role, user in (
+        ("coordinator", min(world["own"]["coordinators"])), ("admin", world["admin"]))}
+    volunteer = login(world["own"]["volunteer_user"], app.test_client())
+    for rule in rules:
+        assert anonymous.get(rule).status_code == 302, rule
+        assert volunteer.get(rule).status_code in (200, 302), rule  # 302: nothing waiting
+        for role, client in staff.items():
+            assert client.get(rule).status_code in (403, 404), (role, rule)

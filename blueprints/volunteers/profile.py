@@ -1,0 +1,124 @@
+"""The volunteer's own pages: edit what they offer, a new number, withdraw."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from blueprints import codes
+from blueprints.auth.forms import CodeForm
+from blueprints.volunteers import bp
+from blueprints.volunteers.forms import NewPhoneForm, ProfileForm, WithdrawForm
+from blueprints.web import error_summary, show_problems
+from core.errors import DomainError
+from extensions import db
+from models import Volunteer
+from services.access import otp, policy
+from services.registry import profile
+from services.shared.validation import Invalid
+
+
+def own_volunteer() -> Volunteer:
+    """The signed-in volunteer's own profile, else 404."""
+    volunteer = db.session.execute(
+        policy.scoped(db.session, current_user, Volunteer)
+        .where(Volunteer.user_id == current_user.id)).scalar_one_or_none()
+    if volunteer is None:
+        abort(404)
+    return volunteer
+
+
+def _profile_defaults(volunteer: Volunteer) -> dict:
+    return {"skills": sorted(volunteer.skill_set), "capacity": str(volunteer.capacity),
+            "max_distance_km": f"{volunteer.max_distance_km:g}",
+            "age_min": "" if volunteer.age_min is None else str(volunteer.age_min),
+            "age_max": "" if volunteer.age_max is None else str(volunteer.age_max),
+            "child_gender": volunteer.child_gender or "any",
+            "availability": volunteer.availability}
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    volunteer = own_volunteer()
+    form = ProfileForm(data=None if request.method == "POST" else _profile_defaults(volunteer))
+    if form.validate_on_submit():
+        try:
+            profile.update_profile(db.session, current_user, volunteer,
+                                   {**form.data, "skills": form.skills.data})
+        except (Invalid, DomainError) as error:
+            db.session.rollback()
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("volunteers.me"))
+    return render_template("volunteers/profile.html", form=form, volunteer=volunteer,
+                           summary=error_summary(form, ProfileForm.SUMMARY_ORDER))
+
+
+@bp.route("/me/phone", methods=["GET", "POST"])
+@login_required
+def new_phone():
+    volunteer = own_volunteer()
+    form = NewPhoneForm()
+    if form.validate_on_submit():
+        try:
+            profile.request_phone_change(db.session, current_user, volunteer, form.phone.data,
+                                         codes.client_address(), codes.limits())
+        except (Invalid, DomainError) as error:
+            db.session.rollback()
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            codes.send_now()
+            flash(_("We sent a code to the new number. Type it here to use the new number."),
+                  "info")
+            return redirect(url_for("volunteers.confirm_phone"))
+    return render_template("volunteers/phone.html", form=form, volunteer=volunteer,
+                           summary=error_summary(form, ("phone",)))
+
+
+@bp.route("/me/phone/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_phone():
+    volunteer = own_volunteer()
+    if not volunteer.pending_phone:
+        return redirect(url_for("volunteers.new_phone"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            profile.confirm_phone_change(db.session, current_user, volunteer, form.code.data)
+        except otp.CodeRejected as error:
+            db.session.commit()  # a wrong try counts
+            show_problems(error)
+        except DomainError as error:
+            db.session.rollback()
+            show_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Your new number is saved; log in with it from now on."), "success")
+            return redirect(url_for("volunteers.me"))
+    return render_template("volunteers/phone_code.html", form=form, volunteer=volunteer)
+
+
+@bp.route("/me/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw():
+    volunteer = own_volunteer()
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        if not form.confirm.data:
+            form.confirm.errors = [_("Tick the box to say you understand, or go back.")]
+        else:
+            try:
+                ended = profile.withdraw(db.session, current_user, volunteer, form.reason.data)
+            except DomainError as error:
+                db.session.rollback()
+                show_problems(error)
+            else:
+                db.session.commit()
+                flash(_("You have left the programme; %(n)s pairs ended and your coordinator "
+                        "is told. Thank you for what you did.", n=ended), "success")
+                return redirect(url_for("volunteers.me"))
+    return render_template("volunteers/withdraw.html", form=form, volunteer=volunteer,
+                           summary=error_summary(form, ("reason", "confirm")))
