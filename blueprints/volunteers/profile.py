@@ -13,6 +13,7 @@ from core.errors import DomainError
 from extensions import db
 from models import Volunteer
 from services.access import otp, policy
+from services.followups import contacts, volunteer_home
 from services.registry import profile
 from services.shared.validation import Invalid
 
@@ -122,3 +123,13 @@ def withdraw():
                 return redirect(url_for("volunteers.me"))
     return render_template("volunteers/withdraw.html", form=form, volunteer=volunteer,
                            summary=error_summary(form, ("reason", "confirm")))
+
+
+@bp.route("/me/pairs")
+@login_required
+def my_pairs():
+    """Every pair of mine, with the contacts and visits logged and whom to call."""
+    volunteer = own_volunteer()
+    return render_template("volunteers/pairs.html", volunteer=volunteer,
+                           history=volunteer_home.pair_history(db.session, volunteer.id),
+                           kinds=contacts.CONTACT_KINDS, moods=contacts.CHILD_MOODS)
