@@ -103,9 +103,10 @@ def coordinator_figures(page, base: str, path: str = "/") -> dict[str, int]:
     return figures
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled",
+                    full_page=full_page)
 
 
 #: Everything a finger uses on a form (a choice by its label) and its height in px.

@@ -106,7 +106,7 @@ def test_signup_screenshots_phone_and_desktop(browser, web):
             context = browser.new_context(locale="zh-CN", **device)
             page = context.new_page()
             page.goto(f"{base}/volunteers/signup")
-            screenshot(page, f"zh-{name}-signup")
+            screenshot(page, f"zh-{name}-signup", full_page=True)
             page.goto(f"{base}/privacy")
             assert_accessible(page)
             screenshot(page, f"zh-{name}-privacy")
