@@ -9,7 +9,6 @@ from blueprints.api.core import abort, fail_from, too_many
 from blueprints.web import translate
 from core.errors import DomainError
 from extensions import db, limiter
-from models.otp import CODE_PURPOSES
 from services.access import accounts, api_tokens, otp
 from services.shared.validation import Invalid
 
@@ -57,7 +56,7 @@ def login(body):
 
 class CodeRequestIn(Schema):
     phone = fields.String(required=True, metadata={"example": "13900000011"})
-    purpose = fields.String(required=True, validate=validate.OneOf(list(CODE_PURPOSES)),
+    purpose = fields.String(required=True, validate=validate.OneOf(["signup", "reset"]),
                             metadata={"description": "signup: a new code for a sign-up not "
                                                      "yet verified; reset: a password reset"})
 

@@ -6,6 +6,7 @@ from flask_login import login_required
 from blueprints.service_records import bp
 from blueprints.volunteers.profile import own_volunteer
 from blueprints.web import show_problems, tree
+from core import site
 from core.errors import DomainError
 from extensions import db
 from services.service_records import certificates, records
@@ -38,7 +39,7 @@ def my_certificate():
         show_problems(error)
         return redirect(url_for("service_records.my_hours"))
     db.session.commit()
-    verify_url = url_for("service_records.verify", code=certificate.code, _external=True)
+    verify_url = site.public_link(url_for("service_records.verify", code=certificate.code))
     response = make_response(certificates.render_pdf(certificate, verify_url))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = \
