@@ -80,5 +80,4 @@ def health():
 def privacy_notice():
     """The privacy notice volunteers accept at sign-up, in the reader's language."""
     return render_template("main/privacy.html", version=privacy.NOTICE_VERSION,
-                           keep_years=privacy.KEEP_AFTER_LEAVING_YEARS,
                            rejected_days=current_app.config["REJECTED_APPLICATION_DAYS"])

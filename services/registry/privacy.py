@@ -7,5 +7,3 @@ meaning changes.
 """
 
 NOTICE_VERSION = "2026-12-01"
-#: How long a withdrawn or rejected volunteer's profile is kept before it is erased.
-KEEP_AFTER_LEAVING_YEARS = 3

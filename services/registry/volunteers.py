@@ -145,6 +145,10 @@ def _county_code(raw: dict, tree: RegionTree) -> str:
 def _for_signup(problem: Problem, raw: dict) -> Problem:
     """An empty field's problem says what to type there."""
     empty = not str(raw.get(problem.field) or "").strip()
+    if empty and problem.field == "region_code" and str(raw.get("county_name") or "").strip():
+        return Problem("region_code", N_("We could not tell which county %(name)s is; pick "
+                                         "it from the list that opens as you type."),
+                       {"name": str(raw["county_name"]).strip()[:20]})
     if empty and problem.field in REQUIRED_MESSAGES:
         return Problem(problem.field, REQUIRED_MESSAGES[problem.field])
     if problem.message.startswith("Must be between") and problem.field in RANGE_MESSAGES:

@@ -150,3 +150,9 @@ def test_the_privacy_notice_is_real_and_its_version_is_recorded(client, app):
     with app.app_context():
         volunteer = db.session.execute(select(Volunteer)).scalar_one()
         assert volunteer.privacy_notice_version == NOTICE_VERSION
+
+
+def test_a_county_name_that_is_not_one_county_says_to_pick_it(client):
+    page = client.post("/volunteers/signup", data=volunteer_data(
+        region_code="", county_name="新区")).get_data(as_text=True)
+    assert "新区" in page and "列表中点选" in page
