@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from blueprints.forms import ActionForm
 from blueprints.service_records import bp
+from blueprints.transaction import saving
 from blueprints.web import requires, show_problems
 from core.clock import today_local
 from core.errors import DomainError, NotFound
@@ -15,7 +16,6 @@ from services.access import policy
 from services.followups.contacts import CONTACT_KINDS
 from services.reports.ledgers import month_bounds, parse_month
 from services.service_records import certificates, export, records
-from services.shared.validation import Invalid
 
 
 def _county_and_month():
@@ -59,7 +59,6 @@ def confirm_one(contact_id: int):
         added = records.confirm_one(db.session, current_user, contact_id)
     except NotFound:
         abort(404)
-    db.session.commit()
     flash(_("Confirmed as service time.") if added else
           _("This contact already counts as service time."), "success")
     return _back(county, first)
@@ -77,7 +76,6 @@ def confirm_month():
         added = records.confirm_month(db.session, current_user, county, start, end)
     except NotFound:
         abort(404)
-    db.session.commit()
     flash(_("%(n)s contacts confirmed as service time.", n=added), "success")
     return _back(county, first)
 
@@ -89,15 +87,12 @@ def correct(record_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        records.correct(db.session, current_user, record_id, request.form.get("minutes"),
-                        request.form.get("reason", ""))
+        with saving() as saved:
+            records.correct(db.session, current_user, record_id, request.form.get("minutes"),
+                            request.form.get("reason", ""))
     except NotFound:
         abort(404)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        show_problems(error)
-    else:
-        db.session.commit()
+    if saved:
         flash(_("The record is corrected; the change and its reason are kept."), "success")
     return _back(county, first)
 
@@ -111,7 +106,6 @@ def export_hours():
         return _back(county, first)
     start, end = month_bounds(first)
     body = export.hours_workbook(db.session, current_user, county, start, end)
-    db.session.commit()
     response = make_response(body)
     response.headers["Content-Type"] = \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

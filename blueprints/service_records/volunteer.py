@@ -4,10 +4,10 @@ from flask import current_app, make_response, redirect, render_template, url_for
 from flask_login import login_required
 
 from blueprints.service_records import bp
+from blueprints.transaction import saving
 from blueprints.volunteers.profile import own_volunteer
-from blueprints.web import show_problems, tree
+from blueprints.web import tree
 from core import site
-from core.errors import DomainError
 from extensions import db
 from services.service_records import certificates, records
 
@@ -32,13 +32,10 @@ def issuer_of(region_code: str) -> str:
 @login_required
 def my_certificate():
     volunteer = own_volunteer()
-    try:
+    with saving() as saved:
         certificate = certificates.issue(db.session, volunteer, issuer_of(volunteer.region_code))
-    except DomainError as error:
-        db.session.rollback()
-        show_problems(error)
+    if not saved:
         return redirect(url_for("service_records.my_hours"))
-    db.session.commit()
     verify_url = site.public_link(url_for("service_records.verify", code=certificate.code))
     response = make_response(certificates.render_pdf(certificate, verify_url))
     response.headers["Content-Type"] = "application/pdf"

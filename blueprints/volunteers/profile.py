@@ -6,16 +6,15 @@ from flask_login import current_user, login_required
 
 from blueprints import codes
 from blueprints.auth.forms import CodeForm
+from blueprints.transaction import after_commit, saving
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import NewPhoneForm, ProfileForm, WithdrawForm
-from blueprints.web import error_summary, show_problems
-from core.errors import DomainError
+from blueprints.web import error_summary
 from extensions import db
 from models import Volunteer
 from services.access import otp, policy
 from services.followups import contacts, volunteer_home
 from services.registry import profile
-from services.shared.validation import Invalid
 
 
 def own_volunteer() -> Volunteer:
@@ -43,14 +42,10 @@ def edit_profile():
     volunteer = own_volunteer()
     form = ProfileForm(data=None if request.method == "POST" else _profile_defaults(volunteer))
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             profile.update_profile(db.session, current_user, volunteer,
                                    {**form.data, "skills": form.skills.data})
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("volunteers.me"))
     return render_template("volunteers/profile.html", form=form, volunteer=volunteer,
@@ -63,15 +58,11 @@ def new_phone():
     volunteer = own_volunteer()
     form = NewPhoneForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             profile.request_phone_change(db.session, current_user, volunteer, form.phone.data,
                                          codes.client_address(), codes.limits())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
-            codes.send_now()
+        if saved:
+            after_commit(codes.send_now)
             flash(_("We sent a code to the new number. Type it here to use the new number."),
                   "info")
             return redirect(url_for("volunteers.confirm_phone"))
@@ -87,16 +78,9 @@ def confirm_phone():
         return redirect(url_for("volunteers.new_phone"))
     form = CodeForm()
     if form.validate_on_submit():
-        try:
+        with saving(keep=(otp.CodeRejected,)) as saved:  # a wrong try counts
             profile.confirm_phone_change(db.session, current_user, volunteer, form.code.data)
-        except otp.CodeRejected as error:
-            db.session.commit()  # a wrong try counts
-            show_problems(error)
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Your new number is saved; log in with it from now on."), "success")
             return redirect(url_for("volunteers.me"))
     return render_template("volunteers/phone_code.html", form=form, volunteer=volunteer)
@@ -111,13 +95,9 @@ def withdraw():
         if not form.confirm.data:
             form.confirm.errors = [_("Tick the box to say you understand, or go back.")]
         else:
-            try:
+            with saving() as saved:
                 ended = profile.withdraw(db.session, current_user, volunteer, form.reason.data)
-            except DomainError as error:
-                db.session.rollback()
-                show_problems(error)
-            else:
-                db.session.commit()
+            if saved:
                 flash(_("You have left the programme; %(n)s pairs ended and your coordinator "
                         "is told. Thank you for what you did.", n=ended), "success")
                 return redirect(url_for("volunteers.me"))
