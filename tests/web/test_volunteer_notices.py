@@ -108,3 +108,13 @@ def test_the_volunteers_page_names_each_notice_in_words(app, client, create_user
     own = login(user_id, app.test_client())
     page = own.get("/volunteers/me").get_data(as_text=True)
     assert "报名已通过" in page and "volunteer_vetted" not in page
+
+
+def test_each_new_notice_is_routine_never_mandatory():
+    """Vetting, expiry and withdrawal notices wait behind concern alerts and count towards
+    a number's daily cap (services.sms.limits)."""
+    from services.sms.limits import cap_kind
+
+    for template in ("volunteer_vetted", "volunteer_not_approved", "volunteer_suspended",
+                     "check_expired", "volunteer_withdrew"):
+        assert template in TEMPLATES and cap_kind(template) == "routine", template
