@@ -90,6 +90,9 @@ class Config:
         self.RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", 3))
         #: Days after a rejection until a rejected volunteer application is deleted.
         self.REJECTED_APPLICATION_DAYS = int(os.environ.get("REJECTED_APPLICATION_DAYS", 180))
+        #: The organisation named on service-record certificates (志愿服务记录证明); empty:
+        #: "<the volunteer's county>“牵手童行”项目组织单位".
+        self.CERTIFICATE_ISSUER = os.environ.get("CERTIFICATE_ISSUER", "")
         #: How often the reminder sweep runs (seconds).
         self.REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", 300))
         #: How often waiting matching runs are checked, and how long one may wait in the

@@ -14,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.main import bp as main_bp
     from blueprints.matching import bp as matching_bp
     from blueprints.regions import bp as regions_bp
+    from blueprints.service_records import bp as service_records_bp
     from blueprints.volunteers import bp as volunteers_bp
     from blueprints.welfare import bp as welfare_bp
 
@@ -29,3 +30,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(imports_bp)
+    app.register_blueprint(service_records_bp)

@@ -97,6 +97,26 @@ def show_problems(error: Exception, form=None) -> None:
         raise error
 
 
+#: Fields whose error links to another element (a hidden field's visible control).
+SUMMARY_TARGETS = {"region_code": "county_name", "latitude": "locate",
+                   "longitude": "locate"}
+
+
+def error_summary(form, order) -> list[tuple[str, str]]:
+    """[(element id, message)] for the GOV.UK-style summary at the top of a form, in
+    the page's order; a choice list links to its first option."""
+    items = []
+    for name in order:
+        field = getattr(form, name, None)
+        if field is None or not field.errors:
+            continue
+        target = SUMMARY_TARGETS.get(name, field.id)
+        if field.type in ("RadioField", "MultiCheckboxField"):
+            target = f"{field.id}-0"
+        items.extend((target, str(message)) for message in field.errors)
+    return items
+
+
 def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths are followed after log-in."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -10,6 +10,7 @@ from models.imports import FormSubmission, ImportColumnMapping, ImportJob, Impor
 from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChild
 from models.otp import PhoneCode
 from models.region import Region
+from models.service_record import ServiceCertificate, ServiceRecord
 from models.sms import OptOut, OutboxMessage
 from models.user import CoordinatorRegion, User
 from models.volunteer import BackgroundCheck, Volunteer
@@ -39,6 +40,8 @@ __all__ = [
     "PairFeedback",
     "ProgrammeSettings",
     "Proposal",
+    "ServiceCertificate",
+    "ServiceRecord",
     "UnpairedChild",
     "Region",
     "User",

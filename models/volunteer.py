@@ -9,7 +9,8 @@ from core.clock import now
 from core.crypto import lookup_hash
 from models.base import Base, EncryptedText
 
-VOLUNTEER_STATUSES = ("pending", "vetted", "rejected", "suspended", "recheck_needed")
+VOLUNTEER_STATUSES = ("pending", "vetted", "rejected", "suspended", "recheck_needed",
+                      "withdrawn")
 
 
 class Volunteer(Base):
@@ -18,7 +19,8 @@ class Volunteer(Base):
     __tablename__ = "volunteers"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'vetted', 'rejected', 'suspended', 'recheck_needed')",
+            "status IN ('pending', 'vetted', 'rejected', 'suspended', 'recheck_needed', "
+            "'withdrawn')",
             name="status",
         ),
         CheckConstraint("capacity BETWEEN 1 AND 3", name="capacity"),
@@ -44,6 +46,9 @@ class Volunteer(Base):
     phone: Mapped[str] = mapped_column(EncryptedText)
     #: Keyed hash of the phone (one volunteer per number).
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: A new number the volunteer asked for, encrypted; it replaces ``phone`` only once the
+    #: code sent to it is typed (services.registry.profile).
+    pending_phone: Mapped[str | None] = mapped_column(EncryptedText)
     gender: Mapped[str] = mapped_column(String(1))
     region_code: Mapped[str] = mapped_column(
         String(6), ForeignKey("regions.code", ondelete="RESTRICT")
@@ -66,6 +71,8 @@ class Volunteer(Base):
     motivation: Mapped[str] = mapped_column(Text, default="")
     #: When the volunteer accepted the privacy notice (sign-up) or the ledger was imported.
     privacy_consent_at: Mapped[datetime | None]
+    #: Which version of the privacy notice (services.registry.privacy) they accepted.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     #: Why the last status change happened (rejection or suspension reason).
     status_reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,8 +1,13 @@
-"""Notices written to the outbox when something happens: a pair approved, a concern raised.
+"""Notices written to the outbox when something happens: a pair approved, a concern raised,
+a vetting decision, a check that ran out, a volunteer who withdrew.
 
-Approval notices wait for the end of quiet hours; concern alerts do not (a mandatory
-report must reach a coordinator at once).
+Each notice has one outbox key per event, so a repeated call writes it once. Approval,
+vetting and withdrawal notices wait for the end of quiet hours; concern alerts do not (a
+mandatory report must reach a coordinator at once). The texts are in
+services.sms.templates.
 """
+
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -42,4 +47,44 @@ def queue_concern_alert(session: Session, concern: Concern, child: Child, label:
              pair_id=concern.pair_id, child_id=child.id, concern_id=concern.id,
              params={"county": county.name if county else "", "kind": label})
         for coordinator in coordinators_of(session, child.region_code)
+    ])
+
+
+#: Which template tells a volunteer of each vetting decision (services.registry.volunteers).
+VETTING_TEMPLATES = {"vet": "volunteer_vetted", "reinstate": "volunteer_vetted",
+                     "reject": "volunteer_not_approved", "suspend": "volunteer_suspended"}
+
+
+def queue_vetting_notice(session: Session, volunteer: Volunteer, verb: str, settings) -> None:
+    """Tell the volunteer of a coordinator's decision (the reason is on their page, never
+    in the SMS); one message per decision."""
+    template = VETTING_TEMPLATES.get(verb)
+    if template is None:
+        return
+    stamp = (volunteer.status_changed_at or now()).strftime("%Y%m%dT%H%M%S%f")
+    queue(session, [message_row(
+        f"volunteer:{volunteer.id}:{verb}:{stamp}", template, "vetting", "volunteer",
+        volunteer.phone, user_id=volunteer.user_id,
+        not_before=after_quiet_hours(now(), settings.quiet_start, settings.quiet_end))])
+
+
+def check_expired_row(volunteer_id: int, phone: str, user_id: int | None, expires_on: date,
+                      not_before) -> dict:
+    """The SMS telling a volunteer their check ran out: once per (volunteer, expiry date)."""
+    return message_row(f"volunteer:{volunteer_id}:check_expired:{expires_on.isoformat()}",
+                       "check_expired", "check", "volunteer", phone, user_id=user_id,
+                       not_before=not_before)
+
+
+def queue_withdrawal_notice(session: Session, volunteer: Volunteer, ended_pairs: int,
+                            settings) -> None:
+    """Tell every coordinator of the volunteer's county that they left the programme."""
+    not_before = after_quiet_hours(now(), settings.quiet_start, settings.quiet_end)
+    queue(session, [
+        message_row(f"volunteer:{volunteer.id}:withdrew:u{coordinator.id}",
+                    "volunteer_withdrew", "vetting", "coordinator", coordinator.phone,
+                    user_id=coordinator.id, not_before=not_before,
+                    params={"volunteer_given_name": given_name(volunteer.name),
+                            "pairs": str(ended_pairs)})
+        for coordinator in coordinators_of(session, volunteer.region_code)
     ])

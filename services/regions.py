@@ -66,6 +66,34 @@ class RegionTree:
             region = self.by_code.get(region.parent_code) if region.parent_code else None
         return list(reversed(chain))
 
+    def search_counties(self, text: str, limit: int = 10) -> list[tuple[str, str]]:
+        """Counties (leaf regions) whose name holds ``text``, names starting with it first:
+        [(code, full name)]. Typing 横县, 横 or 南宁横县 all find 450127."""
+        text = "".join((text or "").split())
+        if not text:
+            return []
+        found = []
+        for code, region in self.by_code.items():
+            if not self.is_leaf(code):
+                continue
+            full = self.full_name(code)
+            if text in region.name:
+                rank = 0 if region.name.startswith(text) else 1
+            elif text in full:
+                rank = 2
+            else:
+                continue
+            found.append((rank, len(region.name), code, full))
+        found.sort()
+        return [(code, full) for _, _, code, full in found[:limit]]
+
+    def county_named(self, text: str) -> str | None:
+        """The one county this name means (its exact name or full name), else None."""
+        text = "".join((text or "").split())
+        exact = [code for code, full in self.search_counties(text, limit=50)
+                 if text in (self.by_code[code].name, full)]
+        return exact[0] if len(exact) == 1 else None
+
     def full_name(self, code: str) -> str:
         """Province, city and county names; placeholder city rows (市辖区) are left out."""
         names = [r.name for r in self.path(code) if r.name not in _PLACEHOLDER_NAMES]

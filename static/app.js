@@ -33,7 +33,11 @@
 
     function choose(level, code) {
       const option = selects[level].selectedOptions[0];
-      if (option && option.dataset.leaf) { input.value = code; }
+      if (option && option.dataset.leaf) {
+        input.value = code;
+        const name = picker.dataset.nameTarget && document.getElementById(picker.dataset.nameTarget);
+        if (name) { name.value = option.textContent; }
+      }
       const next = level === "province" ? "city" : level === "city" ? "county" : null;
       if (!next || !code) { return Promise.resolve(); }
       if (next === "city") { fill(selects.county, [], labels.county); }
@@ -59,15 +63,80 @@
     });
   });
 
+  /* The location stays hidden: the button fills it and says what happened, refusals too. */
   document.querySelectorAll("[data-geolocate]").forEach(function (button) {
-    if (!navigator.geolocation) { button.hidden = true; return; }
+    const status = document.getElementById("locate-status");
+    const clear = document.querySelector("[data-clear-location]");
+    const lat = document.getElementById("latitude");
+    const lng = document.getElementById("longitude");
+    function say(text) { status.textContent = text; }
+    if (!navigator.geolocation) {
+      button.addEventListener("click", function () { say(button.dataset.unsupported); });
+      return;
+    }
     button.addEventListener("click", function () {
+      say(button.dataset.busy);
       navigator.geolocation.getCurrentPosition(function (pos) {
-        document.getElementById("latitude").value = pos.coords.latitude.toFixed(5);
-        document.getElementById("longitude").value = pos.coords.longitude.toFixed(5);
+        lat.value = pos.coords.latitude.toFixed(5);
+        lng.value = pos.coords.longitude.toFixed(5);
+        say(button.dataset.found);
+        if (clear) { clear.hidden = false; }
+      }, function (error) {
+        say(error.code === 1 ? button.dataset.denied : button.dataset.failed);
+      }, { timeout: 15000, maximumAge: 600000 });
+    });
+    if (clear) {
+      clear.addEventListener("click", function () {
+        lat.value = ""; lng.value = ""; say(""); clear.hidden = true;
       });
+    }
+  });
+
+  /* The county by typing its name: suggestions from this site's own region table. */
+  document.querySelectorAll("[data-county-search]").forEach(function (input) {
+    const code = document.getElementById("region_code");
+    const list = document.getElementById("county-options");
+    const none = document.querySelector("[data-county-none]");
+    let timer = null;
+    function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); }
+    function pick(region) {
+      input.value = region.name; code.value = region.code; close(); none.hidden = true;
+    }
+    function show(regions) {
+      list.innerHTML = "";
+      regions.forEach(function (region) {
+        const item = document.createElement("li");
+        const choose = document.createElement("button");
+        choose.type = "button";
+        choose.className = "list-group-item list-group-item-action";
+        choose.setAttribute("role", "option");
+        choose.textContent = region.name;
+        choose.addEventListener("click", function () { pick(region); });
+        item.appendChild(choose);
+        list.appendChild(item);
+      });
+      list.hidden = regions.length === 0;
+      none.hidden = regions.length !== 0;
+      input.setAttribute("aria-expanded", regions.length ? "true" : "false");
+    }
+    input.addEventListener("input", function () {
+      code.value = "";
+      window.clearTimeout(timer);
+      const text = input.value.trim();
+      if (!text) { close(); none.hidden = true; return; }
+      timer = window.setTimeout(function () {
+        fetch("/regions/search?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+          .then(function (r) { return r.json(); }).then(show).catch(close);
+      }, 150);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { close(); }
     });
   });
+
+  /* The error summary takes the focus, so a screen reader reads it first. */
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
 })();
 
 /* Matching run and ledger import progress: poll the row until it is done, then reload.

@@ -11,7 +11,6 @@ from blueprints.transaction import keep_when_refused
 from blueprints.web import translate
 from core.errors import DomainError
 from extensions import db, limiter
-from models.otp import CODE_PURPOSES
 from services.access import accounts, api_tokens, otp
 from services.shared.validation import Invalid
 
@@ -50,7 +49,7 @@ def login(body):
 
 class CodeRequestIn(Schema):
     phone = fields.String(required=True, metadata={"example": "13900000011"})
-    purpose = fields.String(required=True, validate=validate.OneOf(list(CODE_PURPOSES)),
+    purpose = fields.String(required=True, validate=validate.OneOf(["signup", "reset"]),
                             metadata={"description": "signup: a new code for a sign-up not "
                                                      "yet verified; reset: a password reset"})
 

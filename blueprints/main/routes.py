@@ -10,7 +10,7 @@ from extensions import db
 from models import Child, Volunteer
 from services.access import policy
 from services.pairs import repairing
-from services.registry import background_checks
+from services.registry import background_checks, privacy
 from services.reports import overview
 
 
@@ -71,3 +71,10 @@ def health():
         checks["broker"] = "down"
     healthy = all(v == "ok" for v in checks.values())
     return jsonify(status="ok" if healthy else "degraded", **checks), 200 if healthy else 503
+
+
+@bp.route("/privacy")
+def privacy_notice():
+    """The privacy notice volunteers accept at sign-up, in the reader's language."""
+    return render_template("main/privacy.html", version=privacy.NOTICE_VERSION,
+                           rejected_days=current_app.config["REJECTED_APPLICATION_DAYS"])

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("volunteers", __name__)
 
-from blueprints.volunteers import routes  # noqa: E402,F401
+from blueprints.volunteers import profile, routes  # noqa: E402,F401

@@ -3,15 +3,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
-    IntegerField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length
 
 from blueprints.forms import (
     MultiCheckboxField,
@@ -19,37 +18,48 @@ from blueprints.forms import (
     need_choices,
     once_field,
     options,
-    region_field,
 )
 from services.shared import taxonomy
 
 
 class SignupForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)],
-                       render_kw={"autocomplete": "name"})
-    phone = StringField(_l("Mobile number"), validators=[DataRequired()],
+    """The public sign-up form. Fields only carry what was typed: the rules (and every
+    message at once) are services.registry.volunteers.sign_up's."""
+
+    name = StringField(_l("Name"), render_kw={"autocomplete": "name"})
+    phone = StringField(_l("Mobile number"),
                         render_kw={"autocomplete": "tel", "inputmode": "tel"})
     password = PasswordField(_l("Password (at least 8 characters)"),
-                             validators=[DataRequired()],
                              render_kw={"autocomplete": "new-password"})
     gender = RadioField(_l("Gender"), choices=labelled(taxonomy.GENDERS),
-                        validators=[InputRequired()])
-    region_code = region_field(_l("Where you live (county)"))
-    latitude = DecimalField(_l("Latitude (optional)"), places=None, validators=[Optional()])
-    longitude = DecimalField(_l("Longitude (optional)"), places=None, validators=[Optional()])
-    skills = MultiCheckboxField(_l("What you can offer"), choices=need_choices())
+                        validate_choice=False)
+    county_name = StringField(_l("Where you live (county or district)"),
+                              render_kw={"autocomplete": "off", "data-county-search": "1"})
+    region_code = HiddenField()
+    latitude = HiddenField()
+    longitude = HiddenField()
+    skills = MultiCheckboxField(_l("What you can offer"), choices=need_choices(),
+                                validate_choice=False)
     capacity = SelectField(_l("How many children can you support"),
-                           choices=options([("1", "1"), ("2", "2"), ("3", "3")]), default="1")
-    max_distance_km = IntegerField(_l("Furthest you can travel (km)"), default=20,
-                                   validators=[InputRequired(), NumberRange(1, 200)])
-    age_min = IntegerField(_l("Youngest child age (optional)"), validators=[Optional()])
-    age_max = IntegerField(_l("Oldest child age (optional)"), validators=[Optional()])
+                           choices=options([("1", "1"), ("2", "2"), ("3", "3")]), default="1",
+                           validate_choice=False)
+    max_distance_km = StringField(_l("Furthest you can travel (km)"), default="20",
+                                  render_kw={"inputmode": "numeric"})
+    age_min = StringField(_l("Youngest child age (optional)"),
+                          render_kw={"inputmode": "numeric"})
+    age_max = StringField(_l("Oldest child age (optional)"),
+                          render_kw={"inputmode": "numeric"})
     child_gender = SelectField(_l("Child's gender"), choices=options([
-        ("any", _l("No preference")), ("M", _l("Boy")), ("F", _l("Girl"))]))
-    availability = TextAreaField(_l("When are you available"), validators=[Length(max=500)])
-    motivation = TextAreaField(_l("Why do you want to be a caring parent"),
-                               validators=[Length(max=1000)])
+        ("any", _l("No preference")), ("M", _l("Boy")), ("F", _l("Girl"))]),
+        validate_choice=False)
+    availability = TextAreaField(_l("When are you available"))
+    motivation = TextAreaField(_l("Why do you want to be a caring parent"))
     privacy_consent = BooleanField(_l("I have read and accept the privacy notice"))
+
+    #: The order of the error summary: the page's order.
+    SUMMARY_ORDER = ("name", "phone", "password", "gender", "region_code", "latitude",
+                     "skills", "capacity", "max_distance_km", "age_min", "age_max",
+                     "child_gender", "availability", "motivation", "privacy_consent")
 
 
 class CheckForm(FlaskForm):
@@ -61,3 +71,38 @@ class CheckForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class ProfileForm(FlaskForm):
+    """What a volunteer offers, edited by themselves (rules: services.registry.profile)."""
+
+    skills = MultiCheckboxField(_l("What you can offer"), choices=need_choices(),
+                                validate_choice=False)
+    capacity = SelectField(_l("How many children can you support"),
+                           choices=options([("1", "1"), ("2", "2"), ("3", "3")]),
+                           validate_choice=False)
+    max_distance_km = StringField(_l("Furthest you can travel (km)"),
+                                  render_kw={"inputmode": "numeric"})
+    age_min = StringField(_l("Youngest child age (optional)"),
+                          render_kw={"inputmode": "numeric"})
+    age_max = StringField(_l("Oldest child age (optional)"),
+                          render_kw={"inputmode": "numeric"})
+    child_gender = SelectField(_l("Child's gender"), choices=options([
+        ("any", _l("No preference")), ("M", _l("Boy")), ("F", _l("Girl"))]),
+        validate_choice=False)
+    availability = TextAreaField(_l("When are you available"))
+
+    SUMMARY_ORDER = ("skills", "capacity", "max_distance_km", "age_min", "age_max",
+                     "child_gender", "availability")
+
+
+class NewPhoneForm(FlaskForm):
+    phone = StringField(_l("New mobile number"),
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why are you leaving? (optional; it helps us)"),
+                           validators=[Length(max=500)])
+    confirm = BooleanField(_l("I understand that my pairs end and the children will be "
+                              "paired with someone else"))

@@ -10,7 +10,8 @@ from blueprints.imports.upload import import_page
 from blueprints.transaction import discard, saving
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
-from blueprints.web import requires, scoped_or_404, show_problems, tree
+from blueprints.volunteers.profile import own_volunteer
+from blueprints.web import error_summary, requires, scoped_or_404, show_problems, tree
 from core.errors import DomainError
 from extensions import db, limiter
 from models import Volunteer
@@ -29,6 +30,8 @@ STATUS_VERBS = {"vet": "vetted", "reject": "rejected", "suspend": "suspended",
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.form_phone_key)
 def signup():
+    """Every problem at once, above the form and at each field; what was typed stays,
+    except the password (never sent back to the browser)."""
     form = SignupForm()
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
@@ -43,17 +46,18 @@ def signup():
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")
             return start_verification(phone_hash)
-    return render_template("volunteers/signup.html", form=form)
+    elif form.is_submitted():
+        flash(_("This page was open too long; check your answers and press Sign up again."),
+              "warning")
+    retype = form.is_submitted() and bool(request.form.get("password"))
+    return render_template("volunteers/signup.html", form=form, retype_password=retype,
+                           summary=error_summary(form, SignupForm.SUMMARY_ORDER))
 
 
 @bp.route("/me")
 @login_required
 def me():
-    volunteer = db.session.execute(
-        policy.scoped(db.session, current_user, Volunteer)
-        .where(Volunteer.user_id == current_user.id)).scalar_one_or_none()
-    if volunteer is None:
-        abort(404)
+    volunteer = own_volunteer()
     own_pairs = lifecycle.volunteer_pairs(db.session, volunteer.id)
     return render_template(
         "volunteers/me.html", volunteer=volunteer, pairs=own_pairs,
@@ -68,7 +72,7 @@ def me():
 def index():
     status = request.args.get("status", "")
     query = request.args.get("q", "").strip()
-    known = status in ("pending", "vetted", "rejected", "suspended", "recheck_needed")
+    known = status in volunteers.STATUS_LABELS
     stmt = volunteers.search(db.session, current_user, text=query, newest_first=True,
                              status=status if known else None)
     page = edge.paginate(stmt)

@@ -257,3 +257,11 @@ def reset_password(session: Session, phone_hash: str, code: str, password: str) 
     session.flush()
     log.info("user %s reset their password by code", user.id)
     return user
+
+
+def confirm_phone_change(session: Session, user: User, phone_hash: str, code: str) -> None:
+    """A right code sent to a new number for this account proves the account's owner has
+    that number (services.registry.profile then makes it the account's number)."""
+    row = _use_code(session, phone_hash, "change", code)
+    if row.user_id != user.id:
+        raise CodeRejected(N_("No code is waiting for this number; ask for a new one."))

@@ -38,7 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
         "api.tokens", "welfare_contact.manage", "feedback.view", "feedback.record",
-        "dashboard.view", "ledger.export", "import.view", "token.own",
+        "dashboard.view", "ledger.export", "import.view", "token.own", "service.confirm",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
@@ -48,7 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "api.tokens", "welfare_contact.manage",
         "feedback.view", "feedback.record", "dashboard.view", "ledger.export", "import.view",
-        "token.own",
+        "token.own", "service.confirm",
     }),
     "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log",
                             "feedback.give", "token.own"}),

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.clock import now, today_local
+from core.clock import LOCAL_TZ, now, today_local
 from core.errors import DomainError
 from models import Child, Concern, ContactLog, Pair, User, Volunteer
 from services import notices
@@ -51,8 +51,10 @@ def log_contact(session: Session, actor: User, pair: Pair, raw: dict) -> Contact
         raise DomainError("This pair has ended; contacts can no longer be logged.")
     c = Checker(raw)
     contact_date = c.day("contact_date", not_after=today_local())
-    if contact_date and contact_date < pair.started_at.date() - timedelta(days=1):
-        c.fail("contact_date", "The date is before the pair started.")
+    started_on = pair_started_on(pair)
+    if contact_date and contact_date < started_on:
+        c.fail("contact_date", "The date is before the pair started on %(day)s.",
+               day=started_on.isoformat())
     values = {
         "contact_date": contact_date,
         "kind": c.choice("kind", CONTACT_KINDS),
@@ -74,6 +76,11 @@ def log_contact(session: Session, actor: User, pair: Pair, raw: dict) -> Contact
                       pair_id=pair.id, contact_log_id=entry.id)
     log.info("contact %s logged on pair %s by user %s", entry.id, pair.id, actor.id)
     return entry
+
+
+def pair_started_on(pair: Pair) -> date:
+    """The local (Asia/Shanghai) day a pair began: no contact can be earlier."""
+    return pair.started_at.astimezone(LOCAL_TZ).date()
 
 
 def _move_due_dates(session: Session, pair: Pair, day: date, kind: str) -> None:

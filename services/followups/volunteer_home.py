@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import today_local
-from models import ContactLog, OutboxMessage, User
+from models import Child, ContactLog, OutboxMessage, Pair, User
 from services.access import policy
+from services.shared.names import given_name
 from services.shared.taxonomy import N_
 
 #: What each reminder was about, as the volunteer reads it (templates → message ids).
@@ -22,6 +23,12 @@ REMINDER_LABELS = {
     "contact_due": N_("Call or video due"),
     "visit_due": N_("Home visit due"),
     "contact_overdue": N_("Contact overdue"),
+    "volunteer_vetted": N_("Application approved"),
+    "volunteer_not_approved": N_("Application not approved"),
+    "volunteer_suspended": N_("Taking part suspended"),
+    "check_expiring": N_("Background check runs out soon"),
+    "check_expired": N_("Background check ran out"),
+    "verification_code": N_("Verification code"),
 }
 DEFAULT_CONTACT_KIND = "call"
 
@@ -60,3 +67,35 @@ def usual_contact_kind(session: Session, user: User, pair_id: int) -> str:
     counts = Counter(kinds)
     best = max(counts.values())
     return next(kind for kind in kinds if counts[kind] == best)
+
+
+def pair_history(session: Session, volunteer_id: int) -> list[dict]:
+    """Each of the volunteer's pairs, active first: the child's given name, when it began
+    (and ended), the contacts and visits logged, the next due dates, and the coordinator
+    to call (the one who approved the pair, else one covering the child's county)."""
+    pairs = session.execute(
+        select(Pair, Child.name, Child.region_code).join(Child, Child.id == Pair.child_id)
+        .where(Pair.volunteer_id == volunteer_id)
+        .order_by((Pair.status == "active").desc(), Pair.started_at.desc())).all()
+    logs = session.execute(
+        select(ContactLog).where(ContactLog.pair_id.in_([p.id for p, _, _ in pairs]))
+        .order_by(ContactLog.contact_date.desc(), ContactLog.id.desc())).scalars().all()
+    by_pair: dict[int, list[ContactLog]] = {}
+    for entry in logs:
+        by_pair.setdefault(entry.pair_id, []).append(entry)
+    history = []
+    for pair, child_name, county in pairs:
+        coordinator = session.get(User, pair.approved_by_id) if pair.approved_by_id else None
+        if coordinator is None or not coordinator.active or coordinator.role != "coordinator":
+            coordinator = next(iter(policy.coordinators_of(session, county)), None)
+        history.append({
+            "pair_id": pair.id, "status": pair.status, "since": pair.started_at,
+            "ended_at": pair.ended_at, "child_given_name": given_name(child_name),
+            "next_contact_due": pair.next_contact_due if pair.status == "active" else None,
+            "next_visit_due": pair.next_visit_due if pair.status == "active" else None,
+            "contacts": by_pair.get(pair.id, []),
+            "visits": sum(1 for e in by_pair.get(pair.id, []) if e.kind == "home_visit"),
+            "coordinator": {"name": coordinator.name, "phone": coordinator.phone}
+            if coordinator else None,
+        })
+    return history

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import LOCAL_TZ, now
 from models import BackgroundCheck, Pair, Proposal, User, Volunteer
+from services import notices
 from services.access import audit, policy
 from services.sms import outbox
 
@@ -103,6 +104,7 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
         .returning(Volunteer.id)
         .execution_options(synchronize_session=False)).scalars())
     if expired:
+        _tell_expired(session, expired, latest, not_before)
         withdraw_open_proposals(session, expired, moment)
         for volunteer_id in expired:
             audit.record(session, None, "volunteer.check_expired", "volunteer", volunteer_id,
@@ -110,6 +112,15 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
     log.info("checks sweep at %s: %s warnings considered, %s volunteers need a recheck",
              moment.isoformat(), len(expiring), len(expired))
     return {"warned": len(expiring), "expired": len(expired)}
+
+
+def _tell_expired(session: Session, volunteer_ids: list[int], latest, not_before) -> None:
+    rows = session.execute(
+        select(Volunteer.id, Volunteer.phone, Volunteer.user_id, latest.c.expires_on)
+        .join(latest, latest.c.volunteer_id == Volunteer.id)
+        .where(Volunteer.id.in_(volunteer_ids))).all()
+    outbox.queue(session, [notices.check_expired_row(*row, not_before=not_before)
+                           for row in rows])
 
 
 def withdraw_open_proposals(session: Session, volunteer_ids: list[int],

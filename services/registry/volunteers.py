@@ -18,14 +18,16 @@ from core.clock import now, today_local
 from core.crypto import lookup_hash
 from core.errors import DomainError
 from models import BackgroundCheck, User, Volunteer
+from services import notices
 from services.access import accounts, audit
 from services.pairs import lifecycle
 from services.regions import RegionTree
-from services.registry import background_checks
+from services.registry import background_checks, privacy
 from services.registry.search import listing
 from services.settings import get_settings
 from services.shared import taxonomy
-from services.shared.validation import Checker
+from services.shared.taxonomy import N_
+from services.shared.validation import Checker, Invalid, Problem
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ STATUS_LABELS = {
     "rejected": taxonomy.N_("Rejected"),
     "suspended": taxonomy.N_("Suspended"),
     "recheck_needed": taxonomy.N_("Recheck needed"),
+    "withdrawn": taxonomy.N_("Withdrew"),
 }
 
 
@@ -73,6 +76,26 @@ def clean_volunteer(raw: dict, tree: RegionTree, c: Checker | None = None) -> di
     return clean
 
 
+#: What to do when a sign-up field is left empty, said for that field (GOV.UK style).
+REQUIRED_MESSAGES = {
+    "name": N_("Enter your name, as on your ID card."),
+    "phone": N_("Enter your 11-digit mobile number, for example 13800000000."),
+    "gender": N_("Choose your gender."),
+    "region_code": N_("Type the name of your county or district, for example 横县, and pick "
+                      "it from the list."),
+    "skills": N_("Choose at least one thing you can offer."),
+    "max_distance_km": N_("Enter how far you can travel, in kilometres, for example 20."),
+}
+
+#: What a number out of range means, said for that field.
+RANGE_MESSAGES = {
+    "max_distance_km": N_("Enter a distance from 1 to 200 kilometres."),
+    "age_min": N_("Enter an age from 0 to 17."),
+    "age_max": N_("Enter an age from 0 to 17."),
+    "capacity": N_("Choose 1, 2 or 3 children."),
+}
+
+
 def sign_up(session: Session, raw: dict, tree: RegionTree, *,
             phone_verified: bool = False) -> Volunteer:
     """Register a volunteer from the public sign-up page; they start ``pending``, and their
@@ -86,15 +109,21 @@ def sign_up(session: Session, raw: dict, tree: RegionTree, *,
 
 
 def clean_signup(raw: dict, tree: RegionTree) -> dict:
-    """Check a sign-up form or body (every problem at once); nothing depends on whether
-    the number is known."""
+    """Check a sign-up form or body, every problem at once and each said for its field;
+    nothing here depends on whether the number is known (no account is revealed)."""
+    raw = {**raw, "region_code": _county_code(raw, tree)}
     c = Checker(raw)
     if len(raw.get("password") or "") < accounts.MIN_PASSWORD_LENGTH:
         c.fail("password", "The password needs at least %(n)s characters.",
                n=accounts.MIN_PASSWORD_LENGTH)
     if not raw.get("privacy_consent"):
-        c.fail("privacy_consent", "You must accept the privacy notice to sign up.")
-    return clean_volunteer(raw, tree, c)
+        c.fail("privacy_consent", "Tick the box to say you have read the privacy notice; "
+                                  "without it we cannot sign you up.")
+    try:
+        return clean_volunteer(raw, tree, c)
+    except Invalid as error:
+        error.problems = [_for_signup(p, raw) for p in error.problems]
+        raise
 
 
 def add_signup(session: Session, raw: dict, clean: dict, *,
@@ -105,6 +134,7 @@ def add_signup(session: Session, raw: dict, clean: dict, *,
                                 phone_verified=phone_verified)
     volunteer = Volunteer(
         user_id=user.id, status="pending", privacy_consent_at=now(),
+        privacy_notice_version=privacy.NOTICE_VERSION,
         availability=str(raw.get("availability") or "").strip()[:500],
         motivation=str(raw.get("motivation") or "").strip()[:1000],
         **clean,
@@ -131,6 +161,28 @@ def phone_taken(session: Session, phone: str) -> str | None:
             Volunteer.phone_hash == lookup_hash(phone))).first():
         return "ledger"
     return None
+
+
+def _county_code(raw: dict, tree: RegionTree) -> str:
+    """The county code, or the one county the typed name means (works without script)."""
+    code = str(raw.get("region_code") or "").strip()
+    if code:
+        return code
+    return tree.county_named(str(raw.get("county_name") or "")) or ""
+
+
+def _for_signup(problem: Problem, raw: dict) -> Problem:
+    """An empty field's problem says what to type there."""
+    empty = not str(raw.get(problem.field) or "").strip()
+    if empty and problem.field == "region_code" and str(raw.get("county_name") or "").strip():
+        return Problem("region_code", N_("We could not tell which county %(name)s is; pick "
+                                         "it from the list that opens as you type."),
+                       {"name": str(raw["county_name"]).strip()[:20]})
+    if empty and problem.field in REQUIRED_MESSAGES:
+        return Problem(problem.field, REQUIRED_MESSAGES[problem.field])
+    if problem.message.startswith("Must be between") and problem.field in RANGE_MESSAGES:
+        return Problem(problem.field, RANGE_MESSAGES[problem.field])
+    return problem
 
 
 def record_check(session: Session, actor: User, volunteer: Volunteer, *, certificate_no: str,
@@ -181,6 +233,7 @@ def change_status(session: Session, actor: User, volunteer: Volunteer, to: str,
         lifecycle.end_volunteer_pairs(session, actor, volunteer.id, "volunteer_suspended",
                                       f"the volunteer was suspended: {reason.strip()}")
         background_checks.withdraw_open_proposals(session, [volunteer.id], now())
+    notices.queue_vetting_notice(session, volunteer, verb, get_settings(session))
     audit.record(session, actor, f"volunteer.{verb}", "volunteer", volunteer.id, status=to)
     log.info("volunteer %s: %s by user %s", volunteer.id, verb, actor.id)
 

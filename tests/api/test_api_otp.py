@@ -92,3 +92,10 @@ def test_code_request_refuses_bad_input(client):
     no_signup = client.post("/api/v1/auth/codes", json={"phone": "13800005555",
                                                         "purpose": "signup"})
     assert no_signup.status_code == 202  # the same answer as for a sign-up waiting
+
+
+def test_a_number_change_code_cannot_be_asked_for_through_the_api(client):
+    """Codes for a new number are asked for on the volunteer's own page, signed in."""
+    response = client.post("/api/v1/auth/codes", json={"phone": "13900001111",
+                                                        "purpose": "change"})
+    assert response.status_code == 422

@@ -178,8 +178,10 @@ def test_the_outbox_is_scoped_and_masked(client, app, paired):
     own = client.get("/api/v1/reminders", headers=paired["volunteer"])
     assert own.status_code == 200 and own.json["total"] >= 1
     assert {m["audience"] for m in own.json["items"]} == {"volunteer"}
+    assert {m["template"] for m in own.json["items"]} >= {"pair_approved_volunteer"}
     assert "+86" not in own.text
-    assert client.get("/api/v1/reminders", headers=paired["stranger"]).json["total"] == 0
+    stranger = client.get("/api/v1/reminders", headers=paired["stranger"]).json["items"]
+    assert [m["template"] for m in stranger] == ["volunteer_vetted"]  # only their own notice
     assert client.get("/api/v1/reminders", headers=paired["b"]).json["total"] == 0
     queued = client.get("/api/v1/reminders?status=sent", headers=paired["a"]).json
     assert queued["total"] == 0

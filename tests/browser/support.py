@@ -10,6 +10,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1,
          "is_mobile": True, "has_touch": True}
+#: A cheap phone: 360×640 CSS pixels.
+SMALL_PHONE = {"viewport": {"width": 360, "height": 640}, "device_scale_factor": 1,
+               "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
 
 
@@ -100,6 +103,33 @@ def coordinator_figures(page, base: str, path: str = "/") -> dict[str, int]:
     return figures
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled",
+                    full_page=full_page)
+
+
+#: Everything a finger uses on a form (a choice by its label) and its height in px.
+TAP_TARGETS = """() => Array.from(document.querySelectorAll(
+    'main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main select, '
+    + 'main textarea, main button, main .btn, main .form-check-label, main fieldset li label,'
+    + ' main details > summary'))
+  .filter(el => el.offsetParent !== null)
+  .map(el => [el.id || el.getAttribute('for') || el.textContent.trim().slice(0, 20),
+              Math.round(el.getBoundingClientRect().height)])"""
+
+#: The font size in px of every visible piece of text of the main area.
+TEXT_SIZES = """() => Array.from(document.querySelectorAll(
+    'main p, main label, main li, main legend, main .invalid-feedback, main .form-text, '
+    + 'main input, main select, main textarea, main button, main summary'))
+  .filter(el => el.offsetParent !== null && el.textContent.trim() !== '')
+  .map(el => [el.textContent.trim().slice(0, 20),
+              parseFloat(getComputedStyle(el).fontSize)])"""
+
+
+def assert_phone_friendly(page) -> None:
+    """Tap targets at least 44 px tall, text at least 16 px (older volunteers, cheap phones)."""
+    small = [t for t in page.evaluate(TAP_TARGETS) if t[1] < 44]
+    assert not small, f"{page.url}: tap targets under 44 px: {small[:8]}"
+    tiny = [t for t in page.evaluate(TEXT_SIZES) if t[1] < 16]
+    assert not tiny, f"{page.url}: text under 16 px: {tiny[:8]}"

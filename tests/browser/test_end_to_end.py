@@ -97,6 +97,7 @@ def volunteer_signs_up(volunteer: Person, base: str, lang: str, web) -> None:
     page.fill("#phone", VOLUNTEER_PHONE)
     page.fill("#password", VOLUNTEER_PASSWORD)
     page.check("input[name=gender][value=F]")
+    page.locator(".county-field details summary").click()  # the cascade is still there
     picker = page.locator(".region-picker")
     for level, code in (("province", "450000"), ("city", "450100"), ("county", COUNTY_A)):
         select = picker.locator(f"select[data-level={level}]")

@@ -19,7 +19,7 @@ from tests.conftest import COUNTY_B
 
 #: Routes that are the volunteer's own, or public, and so outside this matrix.
 OWN_OR_PUBLIC = {"/volunteers/me", "/followups/pairs/<int:pair_id>/contact", "/f/<token>",
-                 "/feedback/requests/<int:request_id>"}
+                 "/feedback/requests/<int:request_id>", "/verify/<code>"}
 
 
 @pytest.fixture
@@ -135,3 +135,48 @@ def test_api_operations(app, world, client):
         assert volunteer_other in (403, 404), path
     assert checked >= 6
     assert Concern  # (concerns are reached through the pages above)
+
+
+#: The volunteer's own pages (no record id in the URL: the record is the signed-in person's).
+def _own_rules(app):
+    return sorted(r.rule for r in app.url_map.iter_rules()
+                  if r.rule.startswith("/volunteers/me/") and "GET" in r.methods)
+
+
+def test_own_pages(app, world, login):
+    """Anonymous → log-in; the volunteer → their own page; staff have no such page → 404."""
+    rules = _own_rules(app)
+    assert {"/volunteers/me/profile", "/volunteers/me/phone", "/volunteers/me/withdraw",
+            "/volunteers/me/pairs", "/volunteers/me/hours", "/volunteers/me/certificate.pdf"} \
+        <= set(rules)
+    anonymous = app.test_client()
+    staff = {role: login(user, app.test_client()) for role, user in (
+        ("coordinator", min(world["own"]["coordinators"])), ("admin", world["admin"]))}
+    volunteer = login(world["own"]["volunteer_user"], app.test_client())
+    for rule in rules:
+        assert anonymous.get(rule).status_code == 302, rule
+        assert volunteer.get(rule).status_code in (200, 302), rule  # 302: nothing waiting
+        for role, client in staff.items():
+            assert client.get(rule).status_code in (403, 404), (role, rule)
+
+
+def test_service_record_pages(app, world, login):
+    """Confirming service time: coordinators in their counties, admins everywhere, never
+    a volunteer; the certificate check is public."""
+    from tests.conftest import COUNTY_A
+
+    rules = sorted(r.rule for r in app.url_map.iter_rules()
+                   if r.rule.startswith("/service-records/") and "GET" in r.methods)
+    assert rules == ["/service-records/", "/service-records/hours.xlsx"]
+    anonymous = app.test_client()
+    volunteer = login(world["own"]["volunteer_user"], app.test_client())
+    coordinator = login(min(world["own"]["coordinators"]), app.test_client())
+    admin = login(world["admin"], app.test_client())
+    for rule in rules:
+        own, other = f"{rule}?county={COUNTY_A}", f"{rule}?county={COUNTY_B}"
+        assert anonymous.get(own).status_code == 302, rule
+        assert volunteer.get(own).status_code == 403, rule
+        assert coordinator.get(own).status_code == 200, rule
+        assert coordinator.get(other).status_code == 404, rule
+        assert admin.get(other).status_code == 200, rule
+    assert anonymous.get("/verify/AAAAAAAAAAAA").status_code == 404  # public, no log-in

@@ -44,8 +44,9 @@ def test_my_reminders_hold_only_the_volunteers_own_messages(app, make_pair, crea
         ])
         db.session.commit()
         mine = volunteer_home.reminders_sent(db.session, me)
-        assert [(m.template, m.recipient_user_id) for m in mine] == [
-            ("pair_approved_volunteer", me.id)]  # not the guardian's notice of the same pair
+        assert sorted((m.template, m.recipient_user_id) for m in mine) == [
+            ("pair_approved_volunteer", me.id),  # not the guardian's notice of the same pair
+            ("volunteer_vetted", me.id)]
         assert volunteer_home.reminders_sent(db.session, coordinator) == []
 
 

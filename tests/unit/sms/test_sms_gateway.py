@@ -44,6 +44,11 @@ PARAMS = {
     "signup_has_account": {},
     "signup_on_ledger": {},
     "check_expiring": {"expires_on": "12月31日"},
+    "check_expired": {},
+    "volunteer_vetted": {},
+    "volunteer_not_approved": {},
+    "volunteer_suspended": {},
+    "volunteer_withdrew": {"volunteer_given_name": "丽华", "pairs": "3"},
     "feedback_request": {"child_given_name": "小明明",
                          "link": "https://qs.gxmz.cn/f/Ab3dEfGh1jKlMn0pQrStUv"},
 }
