@@ -11,12 +11,16 @@ from models.base import Base, EncryptedText
 
 
 class Child(Base):
-    """A left-behind child or child in difficulty registered by a coordinator."""
+    """A left-behind child, child in difficulty or migrant child in the registry."""
 
     __tablename__ = "children"
     __table_args__ = (
         CheckConstraint("gender IN ('M', 'F')", name="gender"),
-        CheckConstraint("category IN ('left_behind', 'in_difficulty')", name="category"),
+        CheckConstraint("category IN ('left_behind', 'in_difficulty', 'migrant')",
+                        name="category"),
+        #: Only a migrant child has a household registration elsewhere (户籍地).
+        CheckConstraint("hukou_region_code IS NULL OR category = 'migrant'",
+                        name="hukou_only_migrant"),
         CheckConstraint("priority IN ('normal', 'high', 'urgent')", name="priority"),
         #: Covers the dashboard's counts per county, priority and consent (index-only scans).
         Index("ix_children_region_code", "region_code", "priority", "consenting", "id"),
@@ -31,6 +35,10 @@ class Child(Base):
     region_code: Mapped[str] = mapped_column(
         String(6), ForeignKey("regions.code", ondelete="RESTRICT")
     )
+    #: The county of household registration (户籍地) of a migrant child; ``region_code``
+    #: stays the county where the child lives now (scoping and matching use that one).
+    hukou_region_code: Mapped[str | None] = mapped_column(
+        String(6), ForeignKey("regions.code", ondelete="RESTRICT"))
     #: Whether a current (not withdrawn) consent exists, kept with the consent records by
     #: services.registry.children and the importer, so the dashboard counts from one index.
     consenting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -54,6 +54,10 @@ class ChildIn(Schema):
                              validate=validate.OneOf(list(taxonomy.CATEGORIES)))
     sub_type = fields.String(allow_none=True, load_default=None,
                              validate=validate.OneOf(list(taxonomy.SUB_TYPES)))
+    hukou_region_code = fields.String(
+        allow_none=True, load_default=None, validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "County of household registration (户籍地); migrant "
+                                 "children only, and required for them"})
     needs = fields.List(fields.String(validate=NEED_CODES), required=True,
                         validate=validate.Length(min=1))
     priority = fields.String(load_default="normal",
@@ -84,6 +88,7 @@ class ChildOut(Schema):
     longitude = fields.Float(allow_none=True)
     category = fields.String()
     sub_type = fields.String(allow_none=True)
+    hukou_region_code = fields.String(allow_none=True)
     needs = fields.Function(lambda c: sorted(c.need_set), metadata={"type": "array"})
     priority = fields.String()
     guardian_name = fields.String()
@@ -97,6 +102,7 @@ class ChildOut(Schema):
 
 
 class ChildQuery(PageArgs):
+    category = fields.String(validate=validate.OneOf(list(taxonomy.CATEGORIES)))
     priority = fields.String(validate=validate.OneOf(list(taxonomy.PRIORITIES)))
     region_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
     has_consent = fields.Boolean()
@@ -130,6 +136,8 @@ def list_children(args):
         stmt = stmt.where(Child.priority == args["priority"])
     if "region_code" in args:
         stmt = stmt.where(Child.region_code == args["region_code"])
+    if "category" in args:
+        stmt = stmt.where(Child.category == args["category"])
     if "q" in args:
         stmt = stmt.where(or_(Child.name.contains(args["q"]), Child.external_id == args["q"]))
     if "has_consent" in args:

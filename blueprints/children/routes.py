@@ -29,7 +29,10 @@ def _raw(form) -> dict:
 def index():
     query = request.args.get("q", "").strip()
     priority = request.args.get("priority", "")
+    category = request.args.get("category", "")
     stmt = policy.scoped(db.session, current_user, Child).order_by(Child.id.desc())
+    if category in taxonomy.CATEGORIES:
+        stmt = stmt.where(Child.category == category)
     if priority in taxonomy.PRIORITIES:
         stmt = stmt.where(Child.priority == priority)
     if query:
@@ -37,7 +40,8 @@ def index():
     page = db.paginate(stmt, per_page=50, error_out=False)
     audit.record_many(db.session, current_user, "child.list", "child", [c.id for c in page.items])
     db.session.commit()
-    return render_template("children/index.html", page=page, q=query, priority=priority)
+    return render_template("children/index.html", page=page, q=query, priority=priority,
+                           category=category)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 CHILD_FIELDS = ("name", "gender", "birth_date", "region_code", "township", "latitude",
                 "longitude", "category", "sub_type", "needs", "priority", "guardian_name",
-                "guardian_relation", "guardian_phone", "school", "notes")
+                "guardian_relation", "guardian_phone", "school", "notes", "hukou_region_code")
 
 
 def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
@@ -36,8 +36,9 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
         "birth_date": c.day("birth_date", not_after=today_local()),
         "region_code": c.region("region_code", tree),
         "township": c.text("township", required=False, max_len=128),
-        "category": c.choice("category", taxonomy.CATEGORIES),
-        "sub_type": c.choice("sub_type", taxonomy.SUB_TYPES, required=False),
+        "category": c.choice("category", taxonomy.CATEGORIES, names=taxonomy.CATEGORY_NAMES),
+        "sub_type": c.choice("sub_type", taxonomy.SUB_TYPES, required=False,
+                             names=taxonomy.SUB_TYPE_NAMES),
         "needs": taxonomy.join_codes(c.codes("needs", taxonomy.NEEDS)),
         "priority": c.choice("priority", taxonomy.PRIORITIES, required=False) or "normal",
         "guardian_name": c.text("guardian_name"),
@@ -48,6 +49,7 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
         "id_number": c.id_number("id_number"),
     }
     clean["latitude"], clean["longitude"] = c.location()
+    clean["hukou_region_code"] = _hukou(raw, tree, c, clean)
     birth = clean["birth_date"]
     if birth and today_local().year - birth.year > 18:
         c.fail("birth_date", "The programme is for children under 18.")
@@ -55,6 +57,29 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
         c.fail("id_number", "The birth date in the ID number differs from the birth date.")
     c.done()
     return clean
+
+
+def _hukou(raw: dict, tree: RegionTree, c: Checker, clean: dict) -> str | None:
+    """A migrant child has a county of household registration (户籍地) other than the
+    county it lives in, and a migrant sub-type if any; other children have neither."""
+    migrant = clean["category"] == "migrant"
+    sub_type = clean["sub_type"]
+    if sub_type in taxonomy.MIGRANT_SUB_TYPES and clean["category"] and not migrant:
+        c.fail("sub_type", "This situation is for migrant children; choose the migrant "
+                           "category or another situation.")
+    if migrant and sub_type and sub_type not in taxonomy.MIGRANT_SUB_TYPES + ("other",):
+        c.fail("sub_type", "Choose a situation of a migrant child.")
+    if not migrant:
+        if str(raw.get("hukou_region_code") or "").strip() and clean["category"]:
+            c.fail("hukou_region_code", "Only a migrant child has a county of household "
+                                        "registration; leave it empty.")
+        return None
+    code = c.region("hukou_region_code", tree)
+    if code and code == clean["region_code"]:
+        c.fail("hukou_region_code", "A migrant child lives away from its household "
+                                    "registration: give the county of the household "
+                                    "registration (户籍地), not the county it lives in.")
+    return code
 
 
 def apply_id_number(child: Child, id_number: str | None) -> None:

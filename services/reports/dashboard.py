@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.clock import LOCAL_TZ
 from models import Child, Concern, ConsentRecord, ContactLog, Pair, Region, User, Volunteer
 from services.access import policy
-from services.shared.taxonomy import PRIORITIES
+from services.shared.taxonomy import CATEGORIES, PRIORITIES
 
 #: A pair complies when it had a contact within this many days.
 COMPLIANCE_DAYS = 30
@@ -34,6 +34,8 @@ class CountyFigures:
     with_consent: int = 0
     paired: int = 0
     waiting: dict = field(default_factory=lambda: dict.fromkeys(PRIORITIES, 0))
+    #: Children registered per category (left-behind, in difficulty, migrant).
+    by_category: dict = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
     volunteers_pending: int = 0
     volunteers_vetted: int = 0
     volunteers_at_capacity: int = 0
@@ -67,6 +69,8 @@ def county_figures(session: Session, user: User, today: date) -> dict[str, Count
         figures.registered, figures.with_consent, figures.paired = (registered, with_consent,
                                                                    paired)
         figures.waiting = {"urgent": urgent, "high": high, "normal": normal}
+    for code, category, count in category_rows(session, user):
+        row(code).by_category[category] = count
     for code, pending, vetted, full in _volunteer_rows(session, user):
         figures = row(code)
         figures.volunteers_pending, figures.volunteers_vetted = pending, vetted
@@ -102,6 +106,16 @@ def _child_rows(session: Session, user: User):
             row[1] += children
             row[waiting_at[priority]] += children - paired
     return [(code, *values) for code, values in rows.items()]
+
+
+def category_rows(session: Session, user: User, before: datetime | None = None):
+    """(county, category, children) rows; ``before``: only children registered earlier."""
+    stmt = select(Child.region_code, Child.category, func.count(Child.id))
+    if before is not None:
+        stmt = stmt.where(Child.created_at < before)
+    stmt = policy.scoped(session, user, Child, stmt).group_by(Child.region_code,
+                                                              Child.category)
+    return session.execute(stmt).tuples().all()
 
 
 def _volunteer_rows(session: Session, user: User):
@@ -142,7 +156,9 @@ def totals(counties: dict[str, CountyFigures]) -> dict:
         "children": {"registered": total("registered"), "with_consent": total("with_consent"),
                      "paired": total("paired"),
                      "waiting": {p: sum(c.waiting[p] for c in counties.values())
-                                 for p in PRIORITIES}},
+                                 for p in PRIORITIES},
+                     "by_category": {k: sum(c.by_category[k] for c in counties.values())
+                                     for k in CATEGORIES}},
         "volunteers": {"pending": total("volunteers_pending"),
                        "vetted": total("volunteers_vetted"),
                        "at_capacity": total("volunteers_at_capacity")},
