@@ -1,6 +1,7 @@
 """Models, one module per aggregate, re-exported here."""
 
 from models.api_token import ApiToken
+from models.application import Application
 from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
 from models.duplicates import ChildDuplicate
@@ -17,6 +18,7 @@ from models.welfare_contact import WelfareContact
 
 __all__ = [
     "ApiToken",
+    "Application",
     "AuditEntry",
     "BackgroundCheck",
     "Child",

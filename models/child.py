@@ -128,7 +128,7 @@ class ConsentRecord(Base):
     #: Who consented (the guardian's name as signed).
     given_by: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(32))
-    #: How: paper, in_person, phone, import (services.shared.taxonomy.CONSENT_METHODS).
+    #: How: paper, in_person, phone, import, online (services.shared.taxonomy.CONSENT_METHODS).
     method: Mapped[str] = mapped_column(String(16))
     given_on: Mapped[date] = mapped_column(Date)
     notice_version: Mapped[str] = mapped_column(String(16), default="2026-1")
@@ -138,8 +138,13 @@ class ConsentRecord(Base):
     )
     recorded_at: Mapped[datetime] = mapped_column(default=now)
     withdrawn_at: Mapped[datetime | None]
+    #: For consent given online with a self-declaration (自主申报): the application that
+    #: holds the notice's text, the typed signature, the time and the client address.
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True)
 
     child: Mapped[Child] = relationship(back_populates="consents")
+    application: Mapped["Application | None"] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<ConsentRecord {self.id} child={self.child_id}>"

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.clock import now
 from models.base import Base
 
-CODE_PURPOSES = ("signup", "reset")
+#: apply: a family proves its number before applying (自主申报); status: before reading
+#: an application's status.
+CODE_PURPOSES = ("signup", "reset", "apply", "status")
 #: Wrong tries a code survives; the database refuses more (see services.access.otp).
 MAX_TRIES = 5
 
@@ -19,7 +21,7 @@ class PhoneCode(Base):
 
     __tablename__ = "phone_codes"
     __table_args__ = (
-        CheckConstraint("purpose IN ('signup', 'reset')", name="purpose"),
+        CheckConstraint("purpose IN ('signup', 'reset', 'apply', 'status')", name="purpose"),
         CheckConstraint(f"tries >= 0 AND tries <= {MAX_TRIES}", name="tries"),
         # Two requests at once for one number cannot both get a code in the same minute.
         UniqueConstraint("phone_hash", "issued_minute"),

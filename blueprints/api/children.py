@@ -36,7 +36,8 @@ NEED_CODES = validate.OneOf(list(taxonomy.NEEDS))
 class ConsentIn(Schema):
     given_by = fields.String(required=True)
     relation = fields.String(required=True)
-    method = fields.String(required=True, validate=validate.OneOf(list(taxonomy.CONSENT_METHODS)))
+    method = fields.String(required=True,
+                           validate=validate.OneOf(list(taxonomy.RECORDABLE_CONSENT_METHODS)))
     given_on = fields.Date(required=True)
 
 

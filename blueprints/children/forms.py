@@ -41,7 +41,7 @@ class NewChildForm(ChildForm):
     consent_given = BooleanField(_l("The guardian has given consent"))
     consent_given_by = StringField(_l("Consent given by"))
     consent_method = SelectField(_l("How consent was given"), default="",
-                                 choices=labelled(taxonomy.CONSENT_METHODS, ""))
+                                 choices=labelled(taxonomy.RECORDABLE_CONSENT_METHODS, ""))
     consent_given_on = DateField(_l("Date of consent"), validators=[Optional()])
 
 
@@ -56,5 +56,5 @@ class ConsentForm(FlaskForm):
     relation = SelectField(_l("Relation to the child"),
                            choices=labelled(taxonomy.GUARDIAN_RELATIONS))
     method = SelectField(_l("How consent was given"),
-                         choices=labelled(taxonomy.CONSENT_METHODS))
+                         choices=labelled(taxonomy.RECORDABLE_CONSENT_METHODS))
     given_on = DateField(_l("Date of consent"), validators=[DataRequired()])

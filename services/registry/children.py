@@ -49,7 +49,7 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
         "id_number": c.id_number("id_number"),
     }
     clean["latitude"], clean["longitude"] = c.location()
-    clean["hukou_region_code"] = _hukou(raw, tree, c, clean)
+    clean["hukou_region_code"] = check_migrant_fields(raw, tree, c, clean)
     birth = clean["birth_date"]
     if birth and today_local().year - birth.year > 18:
         c.fail("birth_date", "The programme is for children under 18.")
@@ -59,9 +59,10 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
     return clean
 
 
-def _hukou(raw: dict, tree: RegionTree, c: Checker, clean: dict) -> str | None:
-    """A migrant child has a county of household registration (户籍地) other than the
-    county it lives in, and a migrant sub-type if any; other children have neither."""
+def check_migrant_fields(raw: dict, tree: RegionTree, c: Checker, clean: dict) -> str | None:
+    """The county of household registration (户籍地), cleaned: a migrant child has one
+    other than the county it lives in, and a migrant sub-type if any; other children
+    have neither. ``clean`` holds the cleaned category, sub_type and region_code."""
     migrant = clean["category"] == "migrant"
     sub_type = clean["sub_type"]
     if sub_type in taxonomy.MIGRANT_SUB_TYPES and clean["category"] and not migrant:
@@ -131,7 +132,7 @@ def clean_consent(raw: dict) -> dict:
     clean = {
         "given_by": c.text("given_by"),
         "relation": c.text("relation", max_len=32),
-        "method": c.choice("method", taxonomy.CONSENT_METHODS),
+        "method": c.choice("method", taxonomy.RECORDABLE_CONSENT_METHODS),
         "given_on": c.day("given_on", not_after=today_local()),
     }
     c.done()

@@ -79,7 +79,10 @@ CONSENT_METHODS: dict[str, str] = {
     "in_person": N_("In person, witnessed"),
     "phone": N_("By phone, recorded"),
     "import": N_("Paper ledger (recorded at import)"),
+    "online": N_("Online, with a self-declaration"),
 }
+#: Consent a coordinator may record by hand: online consent comes only with an application.
+RECORDABLE_CONSENT_METHODS = {k: v for k, v in CONSENT_METHODS.items() if k != "online"}
 
 GUARDIAN_RELATIONS: dict[str, str] = {
     "grandparent": N_("Grandparent"),

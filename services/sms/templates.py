@@ -12,7 +12,8 @@ Rules:
 - ``verification_code`` carries a one-time code, the only secret a message ever holds:
   the sender blanks the parameters named in SECRET_PARAMS once the message has left the
   queue, and the outbox page never shows parameters. The person asked for it just now,
-  so opt-outs do not hold it back (ASKED_FOR).
+  so opt-outs do not hold it back (ASKED_FOR); nor the answers to a family's own
+  application (application_received, _accepted, _declined), which they asked for.
 - The codes are ours; each provider maps them to its approved template (Aliyun variables
   are named like our params, e.g. ``${child_given_name}``; Tencent takes them in order).
 """
@@ -80,12 +81,23 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
     Template("verification_code",
              "您的验证码是{code}，10分钟内有效。请勿告诉他人。",
              ("code",)),
+    Template("application_received",
+             "您为{child_given_name}的申报已收到，编号{reference}。县里协调员会联系您核实。",
+             ("child_given_name", "reference")),
+    Template("application_accepted",
+             "您为{child_given_name}的申报（编号{reference}）已核实通过，孩子已纳入关爱帮扶。",
+             ("child_given_name", "reference")),
+    Template("application_declined",
+             "您为{child_given_name}的申报（编号{reference}）未通过：{reason}。"
+             "有疑问请联系县民政局。",
+             ("child_given_name", "reference", "reason")),
 )}
 
 #: Parameters blanked in the outbox once a message is sent, failed or skipped.
 SECRET_PARAMS: dict[str, tuple[str, ...]] = {"verification_code": ("code",)}
 #: Messages the recipient asked for themselves: sent even to a number that opted out.
-ASKED_FOR = frozenset({"verification_code"})
+ASKED_FOR = frozenset({"verification_code", "application_received", "application_accepted",
+                       "application_declined"})
 REDACTED = "******"
 
 
