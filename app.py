@@ -10,6 +10,7 @@ from blueprints import register_blueprints
 from blueprints.api import register_api
 from blueprints.api.core import problem_response
 from blueprints.cli import register_commands
+from blueprints import transaction
 from blueprints.web import RecordIdConverter, register_web_helpers
 from config import Config, celery_settings
 from core import crypto, site
@@ -49,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_api(app)
     register_web_helpers(app)
+    transaction.init_app(app)  # the one commit of each request
     register_commands(app)
     _register_error_pages(app)
     return app

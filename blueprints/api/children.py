@@ -8,7 +8,6 @@ from sqlalchemy import exists, or_
 from blueprints.api.core import (
     PageArgs,
     abort,
-    fail_from,
     page_schema,
     paginate,
     scoped_record,
@@ -16,7 +15,6 @@ from blueprints.api.core import (
 )
 from blueprints.api.duplicates import RowDuplicatesOut
 from blueprints.web import translate, tree
-from core.errors import DomainError
 from extensions import db
 from models import Child, ConsentRecord
 from services import imports
@@ -25,7 +23,6 @@ from services.registry import children
 from services.shared import taxonomy
 from services.shared.idcard import mask_id_number
 from services.shared.phones import mask_phone
-from services.shared.validation import Invalid
 
 blp = Blueprint("api_children", __name__, url_prefix="/api/v1/children",
                 description="Children in the programme (coordinators' counties only)")
@@ -148,7 +145,6 @@ def list_children(args):
     page = paginate(stmt, args)
     audit.record_many(db.session, g.api_user, "child.list", "child",
                       [c.id for c in page["items"]])
-    db.session.commit()
     return page
 
 
@@ -160,12 +156,7 @@ def list_children(args):
 def create_child(body):
     """Register a child (with the guardian's consent, if given)."""
     consent = body.pop("consent")
-    try:
-        child = children.register_child(db.session, g.api_user, body, tree(), consent)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    child = children.register_child(db.session, g.api_user, body, tree(), consent)
     return child
 
 
@@ -177,7 +168,6 @@ def get_child(child_id):
     """One child."""
     child = scoped_record(Child, child_id)
     audit.record(db.session, g.api_user, "child.view", "child", child.id)
-    db.session.commit()
     return child
 
 
@@ -192,12 +182,7 @@ def update_child(body, child_id):
     body.pop("consent", None)
     current = {name: getattr(child, name) for name in children.CHILD_FIELDS}
     current["needs"] = sorted(child.need_set)
-    try:
-        children.update_child(db.session, g.api_user, child, {**current, **body}, tree())
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    children.update_child(db.session, g.api_user, child, {**current, **body}, tree())
     return child
 
 
@@ -213,13 +198,10 @@ def import_children(files):
         header, rows = imports.read_table(files["file"].read())
         job = imports.import_children(db.session, g.api_user, header, rows, tree())
     except imports.ImportFailed as failure:
-        db.session.rollback()
-
         errors = {}
         for p in failure.problems:
             errors.setdefault(f"row {p.row}", []).append(
                 f"{p.column}: {translate(p.message, p.params)}")
         abort(422, "import_failed", translate(failure.message, failure.params), errors)
-    db.session.commit()
     return {"created": job.created, "updated": job.updated, "import_id": job.id,
             "possible_duplicates": job.duplicate_rows}

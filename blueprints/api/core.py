@@ -137,6 +137,14 @@ def fail_from(error: Exception):
     raise error
 
 
+def refusal_problem(error: Exception):
+    """The problem+json answer for a service's refusal (``fail_from``'s statuses)."""
+    try:
+        fail_from(error)
+    except HTTPException as http_error:
+        return problem_response(http_error)
+
+
 def scoped_record(model, record_id: int):
     """The record with this id within the caller's reach (services.access.policy), else 404."""
     try:

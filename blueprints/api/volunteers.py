@@ -26,6 +26,7 @@ from blueprints.api.core import (
     too_many,
 )
 from blueprints.api.pairs import existing_id
+from blueprints.transaction import after_commit
 from blueprints.web import tree
 from core.errors import DomainError
 from extensions import db, limiter
@@ -166,16 +167,12 @@ def sign_up(body):
         volunteer = volunteers.start_signup(db.session, body, tree(), codes.client_address(),
                                      codes.limits())
     except otp.TooManyCodes as error:
-        db.session.rollback()
         too_many(error)
     except (Invalid, DomainError) as error:
-        db.session.rollback()
         fail_from(error)
     except IntegrityError:
-        db.session.rollback()
         abort(409, "conflict", "This phone number is already registered; log in instead.")
-    db.session.commit()
-    codes.send_now()
+    after_commit(codes.send_now)
     return volunteer
 
 
@@ -229,12 +226,7 @@ def get_volunteer(volunteer_id):
 def record_check(body, volunteer_id):
     """Record a no-criminal-record certificate the caller has checked."""
     volunteer = scoped_record(Volunteer, existing_id(volunteer_id))
-    try:
-        check = volunteers.record_check(db.session, g.api_user, volunteer, **body)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    check = volunteers.record_check(db.session, g.api_user, volunteer, **body)
     return check
 
 
@@ -249,11 +241,6 @@ def record_check(body, volunteer_id):
 def change_status(body, volunteer_id):
     """Vet, reject, suspend or reinstate a volunteer."""
     volunteer = scoped_record(Volunteer, existing_id(volunteer_id))
-    try:
-        volunteers.change_status(db.session, g.api_user, volunteer, body["status"],
-                                 body["reason"])
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    volunteers.change_status(db.session, g.api_user, volunteer, body["status"],
+                             body["reason"])
     return volunteer

@@ -12,11 +12,11 @@ from blueprints import codes
 from blueprints.applications import bp
 from blueprints.applications.forms import AcceptForm, DeclineForm, VerifyForm
 from blueprints.children.duplicates import flash_notices
-from blueprints.web import requires, show_problems, tree
-from core.errors import DomainError, NotFound
+from blueprints.transaction import after_commit, saving
+from blueprints.web import requires, tree
+from core.errors import NotFound
 from extensions import db
 from services.applications import review
-from services.shared.validation import Invalid
 
 
 def _get(application_id: int):
@@ -37,8 +37,7 @@ def index():
 @bp.route("/applications/<int:application_id>")
 @requires("application.review")
 def detail(application_id: int):
-    application = _get(application_id)
-    db.session.commit()  # the audited read
+    application = _get(application_id)  # the read is audited
     return render_template("applications/detail.html", application=application,
                            verify_form=VerifyForm(), accept_form=AcceptForm(),
                            decline_form=DeclineForm(),
@@ -46,23 +45,22 @@ def detail(application_id: int):
 
 
 def _act(application_id: int, form, act, done: str):
+    """Validate the form, take the decision (refusals are shown), back to the page."""
+    back = redirect(url_for("applications.detail", application_id=application_id))
     application = _get(application_id)
     if not form.validate_on_submit():
-        db.session.rollback()
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "danger")
-        return redirect(url_for("applications.detail", application_id=application_id))
-    try:
+        return back
+    result = None
+    with saving() as saved:
         result = act(application, form)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        show_problems(error)
-        return redirect(url_for("applications.detail", application_id=application_id))
-    db.session.commit()
-    codes.send_now()  # the family's SMS (a decision) goes at once, like a code
+    if not saved:
+        return back
+    after_commit(codes.send_now)  # the family's SMS (a decision) goes at once, like a code
     flash(done, "success")
-    return result or redirect(url_for("applications.detail", application_id=application_id))
+    return result or back
 
 
 @bp.route("/applications/<int:application_id>/verify", methods=["POST"])

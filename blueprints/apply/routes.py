@@ -13,15 +13,14 @@ from flask_babel import gettext as _
 from blueprints import codes
 from blueprints.apply import bp
 from blueprints.apply.forms import ApplicationForm, CodeForm, PhoneForm, StatusForm
-from blueprints.web import show_problems, tree
+from blueprints.transaction import after_commit, saving
+from blueprints.web import tree
 from core import crypto
 from core.clock import now
-from core.errors import DomainError
 from extensions import db, limiter
 from services.access import otp
 from services.applications import intake
 from services.applications.notice import NOTICE, NOTICE_VERSION
-from services.shared.validation import Invalid
 
 PHONE_KEY = "apply_phone"
 PROVEN_KEY = "apply_proven_at"
@@ -50,28 +49,15 @@ def _proven_phone() -> str | None:
     return crypto.decrypt(session[PHONE_KEY])
 
 
-def _refused(error: DomainError) -> None:
-    """A wrong code try counts: committed before the page answers."""
-    if isinstance(error, otp.CodeRejected):
-        db.session.commit()
-    else:
-        db.session.rollback()
-    show_problems(error)
-
-
 @bp.route("/apply/", methods=["GET", "POST"])
 def start():
     form = PhoneForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             phone = intake.send_apply_code(db.session, form.phone.data,
                                            codes.client_address(), codes.limits())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
-            codes.send_now()
+        if saved:
+            after_commit(codes.send_now)
             session.pop(PROVEN_KEY, None)
             session[PHONE_KEY] = crypto.encrypt(phone)
             return redirect(url_for("apply.code"))
@@ -85,13 +71,10 @@ def code():
         return redirect(url_for("apply.start"))
     form = CodeForm()
     if form.validate_on_submit():
-        try:
+        with saving(form, keep=(otp.CodeRejected,)) as saved:  # a wrong try counts
             intake.confirm_apply_code(db.session, crypto.decrypt(session[PHONE_KEY]),
                                       form.code.data)
-        except DomainError as error:
-            _refused(error)
-        else:
-            db.session.commit()
+        if saved:
             session[PROVEN_KEY] = now().isoformat()
             return redirect(url_for("apply.form"))
     return render_template("apply/code.html", form=form)
@@ -106,17 +89,13 @@ def form():
     form = ApplicationForm()
     if form.validate_on_submit():
         raw = {name: form[name].data for name in FIELDS}
-        try:
+        with saving(form) as saved:
             application = intake.submit(
                 db.session, phone, raw, tree(), notice_text=_(NOTICE),
                 notice_version=request.form.get("notice_version", ""),
                 client=codes.client_address())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
-            codes.send_now()
+        if saved:
+            after_commit(codes.send_now)
             session.pop(PROVEN_KEY, None)
             session.pop(PHONE_KEY, None)
             session["apply_reference"] = application.reference
@@ -139,16 +118,12 @@ def sent():
 def status():
     form = StatusForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             phone_hash = intake.request_status_code(
                 db.session, form.reference.data, form.phone.data, codes.client_address(),
                 codes.limits())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
-            codes.send_now()
+        if saved:
+            after_commit(codes.send_now)
             session[STATUS_KEY] = {"reference": form.reference.data.strip().upper(),
                                    "phone_hash": phone_hash}
             flash(_("If this reference was sent to this number, a code is on its way."),
@@ -169,13 +144,10 @@ def status_code():
         return redirect(url_for("apply.status"))
     form = CodeForm()
     if form.validate_on_submit():
-        try:
+        with saving(form, keep=(otp.CodeRejected,)) as saved:  # a wrong try counts
             found = intake.read_status(db.session, lookup["reference"], lookup["phone_hash"],
                                        form.code.data)
-        except DomainError as error:
-            _refused(error)
-        else:
-            db.session.commit()
+        if saved:
             session.pop(STATUS_KEY, None)
             return render_template("apply/status_result.html", found=found)
     return render_template("apply/code.html", form=form, for_status=True)

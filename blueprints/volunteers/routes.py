@@ -6,9 +6,11 @@ from sqlalchemy import or_
 from blueprints import codes
 from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
+from blueprints.imports.upload import import_page
+from blueprints.transaction import after_commit, saving
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
-from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
+from blueprints.web import requires, scoped_or_404, show_problems, tree
 from core.errors import DomainError
 from extensions import db
 from models import Volunteer
@@ -28,15 +30,11 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
-        try:
+        with saving(form) as saved:
             volunteer = volunteers.start_signup(db.session, raw, tree(), codes.client_address(),
                                          codes.limits())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
-            codes.send_now()
+        if saved:
+            after_commit(codes.send_now)
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")
             return start_verification(volunteer.phone_hash)
@@ -92,7 +90,6 @@ def reveal_phone(volunteer_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     audit.record(db.session, current_user, "volunteer.reveal_phone", "volunteer", volunteer.id)
-    db.session.commit()
     return render_template("volunteers/detail.html", volunteer=volunteer,
                            check_form=CheckForm(), reason_form=ReasonForm(),
                            action_form=ActionForm(), revealed_phone=volunteer.phone)
@@ -115,7 +112,6 @@ def record_check(volunteer_id: int):
         except (Invalid, DomainError) as error:
             show_problems(error)
         else:
-            db.session.commit()
             flash(_("Background check recorded."), "success")
     else:
         flash(_("Fill in the certificate number, the issuing office and the date."), "danger")
@@ -137,7 +133,6 @@ def change_status(volunteer_id: int, verb: str):
     except DomainError as error:
         show_problems(error)
     else:
-        db.session.commit()
         flash(_("Volunteer status changed."), "success")
     return redirect(url_for("volunteers.detail", volunteer_id=volunteer.id))
 
