@@ -7,7 +7,7 @@ from models.child import Child, ConsentRecord
 from models.duplicates import ChildDuplicate
 from models.feedback import FeedbackRequest, PairFeedback
 from models.followup import Concern, ContactLog, ProgrammeSettings
-from models.imports import FormSubmission, ImportJob, ImportUpload
+from models.imports import FormSubmission, ImportComparison, ImportJob, ImportUpload
 from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChild
 from models.otp import PhoneCode
 from models.region import Region
@@ -29,6 +29,7 @@ __all__ = [
     "CoordinatorRegion",
     "FeedbackRequest",
     "FormSubmission",
+    "ImportComparison",
     "ImportJob",
     "ImportUpload",
     "MatchRun",

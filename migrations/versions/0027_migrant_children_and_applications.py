@@ -1,5 +1,6 @@
 """migrant children (流动儿童) with their county of household registration, and families'
-own applications (自主申报) with their online consent
+own applications (自主申报) with their online consent, and other departments' lists held
+for a comparison (比对) before import
 
 Revision ID: 0027_migrant_children_and_applications
 Revises: 0020
@@ -114,9 +115,25 @@ def upgrade():
                                  'applications', ['application_id'], ['id'],
                                  ondelete='SET NULL')
         batch.create_index(op.f('ix_consent_records_application_id'), ['application_id'])
+    op.create_table(
+        'import_comparisons',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('actor_id', sa.Integer(), nullable=False),
+        sa.Column('data', sa.LargeBinary(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['actor_id'], ['users.id'],
+                                name=op.f('fk_import_comparisons_actor_id_users'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_import_comparisons')),
+    )
+    op.create_index(op.f('ix_import_comparisons_actor_id'), 'import_comparisons',
+                    ['actor_id'])
+    op.create_index(op.f('ix_import_comparisons_created_at'), 'import_comparisons',
+                    ['created_at'])
 
 
 def downgrade():
+    op.drop_table('import_comparisons')
     with op.batch_alter_table('consent_records') as batch:
         batch.drop_index(op.f('ix_consent_records_application_id'))
         batch.drop_constraint(op.f('fk_consent_records_application_id_applications'),

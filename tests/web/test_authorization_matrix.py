@@ -20,7 +20,9 @@ from tests.conftest import COUNTY_A, COUNTY_B
 
 #: Routes that are the volunteer's own, or public, and so outside this matrix.
 OWN_OR_PUBLIC = {"/volunteers/me", "/followups/pairs/<int:pair_id>/contact", "/f/<token>",
-                 "/feedback/requests/<int:request_id>"}
+                 "/feedback/requests/<int:request_id>",
+                 # the uploader's own list (tests/web/test_compare_before_import.py)
+                 "/children/compare/<int:comparison_id>"}
 
 
 @pytest.fixture
