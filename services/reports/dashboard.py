@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Float, Numeric, and_, case, cast, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from core.clock import LOCAL_TZ
+from core.clock import LOCAL_TZ, now
 from models import Child, Concern, ConsentRecord, ContactLog, Pair, Region, User, Volunteer
 from services.access import policy
+from services.applications.stats import VerificationFigures, verification_figures
 from services.shared.taxonomy import CATEGORIES, PRIORITIES
 
 #: A pair complies when it had a contact within this many days.
@@ -43,6 +44,8 @@ class CountyFigures:
     compliant_pairs: int = 0
     overdue_pairs: int = 0
     open_concerns: int = 0
+    #: Families' own applications (自主申报) and how many were verified within 7 days.
+    applications: VerificationFigures = field(default_factory=VerificationFigures)
 
     @property
     def coverage(self) -> float | None:
@@ -56,7 +59,8 @@ def consented():
                           ConsentRecord.withdrawn_at.is_(None))
 
 
-def county_figures(session: Session, user: User, today: date) -> dict[str, CountyFigures]:
+def county_figures(session: Session, user: User, today: date,
+                   moment: datetime | None = None) -> dict[str, CountyFigures]:
     """Per-county figures of the user's counties that have any record, by county code."""
     rows: dict[str, CountyFigures] = {}
 
@@ -81,6 +85,10 @@ def county_figures(session: Session, user: User, today: date) -> dict[str, Count
             active, compliant, overdue)
     for code, count in _concern_rows(session, user):
         row(code).open_concerns = count
+    moment = moment or now()
+    counties = policy.county_scope(session, user)
+    for code, figures in verification_figures(session, counties, moment).items():
+        row(code).applications = figures
     return dict(sorted(rows.items()))
 
 
@@ -165,7 +173,17 @@ def totals(counties: dict[str, CountyFigures]) -> dict:
         "pairs": {"active": active, "compliant": compliant, "overdue": total("overdue_pairs"),
                   "compliance_share": round(compliant / active, 3) if active else None},
         "open_concerns": total("open_concerns"),
+        "applications": _applications_total(counties),
     }
+
+
+def _applications_total(counties: dict[str, CountyFigures]) -> dict:
+    total = VerificationFigures()
+    for county in counties.values():
+        total.add(county.applications)
+    return {"received": total.received, "waiting": total.waiting, "due": total.due,
+            "verified_within_7_days": total.verified_in_time,
+            "verified_within_7_days_share": total.share}
 
 
 def local_midnight(day: date) -> datetime:

@@ -22,6 +22,7 @@ from core.errors import DomainError
 from models import AuditEntry, Child, Concern, ContactLog, Pair, User, Volunteer
 from services.access import audit, policy
 from services.regions import region_tree
+from services.applications.stats import verification_figures
 from services.reports.dashboard import category_rows, consented, local_midnight
 from services.settings import get_settings
 from services.shared.bulk import insert_rows
@@ -222,11 +223,13 @@ MONTH_COLUMNS = [
     N_("Pairs with a contact"), N_("Home visits"), N_("Overdue pairs at month end"),
     N_("Concerns raised"), N_("Concerns closed"),
     N_("Left-behind children registered"), N_("Children in difficulty registered"),
-    N_("Migrant children registered"),
+    N_("Migrant children registered"), N_("Applications received"),
+    N_("Applications verified within 7 days"), N_("Share verified within 7 days"),
 ]
 #: The month report's columns of children registered by the month's end, per category.
 MONTH_CATEGORIES = ("left_behind", "in_difficulty", "migrant")
-WIDTH = len(MONTH_COLUMNS) - 2
+#: Counted columns (the share, last, is computed from the two before it).
+WIDTH = len(MONTH_COLUMNS) - 3
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -252,7 +255,9 @@ def month_report(session: Session, user: User, first: date,
     """Per county of the user: pairs active in the month, contacts logged in it, pairs with
     at least one contact, home visits, pairs overdue at the month's end (or today, for
     this month), concerns raised and closed in the month, children registered by the
-    month's end per category; a total row last."""
+    month's end per category, families' applications received in the month and how many
+    of them were verified within 7 days (with the share of those whose 7 days are over,
+    or verified); a total row last."""
     start, end = month_bounds(first)
     as_of = min(end - timedelta(days=1), today_local())
     counties = policy.county_scope(session, user)
@@ -270,14 +275,25 @@ def month_report(session: Session, user: User, first: date,
     for code, category, count in category_rows(session, user, local_midnight(end)):
         if category in MONTH_CATEGORIES:
             add([(code, count)], 7 + MONTH_CATEGORIES.index(category))
+    due: dict[str, int] = {}
+    for code, found in verification_figures(session, counties, now(), local_midnight(start),
+                                            local_midnight(end)).items():
+        add([(code, found.received, found.verified_in_time)], 10)
+        due[code] = found.due
     if counties is not None:
         for code in counties:
             figures.setdefault(code, [0] * WIDTH)
     regions = region_tree(session)
-    rows = [(code, regions.full_name(code), *values) for code, values in sorted(figures.items())]
+    rows = [(code, regions.full_name(code), *values, _share(values[-1], due.get(code, 0)))
+            for code, values in sorted(figures.items())]
     total = [sum(r[i] for r in rows) for i in range(2, 2 + WIDTH)]
-    rows.append(("", tr(N_("Total")), *total))
+    rows.append(("", tr(N_("Total")), *total, _share(total[-1], sum(due.values()))))
     return [tr(c) for c in MONTH_COLUMNS], rows
+
+
+def _share(part: int, whole: int) -> str:
+    """A share as a whole percentage ("" when nothing is due)."""
+    return f"{round(100 * part / whole)}%" if whole else ""
 
 
 def _in_scope(stmt, counties):

@@ -74,6 +74,8 @@ def test_figures_of_a_county_coordinator(planted, login, client):
         "volunteers": {"pending": 1, "vetted": 1, "at_capacity": 1},
         "pairs": {"active": 1, "compliant": 1, "overdue": 0, "compliance_share": 1.0},
         "open_concerns": 1,
+        "applications": {"received": 0, "waiting": 0, "due": 0, "verified_within_7_days": 0,
+                         "verified_within_7_days_share": None},
     }
     assert [c["code"] for c in body["counties"]] == [COUNTY_A]
     (county,) = body["counties"]

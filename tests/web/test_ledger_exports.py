@@ -102,7 +102,8 @@ def test_month_report_per_county(planted, login, client, fmt):  # noqa: F811
     header = rows[0]
     assert header == ["县代码", "县（区）", "当月结对数", "联系次数", "有联系的结对", "家访次数",
                       "月末逾期结对", "新提交的关注报告", "已处理的关注报告",
-                      "已登记留守儿童", "已登记困境儿童", "已登记流动儿童"]
+                      "已登记留守儿童", "已登记困境儿童", "已登记流动儿童",
+                      "收到的自主申报", "7天内核实的申报", "7天内核实比例"]
     county, total = rows[1], rows[-1]
     assert county[0] == COUNTY_A and len(rows) == 3  # county A, then the total; never B
     assert county[2:9] == ["1", "1", "1", "0", "0", "1", "0"]

@@ -247,3 +247,37 @@ def test_only_coordinators_of_the_county_see_an_application(client, app, login,
     city = app.test_client()
     login(create_user(regions=("450100",)), city)
     assert "王小军" in city.get(f"/applications/{application_id}").get_data(as_text=True)
+
+
+def test_dashboard_and_month_report_count_applications_verified_within_7_days(
+        client, app, login, create_user):
+    coordinator = create_user(regions=(COUNTY_A,))
+    with app.app_context():
+        from models import User
+        from services.applications import review
+        from tests.web.test_authorization_matrix import submit_application
+
+        ids = []
+        for number, day in enumerate((1, 2, 3, 20)):
+            with clock.frozen(datetime(2026, 11, day, 2, 0, tzinfo=UTC)):
+                ids.append(submit_application(app, COUNTY_A, f"1360000{number:04d}"))
+        db.session.commit()
+        actor = db.session.get(User, coordinator)
+        for application_id, day in ((ids[0], 5), (ids[1], 12)):  # 4 days, then 10 days
+            with clock.frozen(datetime(2026, 11, day, 2, 0, tzinfo=UTC)):
+                review.verify(db.session, actor, db.session.get(Application, application_id),
+                              {"method": "phone", "note": "已核实"})
+        db.session.commit()
+    login(coordinator)
+    # On 11-24: #1 in time, #2 late, #3 over 7 days unverified, #4 still within its 7 days.
+    when = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    with clock.frozen(when):
+        totals = client.get("/dashboard/data").json["totals"]["applications"]
+        page = client.get("/dashboard/").get_data(as_text=True)
+        month = client.get("/dashboard/ledgers/month?month=2026-11&fmt=csv").get_data(
+            as_text=True).splitlines()
+    assert totals == {"received": 4, "waiting": 2, "due": 3, "verified_within_7_days": 1,
+                      "verified_within_7_days_share": 0.333}
+    assert 'data-figure="applications_share">33%<' in page
+    assert month[1].split(",")[-3:] == ["4", "1", "33%"]
+    assert month[-1].split(",")[-3:] == ["4", "1", "33%"]
