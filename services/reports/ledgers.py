@@ -21,8 +21,8 @@ from core.clock import LOCAL_TZ, now, today_local
 from core.errors import DomainError
 from models import AuditEntry, Child, Concern, ContactLog, Pair, User, Volunteer
 from services.access import audit, policy
-from services.regions import region_tree
 from services.applications.stats import verification_figures
+from services.regions import region_tree
 from services.reports.dashboard import category_rows, consented, local_midnight
 from services.settings import get_settings
 from services.shared.bulk import insert_rows
