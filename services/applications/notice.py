@@ -12,8 +12,8 @@ NOTICE = N_(
     "the needs, your mobile number) to check the application, to register your child, to "
     "pair your child with a vetted caring parent and to follow the pairing up, including "
     "SMS to your number. Only the coordinators of the county you choose read the "
-    "application; the caring parent sees only what a pairing needs. Your child is under "
-    "14: this is sensitive personal information and needs your separate consent as "
-    "guardian. You may withdraw the consent at any time by telling the county "
+    "application; the caring parent sees only what a pairing needs. The personal "
+    "information of a child under 14 is sensitive personal information and needs your "
+    "separate consent as guardian. You may withdraw the consent at any time by telling the county "
     "coordinator; the child then leaves the pairing and receives no more messages. "
     "Records are deleted when they are no longer needed.")
