@@ -281,3 +281,17 @@ def test_dashboard_and_month_report_count_applications_verified_within_7_days(
     assert 'data-figure="applications_share">33%<' in page
     assert month[1].split(",")[-3:] == ["4", "1", "33%"]
     assert month[-1].split(",")[-3:] == ["4", "1", "33%"]
+
+
+def test_five_wrong_codes_end_the_code_and_the_form_stays_closed(client, app):
+    with clock.frozen(T0):
+        client.post("/apply/", data={"phone": PHONE})
+        code = last_code(app, E164)
+        for _ in range(5):
+            page = client.post("/apply/code", data={"code": wrong(code)}).get_data(
+                as_text=True)
+        assert "错误次数过多" in page
+        page = client.post("/apply/code", data={"code": code}).get_data(as_text=True)
+        assert "错误次数过多" in page
+        assert client.post("/apply/form", data=answers()).headers["Location"].endswith(
+            "/apply/")
