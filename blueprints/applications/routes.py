@@ -16,6 +16,7 @@ from blueprints.transaction import after_commit, saving
 from blueprints.web import requires, tree
 from core.errors import NotFound
 from extensions import db
+from services.access import audit
 from services.applications import review
 
 
@@ -31,6 +32,8 @@ def _get(application_id: int):
 def index():
     waiting = review.queue(db.session, current_user)
     decided = review.queue(db.session, current_user, decided=True)
+    audit.record_many(db.session, current_user, "application.list", "application",
+                      [a.id for a in waiting + decided])
     return render_template("applications/index.html", waiting=waiting, decided=decided)
 
 

@@ -118,18 +118,18 @@ def submit(session: Session, phone: str, raw: dict, tree: RegionTree, *, notice_
     moment = now()
     phone_hash, client_hash = lookup_hash(phone), otp.client_hash_of(client)
     _check_limits(session, phone_hash, client_hash, moment)
-    application = Application(
-        **clean, status="waiting", applicant_phone=phone, applicant_phone_hash=phone_hash,
-        notice_version=notice_version, notice_text=notice_text, consented_at=moment,
-        consent_address=client or "", client_hash=client_hash, created_at=moment)
+    fields = dict(clean, status="waiting", applicant_phone=phone,
+                  applicant_phone_hash=phone_hash, notice_version=notice_version,
+                  notice_text=notice_text, consented_at=moment, consent_address=client or "",
+                  client_hash=client_hash, created_at=moment)
     for _ in range(5):
-        application.reference = new_reference()
+        application = Application(reference=new_reference(), **fields)
         try:
             with session.begin_nested():
                 session.add(application)
             break
         except IntegrityError:  # the reference was taken: draw another
-            session.expunge(application)
+            continue
     else:
         raise DomainError(N_("The application could not be saved; send it again."))
     audit.record(session, None, "application.submit", "application", application.id,

@@ -295,3 +295,12 @@ def test_five_wrong_codes_end_the_code_and_the_form_stays_closed(client, app):
         assert "错误次数过多" in page
         assert client.post("/apply/form", data=answers()).headers["Location"].endswith(
             "/apply/")
+
+
+def test_a_taken_reference_is_drawn_again(client, app, monkeypatch):
+    with clock.frozen(T0):
+        first = apply(client, app)
+    drawn = iter([first, "SB333333"])
+    monkeypatch.setattr(intake, "new_reference", lambda: next(drawn))
+    with clock.frozen(T0 + timedelta(minutes=2)):
+        assert apply(client, app, child_name="王小红") == "SB333333"
