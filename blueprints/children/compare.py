@@ -75,9 +75,9 @@ def compare_import(comparison_id: int):
         except ValueError:
             abort(400)
     try:
-        job = compare.import_new(db.session, current_user, held, tree(), chosen)
+        with db.session.begin_nested():  # a refused import leaves nothing behind
+            job = compare.import_new(db.session, current_user, held, tree(), chosen)
     except ImportFailed as failure:
-        db.session.rollback()
         _flash_failure(failure)
         return redirect(url_for("children.compare_result", comparison_id=comparison_id))
     flash(_("%(n)s new children imported; the uploaded list is deleted.", n=job.created),
