@@ -6,11 +6,10 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from blueprints import register_blueprints
+from blueprints import register_blueprints, transaction
 from blueprints.api import register_api
 from blueprints.api.core import problem_response
 from blueprints.cli import register_commands
-from blueprints import transaction
 from blueprints.web import RecordIdConverter, register_web_helpers
 from config import Config, celery_settings
 from core import crypto, site

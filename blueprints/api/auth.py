@@ -1,6 +1,7 @@
 """Tokens: log in with mobile number and password (the mini-program), get a token;
 one-time codes by SMS to verify a new volunteer's phone and to reset a password."""
 
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -32,7 +33,6 @@ class TokenOut(Schema):
 
 
 def _login_key() -> str:
-    from flask import request
 
     body = request.get_json(silent=True) or {}
     return f"{request.remote_addr}|{body.get('phone', '') if isinstance(body, dict) else ''}"

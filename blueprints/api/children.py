@@ -3,7 +3,6 @@
 from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import exists, or_
 
 from blueprints.api.core import (
     PageArgs,
@@ -16,9 +15,9 @@ from blueprints.api.core import (
 from blueprints.api.duplicates import RowDuplicatesOut
 from blueprints.web import translate, tree
 from extensions import db
-from models import Child, ConsentRecord
+from models import Child
 from services import imports
-from services.access import audit, policy
+from services.access import audit
 from services.registry import children
 from services.shared import taxonomy
 from services.shared.idcard import mask_id_number
@@ -129,19 +128,10 @@ ChildPage = page_schema(ChildOut, "ChildPage")
 @blp.response(200, ChildPage)
 def list_children(args):
     """Children in the caller's counties, newest last, filtered."""
-    stmt = policy.scoped(db.session, g.api_user, Child).order_by(Child.id)
-    if "priority" in args:
-        stmt = stmt.where(Child.priority == args["priority"])
-    if "region_code" in args:
-        stmt = stmt.where(Child.region_code == args["region_code"])
-    if "category" in args:
-        stmt = stmt.where(Child.category == args["category"])
-    if "q" in args:
-        stmt = stmt.where(or_(Child.name.contains(args["q"]), Child.external_id == args["q"]))
-    if "has_consent" in args:
-        consented = exists().where(ConsentRecord.child_id == Child.id,
-                                   ConsentRecord.withdrawn_at.is_(None))
-        stmt = stmt.where(consented if args["has_consent"] else ~consented)
+    stmt = children.search(db.session, g.api_user, text=args.get("q", ""),
+                           priority=args.get("priority"), region_code=args.get("region_code"),
+                           has_consent=args.get("has_consent"),
+                           category=args.get("category"))
     page = paginate(stmt, args)
     audit.record_many(db.session, g.api_user, "child.list", "child",
                       [c.id for c in page["items"]])

@@ -10,7 +10,6 @@ Phones are only ever returned masked.
 from flask import current_app, g
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -182,15 +181,9 @@ def sign_up(body):
 @blp.response(200, VolunteerPage)
 def list_volunteers(args):
     """Volunteers of the caller's counties, oldest first, filtered."""
-    stmt = policy.scoped(db.session, g.api_user, Volunteer).options(
-        selectinload(Volunteer.checks)).order_by(Volunteer.id)
-    if "status" in args:
-        stmt = stmt.where(Volunteer.status == args["status"])
-    if "region_code" in args:
-        stmt = stmt.where(Volunteer.region_code == args["region_code"])
-    if "q" in args:
-        stmt = stmt.where(or_(Volunteer.name.contains(args["q"]),
-                              Volunteer.external_id == args["q"]))
+    stmt = volunteers.search(db.session, g.api_user, text=args.get("q", ""),
+                             status=args.get("status"), region_code=args.get("region_code")
+                             ).options(selectinload(Volunteer.checks))
     return paginate(stmt, args)
 
 

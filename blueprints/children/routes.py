@@ -1,7 +1,6 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_
 
 from blueprints.children import bp
 from blueprints.children.duplicates import flash_notices
@@ -14,7 +13,7 @@ from core.errors import DomainError
 from extensions import db
 from models import Child
 from services import imports
-from services.access import audit, policy, submissions
+from services.access import audit, submissions
 from services.duplicates import review
 from services.registry import children
 from services.shared import taxonomy
@@ -32,13 +31,9 @@ def index():
     query = request.args.get("q", "").strip()
     priority = request.args.get("priority", "")
     category = request.args.get("category", "")
-    stmt = policy.scoped(db.session, current_user, Child).order_by(Child.id.desc())
-    if category in taxonomy.CATEGORIES:
-        stmt = stmt.where(Child.category == category)
-    if priority in taxonomy.PRIORITIES:
-        stmt = stmt.where(Child.priority == priority)
-    if query:
-        stmt = stmt.where(or_(Child.name.contains(query), Child.external_id == query))
+    stmt = children.search(db.session, current_user, text=query, newest_first=True,
+                           priority=priority if priority in taxonomy.PRIORITIES else None,
+                           category=category if category in taxonomy.CATEGORIES else None)
     page = db.paginate(stmt, per_page=50, error_out=False)
     audit.record_many(db.session, current_user, "child.list", "child", [c.id for c in page.items])
     return render_template("children/index.html", page=page, q=query, priority=priority,

@@ -4,6 +4,7 @@ pair page with the guardian's answers, and the summary of the coordinator's coun
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from blueprints.feedback import bp
 from blueprints.feedback.forms import FeedbackForm, GuardianFeedbackForm
@@ -121,10 +122,7 @@ def summary():
 @bp.app_context_processor
 def feedback_helpers():
     """For the child page (its pairs' answers) and My profile (requests to answer)."""
-
     def child_feedback(child_id: int):
-        from sqlalchemy import select
-
         pair_ids = db.session.execute(select(Pair.id).where(Pair.child_id == child_id)
                                       ).scalars().all()
         return feedback.for_pairs(db.session, pair_ids)

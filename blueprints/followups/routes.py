@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from blueprints.followups import bp
 from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
@@ -127,7 +127,6 @@ def settings():
 
 
 def open_concern_count() -> int:
-    from sqlalchemy import func
 
     return db.session.execute(policy.scoped_by_child(
         db.session, current_user, Concern, select(func.count(Concern.id)))

@@ -2,7 +2,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from blueprints.background import enqueue
 from blueprints.forms import ActionForm
@@ -98,7 +98,6 @@ def run(run_id: int):
 
 
 def _priority_order():
-    from sqlalchemy import case
 
     return case({"urgent": 0, "high": 1, "normal": 2}, value=Proposal.priority)
 

@@ -1,7 +1,6 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_
 
 from blueprints import codes
 from blueprints.auth.codes import start_verification
@@ -63,12 +62,9 @@ def me():
 def index():
     status = request.args.get("status", "")
     query = request.args.get("q", "").strip()
-    stmt = policy.scoped(db.session, current_user, Volunteer).order_by(Volunteer.id.desc())
-    if status in ("pending", "vetted", "rejected", "suspended", "recheck_needed"):
-        stmt = stmt.where(Volunteer.status == status)
-    if query:
-        stmt = stmt.where(or_(Volunteer.name.contains(query),
-                              Volunteer.external_id == query))
+    known = status in ("pending", "vetted", "rejected", "suspended", "recheck_needed")
+    stmt = volunteers.search(db.session, current_user, text=query, newest_first=True,
+                             status=status if known else None)
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("volunteers/index.html", page=page, status=status, q=query)
 
