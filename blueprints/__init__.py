@@ -5,6 +5,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin_bp
+    from blueprints.applications import bp as applications_bp
+    from blueprints.apply import bp as apply_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.children import bp as children_bp
     from blueprints.dashboard import bp as dashboard_bp
@@ -31,3 +33,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(imports_bp)
     app.register_blueprint(service_records_bp)
+    app.register_blueprint(apply_bp)
+    app.register_blueprint(applications_bp)

@@ -1,12 +1,19 @@
 """Models, one module per aggregate, re-exported here."""
 
 from models.api_token import ApiToken
+from models.application import Application
 from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
 from models.duplicates import ChildDuplicate
 from models.feedback import FeedbackRequest, PairFeedback
 from models.followup import Concern, ContactLog, ProgrammeSettings
-from models.imports import FormSubmission, ImportColumnMapping, ImportJob, ImportUpload
+from models.imports import (
+    FormSubmission,
+    ImportColumnMapping,
+    ImportComparison,
+    ImportJob,
+    ImportUpload,
+)
 from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChild
 from models.otp import PhoneCode
 from models.region import Region
@@ -18,6 +25,7 @@ from models.welfare_contact import WelfareContact
 
 __all__ = [
     "ApiToken",
+    "Application",
     "AuditEntry",
     "BackgroundCheck",
     "Child",
@@ -28,6 +36,7 @@ __all__ = [
     "CoordinatorRegion",
     "FeedbackRequest",
     "FormSubmission",
+    "ImportComparison",
     "ImportJob",
     "ImportUpload",
     "ImportColumnMapping",

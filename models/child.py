@@ -11,12 +11,16 @@ from models.base import Base, EncryptedText
 
 
 class Child(Base):
-    """A left-behind child or child in difficulty registered by a coordinator."""
+    """A left-behind child, child in difficulty or migrant child in the registry."""
 
     __tablename__ = "children"
     __table_args__ = (
         CheckConstraint("gender IN ('M', 'F')", name="gender"),
-        CheckConstraint("category IN ('left_behind', 'in_difficulty')", name="category"),
+        CheckConstraint("category IN ('left_behind', 'in_difficulty', 'migrant')",
+                        name="category"),
+        #: Only a migrant child has a household registration elsewhere (户籍地).
+        CheckConstraint("hukou_region_code IS NULL OR category = 'migrant'",
+                        name="hukou_only_migrant"),
         CheckConstraint("priority IN ('normal', 'high', 'urgent')", name="priority"),
         #: Covers the dashboard's counts per county, priority and consent (index-only scans).
         Index("ix_children_region_code", "region_code", "priority", "consenting", "id"),
@@ -31,6 +35,10 @@ class Child(Base):
     region_code: Mapped[str] = mapped_column(
         String(6), ForeignKey("regions.code", ondelete="RESTRICT")
     )
+    #: The county of household registration (户籍地) of a migrant child; ``region_code``
+    #: stays the county where the child lives now (scoping and matching use that one).
+    hukou_region_code: Mapped[str | None] = mapped_column(
+        String(6), ForeignKey("regions.code", ondelete="RESTRICT"))
     #: Whether a current (not withdrawn) consent exists, kept with the consent records by
     #: services.registry.children and the importer, so the dashboard counts from one index.
     consenting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -120,7 +128,7 @@ class ConsentRecord(Base):
     #: Who consented (the guardian's name as signed).
     given_by: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(32))
-    #: How: paper, in_person, phone, import (services.shared.taxonomy.CONSENT_METHODS).
+    #: How: paper, in_person, phone, import, online (services.shared.taxonomy.CONSENT_METHODS).
     method: Mapped[str] = mapped_column(String(16))
     given_on: Mapped[date] = mapped_column(Date)
     notice_version: Mapped[str] = mapped_column(String(16), default="2026-1")
@@ -130,8 +138,13 @@ class ConsentRecord(Base):
     )
     recorded_at: Mapped[datetime] = mapped_column(default=now)
     withdrawn_at: Mapped[datetime | None]
+    #: For consent given online with a self-declaration (自主申报): the application that
+    #: holds the notice's text, the typed signature, the time and the client address.
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True)
 
     child: Mapped[Child] = relationship(back_populates="consents")
+    application: Mapped["Application | None"] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<ConsentRecord {self.id} child={self.child_id}>"

@@ -95,6 +95,23 @@ class ImportColumnMapping(Base):
         return f"<ImportColumnMapping {self.user_id} {self.kind} {self.field}={self.header!r}>"
 
 
+class ImportComparison(Base):
+    """Another department's list (比对), held between the comparison a coordinator reads
+    and the import of the rows they choose; deleted after that import, when discarded,
+    and a day after upload at the latest (services.imports.compare)."""
+
+    __tablename__ = "import_comparisons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=now, index=True)
+
+    def __repr__(self) -> str:
+        return f"<ImportComparison {self.id} user={self.actor_id}>"
+
+
 class FormSubmission(Base):
     """A form already sent: a double click or a resent page cannot create a record twice."""
 

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.clock import now
 from models.base import Base
 
-#: signup: a new account; reset: a forgotten password; change: a volunteer's new number.
-CODE_PURPOSES = ("signup", "reset", "change")
+#: signup: a new account; reset: a forgotten password; change: a volunteer's new number;
+#: apply: a family proves its number before applying (自主申报); status: before reading
+#: an application's status.
+CODE_PURPOSES = ("signup", "reset", "change", "apply", "status")
 #: Wrong tries a code survives; the database refuses more (see services.access.otp).
 MAX_TRIES = 5
 
@@ -20,7 +22,8 @@ class PhoneCode(Base):
 
     __tablename__ = "phone_codes"
     __table_args__ = (
-        CheckConstraint("purpose IN ('signup', 'reset', 'change')", name="purpose"),
+        CheckConstraint("purpose IN ('signup', 'reset', 'change', 'apply', 'status')",
+                        name="purpose"),
         CheckConstraint(f"tries >= 0 AND tries <= {MAX_TRIES}", name="tries"),
         # Two requests at once for one number cannot both get a code in the same minute.
         UniqueConstraint("phone_hash", "issued_minute"),

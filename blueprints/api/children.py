@@ -33,7 +33,8 @@ class ConsentIn(Schema):
     given_by = fields.String(required=True)
     relation = fields.String(required=True,
                              validate=validate.OneOf(list(children.GUARDIAN_RELATIONS)))
-    method = fields.String(required=True, validate=validate.OneOf(list(taxonomy.CONSENT_METHODS)))
+    method = fields.String(required=True,
+                           validate=validate.OneOf(list(taxonomy.RECORDABLE_CONSENT_METHODS)))
     given_on = fields.Date(required=True)
 
 
@@ -51,6 +52,10 @@ class ChildIn(Schema):
                              validate=validate.OneOf(list(taxonomy.CATEGORIES)))
     sub_type = fields.String(allow_none=True, load_default=None,
                              validate=validate.OneOf(list(taxonomy.SUB_TYPES)))
+    hukou_region_code = fields.String(
+        allow_none=True, load_default=None, validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "County of household registration (户籍地); migrant "
+                                 "children only, and required for them"})
     needs = fields.List(fields.String(validate=NEED_CODES), required=True,
                         validate=validate.Length(min=1))
     priority = fields.String(load_default="normal",
@@ -82,6 +87,7 @@ class ChildOut(Schema):
     longitude = fields.Float(allow_none=True)
     category = fields.String()
     sub_type = fields.String(allow_none=True)
+    hukou_region_code = fields.String(allow_none=True)
     needs = fields.Function(lambda c: sorted(c.need_set), metadata={"type": "array"})
     priority = fields.String()
     guardian_name = fields.String()
@@ -95,6 +101,7 @@ class ChildOut(Schema):
 
 
 class ChildQuery(PageArgs):
+    category = fields.String(validate=validate.OneOf(list(taxonomy.CATEGORIES)))
     priority = fields.String(validate=validate.OneOf(list(taxonomy.PRIORITIES)))
     region_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
     has_consent = fields.Boolean()
@@ -125,7 +132,8 @@ def list_children(args):
     """Children in the caller's counties, newest last, filtered."""
     stmt = children.search(db.session, g.api_user, text=args.get("q", ""),
                            priority=args.get("priority"), region_code=args.get("region_code"),
-                           has_consent=args.get("has_consent"))
+                           has_consent=args.get("has_consent"),
+                           category=args.get("category"))
     page = paginate(stmt, args)
     audit.record_many(db.session, g.api_user, "child.list", "child",
                       [c.id for c in page["items"]])

@@ -127,6 +127,18 @@ class DashboardChildren(Schema):
     paired = fields.Integer()
     waiting = fields.Nested(DashboardWaiting, metadata={
         "description": "With consent and no active pair, by priority"})
+    by_category = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Children registered per category (left_behind, in_difficulty, "
+                       "migrant)"})
+
+
+class DashboardApplications(Schema):
+    received = fields.Integer(metadata={"description": "Families' own applications"})
+    waiting = fields.Integer(metadata={"description": "Not verified yet"})
+    due = fields.Integer(metadata={"description": "Verified, or sent over 7 days ago"})
+    verified_within_7_days = fields.Integer()
+    verified_within_7_days_share = fields.Float(allow_none=True, metadata={
+        "description": "verified_within_7_days / due; null when none is due"})
 
 
 class DashboardVolunteers(Schema):
@@ -149,6 +161,7 @@ class DashboardOut(Schema):
     volunteers = fields.Nested(DashboardVolunteers)
     pairs = fields.Nested(DashboardPairs)
     open_concerns = fields.Integer()
+    applications = fields.Nested(DashboardApplications)
 
 
 ContactPage = page_schema(ContactOut, "ContactPage")

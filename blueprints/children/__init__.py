@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("children", __name__)
 
-from blueprints.children import duplicates, routes  # noqa: E402,F401
+from blueprints.children import compare, duplicates, routes  # noqa: E402,F401

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from blueprints.forms import MultiCheckboxField, labelled, need_choices, once_field, region_field
 from services.shared import taxonomy
@@ -19,6 +19,11 @@ class ChildForm(FlaskForm):
     longitude = DecimalField(_l("Longitude (optional)"), places=None, validators=[Optional()])
     category = SelectField(_l("Category"), choices=labelled(taxonomy.CATEGORIES))
     sub_type = SelectField(_l("Situation"), default="", choices=labelled(taxonomy.SUB_TYPES, ""))
+    hukou_region_code = StringField(
+        _l("County of household registration (migrant children only)"),
+        validators=[Optional(), Regexp(r"^\d{6}$", message=_l(
+            "Pick a county, or type its 6-digit code."))],
+        render_kw={"data-region-picker": "1", "inputmode": "numeric"})
     needs = MultiCheckboxField(_l("Needs"), choices=need_choices())
     priority = SelectField(_l("Priority"), choices=labelled(taxonomy.PRIORITIES),
                            default="normal")
@@ -36,7 +41,7 @@ class NewChildForm(ChildForm):
     consent_given = BooleanField(_l("The guardian has given consent"))
     consent_given_by = StringField(_l("Consent given by"))
     consent_method = SelectField(_l("How consent was given"), default="",
-                                 choices=labelled(taxonomy.CONSENT_METHODS, ""))
+                                 choices=labelled(taxonomy.RECORDABLE_CONSENT_METHODS, ""))
     consent_given_on = DateField(_l("Date of consent"), validators=[Optional()])
 
 
@@ -51,5 +56,5 @@ class ConsentForm(FlaskForm):
     relation = SelectField(_l("Relation to the child"),
                            choices=labelled(taxonomy.GUARDIAN_RELATIONS))
     method = SelectField(_l("How consent was given"),
-                         choices=labelled(taxonomy.CONSENT_METHODS))
+                         choices=labelled(taxonomy.RECORDABLE_CONSENT_METHODS))
     given_on = DateField(_l("Date of consent"), validators=[DataRequired()])

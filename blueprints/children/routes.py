@@ -31,11 +31,14 @@ def _raw(form) -> dict:
 def index():
     query = request.args.get("q", "").strip()
     priority = request.args.get("priority", "")
+    category = request.args.get("category", "")
     stmt = children.search(db.session, current_user, text=query, newest_first=True,
-                           priority=priority if priority in taxonomy.PRIORITIES else None)
+                           priority=priority if priority in taxonomy.PRIORITIES else None,
+                           category=category if category in taxonomy.CATEGORIES else None)
     page = edge.paginate(stmt)
     audit.record_many(db.session, current_user, "child.list", "child", [c.id for c in page.items])
-    return render_template("children/index.html", page=page, q=query, priority=priority)
+    return render_template("children/index.html", page=page, q=query, priority=priority,
+                           category=category)
 
 
 @bp.route("/new", methods=["GET", "POST"])

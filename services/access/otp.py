@@ -190,6 +190,18 @@ def _use_code(session: Session, phone_hash: str, purpose: str, code: str) -> Pho
     return row
 
 
+#: Codes that prove a number with no account behind it (a family's application).
+ACCOUNTLESS_PURPOSES = ("apply", "status")
+
+
+def confirm_code(session: Session, phone_hash: str, purpose: str, code: str) -> None:
+    """Spend a try on the newest ``apply`` or ``status`` code of the number; raises
+    CodeRejected unless it is right (the caller commits either way)."""
+    if purpose not in ACCOUNTLESS_PURPOSES:
+        raise ValueError(purpose)
+    _use_code(session, phone_hash, purpose, code)
+
+
 def _user_by_phone_hash(session: Session, phone_hash: str) -> User | None:
     return session.execute(select(User).where(User.phone_hash == phone_hash)
                            ).scalar_one_or_none()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError, NotFound
 from models import (
+    Application,
     Child,
     ChildDuplicate,
     ImportJob,
@@ -48,13 +49,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "api.tokens", "welfare_contact.manage",
         "feedback.view", "feedback.record", "dashboard.view", "ledger.export", "import.view",
-        "token.own", "service.confirm",
+        "token.own", "service.confirm", "application.review",
     }),
     "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log",
                             "feedback.give", "token.own"}),
 }
 
-_SCOPED_MODELS = (Child, Volunteer)
+_SCOPED_MODELS = (Child, Volunteer, Application)
 
 
 class Forbidden(DomainError):
@@ -84,13 +85,17 @@ def county_scope(session: Session, user: User) -> set[str] | None:
 
 
 def scoped(session: Session, user: User, model, stmt: Select | None = None) -> Select:
-    """Restrict a select of children or volunteers to what ``user`` may reach."""
+    """Restrict a select of children, volunteers or applications to what ``user`` may
+    reach. A family's application (自主申报) is reached only by the coordinators of its
+    county: not even an administrator reads what the family typed."""
     if model not in _SCOPED_MODELS:
         raise TypeError(f"{model.__name__} is not a scoped model")
     stmt = select(model) if stmt is None else stmt
     if user.role == "volunteer":
         if model is Volunteer:
             return stmt.where(Volunteer.user_id == user.id)
+        return stmt.where(false())
+    if model is Application and user.role != "coordinator":
         return stmt.where(false())
     counties = county_scope(session, user)
     if counties is None:

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 CHILD_FIELDS = ("name", "gender", "birth_date", "region_code", "township", "latitude",
                 "longitude", "category", "sub_type", "needs", "priority", "guardian_name",
-                "guardian_relation", "guardian_phone", "school", "notes")
+                "guardian_relation", "guardian_phone", "school", "notes", "hukou_region_code")
 
 
 #: The relations a guardian (or whoever gave consent) may have: forms, API and imports.
@@ -42,8 +42,9 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
         "birth_date": c.day("birth_date", not_after=today_local()),
         "region_code": c.region("region_code", tree),
         "township": c.text("township", required=False, max_len=128),
-        "category": c.choice("category", taxonomy.CATEGORIES),
-        "sub_type": c.choice("sub_type", taxonomy.SUB_TYPES, required=False),
+        "category": c.choice("category", taxonomy.CATEGORIES, names=taxonomy.CATEGORY_NAMES),
+        "sub_type": c.choice("sub_type", taxonomy.SUB_TYPES, required=False,
+                             names=taxonomy.SUB_TYPE_NAMES),
         "needs": taxonomy.join_codes(c.codes("needs", taxonomy.NEEDS)),
         "priority": c.choice("priority", taxonomy.PRIORITIES, required=False) or "normal",
         "guardian_name": c.text("guardian_name"),
@@ -55,6 +56,7 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
         "id_number": c.id_number("id_number"),
     }
     clean["latitude"], clean["longitude"] = c.location()
+    clean["hukou_region_code"] = check_migrant_fields(raw, tree, c, clean)
     birth = clean["birth_date"]
     if birth and today_local().year - birth.year > 18:
         c.fail("birth_date", "The programme is for children under 18.")
@@ -62,6 +64,30 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
         c.fail("id_number", "The birth date in the ID number differs from the birth date.")
     c.done()
     return clean
+
+
+def check_migrant_fields(raw: dict, tree: RegionTree, c: Checker, clean: dict) -> str | None:
+    """The county of household registration (户籍地), cleaned: a migrant child has one
+    other than the county it lives in, and a migrant sub-type if any; other children
+    have neither. ``clean`` holds the cleaned category, sub_type and region_code."""
+    migrant = clean["category"] == "migrant"
+    sub_type = clean["sub_type"]
+    if sub_type in taxonomy.MIGRANT_SUB_TYPES and clean["category"] and not migrant:
+        c.fail("sub_type", "This situation is for migrant children; choose the migrant "
+                           "category or another situation.")
+    if migrant and sub_type and sub_type not in taxonomy.MIGRANT_SUB_TYPES + ("other",):
+        c.fail("sub_type", "Choose a situation of a migrant child.")
+    if not migrant:
+        if str(raw.get("hukou_region_code") or "").strip() and clean["category"]:
+            c.fail("hukou_region_code", "Only a migrant child has a county of household "
+                                        "registration; leave it empty.")
+        return None
+    code = c.region("hukou_region_code", tree)
+    if code and code == clean["region_code"]:
+        c.fail("hukou_region_code", "A migrant child lives away from its household "
+                                    "registration: give the county of the household "
+                                    "registration (户籍地), not the county it lives in.")
+    return code
 
 
 def apply_id_number(child: Child, id_number: str | None) -> None:
@@ -113,7 +139,7 @@ def clean_consent(raw: dict) -> dict:
     clean = {
         "given_by": c.text("given_by"),
         "relation": c.choice("relation", GUARDIAN_RELATIONS),
-        "method": c.choice("method", taxonomy.CONSENT_METHODS),
+        "method": c.choice("method", taxonomy.RECORDABLE_CONSENT_METHODS),
         "given_on": c.day("given_on", not_after=today_local()),
     }
     c.done()
@@ -178,7 +204,8 @@ def record_leaving(session: Session, actor: User, child: Child, raw: dict) -> No
 
 def search(session: Session, user: User, *, text: str = "", priority: str | None = None,
            region_code: str | None = None, has_consent: bool | None = None,
-           newest_first: bool = False) -> Select:
+           category: str | None = None, newest_first: bool = False) -> Select:
     """The children the user may see, filtered; pages and the API list children by this."""
     return listing(session, user, Child, text=text, newest_first=newest_first,
-                   priority=priority, region_code=region_code, consenting=has_consent)
+                   priority=priority, region_code=region_code, consenting=has_consent,
+                   category=category)

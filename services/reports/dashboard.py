@@ -12,10 +12,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Float, Numeric, and_, case, cast, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from core.clock import LOCAL_TZ
+from core.clock import LOCAL_TZ, now
 from models import Child, Concern, ConsentRecord, ContactLog, Pair, Region, User, Volunteer
 from services.access import policy
-from services.shared.taxonomy import PRIORITIES
+from services.applications.stats import VerificationFigures, verification_figures
+from services.shared.taxonomy import CATEGORIES, PRIORITIES
 
 #: A pair complies when it had a contact within this many days.
 COMPLIANCE_DAYS = 30
@@ -34,6 +35,8 @@ class CountyFigures:
     with_consent: int = 0
     paired: int = 0
     waiting: dict = field(default_factory=lambda: dict.fromkeys(PRIORITIES, 0))
+    #: Children registered per category (left-behind, in difficulty, migrant).
+    by_category: dict = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
     volunteers_pending: int = 0
     volunteers_vetted: int = 0
     volunteers_at_capacity: int = 0
@@ -41,6 +44,8 @@ class CountyFigures:
     compliant_pairs: int = 0
     overdue_pairs: int = 0
     open_concerns: int = 0
+    #: Families' own applications (自主申报) and how many were verified within 7 days.
+    applications: VerificationFigures = field(default_factory=VerificationFigures)
 
     @property
     def coverage(self) -> float | None:
@@ -54,7 +59,8 @@ def consented():
                           ConsentRecord.withdrawn_at.is_(None))
 
 
-def county_figures(session: Session, user: User, today: date) -> dict[str, CountyFigures]:
+def county_figures(session: Session, user: User, today: date,
+                   moment: datetime | None = None) -> dict[str, CountyFigures]:
     """Per-county figures of the user's counties that have any record, by county code."""
     rows: dict[str, CountyFigures] = {}
 
@@ -67,6 +73,8 @@ def county_figures(session: Session, user: User, today: date) -> dict[str, Count
         figures.registered, figures.with_consent, figures.paired = (registered, with_consent,
                                                                    paired)
         figures.waiting = {"urgent": urgent, "high": high, "normal": normal}
+    for code, category, count in category_rows(session, user):
+        row(code).by_category[category] = count
     for code, pending, vetted, full in _volunteer_rows(session, user):
         figures = row(code)
         figures.volunteers_pending, figures.volunteers_vetted = pending, vetted
@@ -77,6 +85,10 @@ def county_figures(session: Session, user: User, today: date) -> dict[str, Count
             active, compliant, overdue)
     for code, count in _concern_rows(session, user):
         row(code).open_concerns = count
+    moment = moment or now()
+    counties = policy.county_scope(session, user)
+    for code, figures in verification_figures(session, counties, moment).items():
+        row(code).applications = figures
     return dict(sorted(rows.items()))
 
 
@@ -102,6 +114,16 @@ def _child_rows(session: Session, user: User):
             row[1] += children
             row[waiting_at[priority]] += children - paired
     return [(code, *values) for code, values in rows.items()]
+
+
+def category_rows(session: Session, user: User, before: datetime | None = None):
+    """(county, category, children) rows; ``before``: only children registered earlier."""
+    stmt = select(Child.region_code, Child.category, func.count(Child.id))
+    if before is not None:
+        stmt = stmt.where(Child.created_at < before)
+    stmt = policy.scoped(session, user, Child, stmt).group_by(Child.region_code,
+                                                              Child.category)
+    return session.execute(stmt).tuples().all()
 
 
 def _volunteer_rows(session: Session, user: User):
@@ -142,14 +164,26 @@ def totals(counties: dict[str, CountyFigures]) -> dict:
         "children": {"registered": total("registered"), "with_consent": total("with_consent"),
                      "paired": total("paired"),
                      "waiting": {p: sum(c.waiting[p] for c in counties.values())
-                                 for p in PRIORITIES}},
+                                 for p in PRIORITIES},
+                     "by_category": {k: sum(c.by_category[k] for c in counties.values())
+                                     for k in CATEGORIES}},
         "volunteers": {"pending": total("volunteers_pending"),
                        "vetted": total("volunteers_vetted"),
                        "at_capacity": total("volunteers_at_capacity")},
         "pairs": {"active": active, "compliant": compliant, "overdue": total("overdue_pairs"),
                   "compliance_share": round(compliant / active, 3) if active else None},
         "open_concerns": total("open_concerns"),
+        "applications": _applications_total(counties),
     }
+
+
+def _applications_total(counties: dict[str, CountyFigures]) -> dict:
+    total = VerificationFigures()
+    for county in counties.values():
+        total.add(county.applications)
+    return {"received": total.received, "waiting": total.waiting, "due": total.due,
+            "verified_within_7_days": total.verified_in_time,
+            "verified_within_7_days_share": total.share}
 
 
 def local_midnight(day: date) -> datetime:

@@ -22,14 +22,15 @@ from core.clock import LOCAL_TZ, now, today_local
 from core.errors import DomainError
 from models import AuditEntry, Child, Concern, ContactLog, Pair, User, Volunteer
 from services.access import audit, policy
+from services.applications.stats import verification_figures
 from services.regions import region_tree
-from services.reports.dashboard import consented, local_midnight
+from services.reports.dashboard import category_rows, consented, local_midnight
 from services.settings import get_settings
 from services.shared.bulk import insert_rows
 from services.shared.idcard import mask_id_number
 from services.shared.phones import mask_phone
 from services.shared.spreadsheet import escape_cell
-from services.shared.taxonomy import CATEGORIES, N_, NEEDS, PRIORITIES
+from services.shared.taxonomy import CATEGORIES, N_, NEEDS, PRIORITIES, SUB_TYPES
 
 #: Rows fetched from the database per batch.
 BATCH = 1000
@@ -127,8 +128,9 @@ def _batches(session: Session, stmt, shape: Callable[[tuple], tuple]) -> Iterato
 
 CHILDREN_COLUMNS = [
     N_("External id"), N_("Name"), N_("Gender"), N_("Birth date"), N_("County code"),
-    N_("County"), N_("Township / village"), N_("Category"), N_("Priority"), N_("Needs"),
-    N_("ID number (masked)"), N_("Guardian"), N_("Relation"), N_("Guardian phone (masked)"),
+    N_("County"), N_("Township / village"), N_("Category"), N_("Situation"),
+    N_("Household registration"), N_("Priority"), N_("Needs"), N_("ID number (masked)"),
+    N_("Guardian"), N_("Relation"), N_("Guardian phone (masked)"),
     N_("Consent"), N_("Pair status"), N_("Caring parent"), N_("Paired since"),
 ]
 
@@ -139,7 +141,8 @@ def children_ledger(session: Session, user: User,
     has_consent = consented()
     stmt = policy.scoped(session, user, Child, select(
         Child.external_id, Child.name, Child.gender, Child.birth_date, Child.region_code,
-        Child.township, Child.category, Child.priority, Child.needs, Child.id_number_tail,
+        Child.township, Child.category, Child.sub_type, Child.hukou_region_code,
+        Child.priority, Child.needs, Child.id_number_tail,
         Child.guardian_name, Child.guardian_relation, Child.guardian_phone,
         has_consent.label("consent"), Child.left_programme_on, Volunteer.name, Pair.started_at,
     ).outerjoin(Pair, and_(Pair.child_id == Child.id, Pair.status == "active"))
@@ -148,8 +151,9 @@ def children_ledger(session: Session, user: User,
     regions = region_tree(session)
 
     def shape(row) -> tuple:
-        (external_id, name, gender, birth, county, township, category, priority, needs,
-         id_tail, guardian, relation, phone, consent, left_on, volunteer, since) = row
+        (external_id, name, gender, birth, county, township, category, sub_type, hukou,
+         priority, needs, id_tail, guardian, relation, phone, consent, left_on, volunteer,
+         since) = row
         if volunteer is not None:
             state = "paired"
         elif left_on is not None:
@@ -160,6 +164,8 @@ def children_ledger(session: Session, user: User,
             state = "waiting"
         return (external_id, name, tr(GENDERS.get(gender, gender)), birth, county,
                 regions.full_name(county), township, tr(CATEGORIES.get(category, category)),
+                tr(SUB_TYPES[sub_type]) if sub_type in SUB_TYPES else "",
+                regions.full_name(hukou) if hukou else "",
                 tr(PRIORITIES.get(priority, priority)),
                 "、".join(tr(NEEDS[n]) for n in needs.split(";") if n in NEEDS),
                 mask_id_number(id_tail), guardian, relation,
@@ -216,7 +222,14 @@ MONTH_COLUMNS = [
     N_("County code"), N_("County"), N_("Pairs in the month"), N_("Contacts logged"),
     N_("Pairs with a contact"), N_("Home visits"), N_("Overdue pairs at month end"),
     N_("Concerns raised"), N_("Concerns closed"),
+    N_("Left-behind children registered"), N_("Children in difficulty registered"),
+    N_("Migrant children registered"), N_("Applications received"),
+    N_("Applications verified within 7 days"), N_("Share verified within 7 days"),
 ]
+#: The month report's columns of children registered by the month's end, per category.
+MONTH_CATEGORIES = ("left_behind", "in_difficulty", "migrant")
+#: Counted columns (the share, last, is computed from the two before it).
+WIDTH = len(MONTH_COLUMNS) - 3
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -243,7 +256,10 @@ def month_report(session: Session, user: User, first: date,
                  tr: Translate = _same) -> tuple[list[str], list[tuple]]:
     """Per county of the user: pairs active in the month, contacts logged in it, pairs with
     at least one contact, home visits, pairs overdue at the month's end (or today, for
-    this month), concerns raised and closed in the month; a total row last."""
+    this month), concerns raised and closed in the month, children registered by the
+    month's end per category, families' applications received in the month and how many
+    of them were verified within 7 days (with the share of those whose 7 days are over,
+    or verified); a total row last."""
     start, end = month_bounds(first)
     as_of = min(end - timedelta(days=1), today_local())
     counties = policy.county_scope(session, user)
@@ -251,21 +267,35 @@ def month_report(session: Session, user: User, first: date,
 
     def add(rows, offset: int):
         for code, *values in rows:
-            row = figures.setdefault(code, [0] * 7)
+            row = figures.setdefault(code, [0] * WIDTH)
             row[offset:offset + len(values)] = values
 
     add(_month_pairs(session, counties, start, end), 0)
     add(_month_contacts(session, counties, start, end), 1)
     add(_overdue_at(session, counties, as_of), 4)
     add(_month_concerns(session, counties, start, end), 5)
+    for code, category, count in category_rows(session, user, local_midnight(end)):
+        if category in MONTH_CATEGORIES:
+            add([(code, count)], 7 + MONTH_CATEGORIES.index(category))
+    due: dict[str, int] = {}
+    for code, found in verification_figures(session, counties, now(), local_midnight(start),
+                                            local_midnight(end)).items():
+        add([(code, found.received, found.verified_in_time)], 10)
+        due[code] = found.due
     if counties is not None:
         for code in counties:
-            figures.setdefault(code, [0] * 7)
+            figures.setdefault(code, [0] * WIDTH)
     regions = region_tree(session)
-    rows = [(code, regions.full_name(code), *values) for code, values in sorted(figures.items())]
-    total = [sum(r[i] for r in rows) for i in range(2, 9)]
-    rows.append(("", tr(N_("Total")), *total))
+    rows = [(code, regions.full_name(code), *values, _share(values[-1], due.get(code, 0)))
+            for code, values in sorted(figures.items())]
+    total = [sum(r[i] for r in rows) for i in range(2, 2 + WIDTH)]
+    rows.append(("", tr(N_("Total")), *total, _share(total[-1], sum(due.values()))))
     return [tr(c) for c in MONTH_COLUMNS], rows
+
+
+def _share(part: int, whole: int) -> str:
+    """A share as a whole percentage ("" when nothing is due)."""
+    return f"{round(100 * part / whole)}%" if whole else ""
 
 
 def _in_scope(stmt, counties):

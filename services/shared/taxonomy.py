@@ -37,6 +37,7 @@ PRIORITIES: dict[str, str] = {
 CATEGORIES: dict[str, str] = {
     "left_behind": N_("Left-behind child"),
     "in_difficulty": N_("Child in difficulty"),
+    "migrant": N_("Migrant child"),
 }
 
 SUB_TYPES: dict[str, str] = {
@@ -47,7 +48,33 @@ SUB_TYPES: dict[str, str] = {
     "disability": N_("Disability"),
     "serious_illness": N_("Serious illness"),
     "low_income": N_("Family on minimum-living support"),
+    "with_migrant_parents": N_("Living with parents who moved for work"),
+    "with_one_migrant_parent": N_("Living with one parent who moved for work"),
+    "with_migrant_relatives": N_("Living with relatives away from home"),
     "other": N_("Other"),
+}
+
+#: The sub-types that describe a migrant child (流动儿童), and only such a child.
+MIGRANT_SUB_TYPES = ("with_migrant_parents", "with_one_migrant_parent",
+                     "with_migrant_relatives")
+
+#: Chinese names a ledger may use instead of the category codes.
+CATEGORY_NAMES: dict[str, str] = {
+    "留守儿童": "left_behind", "农村留守儿童": "left_behind",
+    "困境儿童": "in_difficulty",
+    "流动儿童": "migrant", "随迁子女": "migrant",
+}
+
+#: Chinese names a ledger may use instead of the sub-type codes.
+SUB_TYPE_NAMES: dict[str, str] = {
+    "父母均外出务工": "both_parents_away", "父母双方外出": "both_parents_away",
+    "父母一方外出务工": "one_parent_away", "父母一方外出": "one_parent_away",
+    "孤儿": "orphan", "事实无人抚养": "unsupported", "事实无人抚养儿童": "unsupported",
+    "残疾": "disability", "重病": "serious_illness", "低保": "low_income",
+    "低保家庭": "low_income",
+    "随父母流动": "with_migrant_parents", "随父母外出务工": "with_migrant_parents",
+    "随父母一方流动": "with_one_migrant_parent", "随亲属流动": "with_migrant_relatives",
+    "其他": "other",
 }
 
 GENDERS: dict[str, str] = {"M": N_("Male"), "F": N_("Female")}
@@ -57,7 +84,10 @@ CONSENT_METHODS: dict[str, str] = {
     "in_person": N_("In person, witnessed"),
     "phone": N_("By phone, recorded"),
     "import": N_("Paper ledger (recorded at import)"),
+    "online": N_("Online, with a self-declaration"),
 }
+#: Consent a coordinator may record by hand: online consent comes only with an application.
+RECORDABLE_CONSENT_METHODS = {k: v for k, v in CONSENT_METHODS.items() if k != "online"}
 
 GUARDIAN_RELATIONS: dict[str, str] = {
     "grandparent": N_("Grandparent"),

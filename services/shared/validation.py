@@ -50,8 +50,11 @@ class Checker:
             self.fail(name, "At most %(n)s characters.", n=max_len)
         return value
 
-    def choice(self, name: str, choices, *, required=True) -> str | None:
+    def choice(self, name: str, choices, *, required=True,
+               names: dict[str, str] | None = None) -> str | None:
+        """One of ``choices``; ``names`` maps other spellings (Chinese names) to codes."""
         value = str(self.raw.get(name) or "").strip()
+        value = (names or {}).get(value, value)
         if not value:
             if required:
                 self.fail(name, "This field is required.")

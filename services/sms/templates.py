@@ -13,7 +13,8 @@ Rules:
   token (it opens the feedback form without log-in), the only secrets a message holds:
   the sender blanks the parameters named in SECRET_PARAMS once the message has left the
   queue, and the outbox page never shows parameters. The person asked for it just now,
-  so opt-outs do not hold it back.
+  so opt-outs do not hold it back; nor the answers to a family's own application
+  (application_received, _accepted, _declined), which they asked for.
 - Every template declares its priority class (PRIORITIES), the order in which the outbox
   is sent and what may hold a message back:
   - ``mandatory``: concern alerts and escalations to coordinators and local child-welfare
@@ -121,6 +122,16 @@ TEMPLATES: dict[str, Template] = {t.code: t for t in (
     Template("verification_code",
              "您的验证码是{code}，10分钟内有效。请勿告诉他人。",
              ("code",), "interactive"),
+    Template("application_received",
+             "您为{child_given_name}的申报已收到，编号{reference}。县里协调员会联系您核实。",
+             ("child_given_name", "reference"), "interactive"),
+    Template("application_accepted",
+             "您为{child_given_name}的申报（编号{reference}）已核实通过，孩子已纳入关爱帮扶。",
+             ("child_given_name", "reference"), "interactive"),
+    Template("application_declined",
+             "您为{child_given_name}的申报（编号{reference}）未通过：{reason}。"
+             "有疑问请联系县民政局。",
+             ("child_given_name", "reference", "reason"), "interactive"),
 )}
 
 #: Parameters blanked in the outbox once a message is sent, failed or skipped.

@@ -202,7 +202,10 @@ def test_the_dashboard_counts_the_callers_counties(client, paired, create_child,
     assert response.status_code == 200
     body = response.json
     assert body["children"] == {"registered": 3, "with_consent": 2, "paired": 1,
-                                "waiting": {"urgent": 1, "high": 0, "normal": 0}}
+                                "waiting": {"urgent": 1, "high": 0, "normal": 0},
+                                "by_category": {"left_behind": 3, "in_difficulty": 0,
+                                                "migrant": 0}}
+    assert body["applications"]["received"] == 0
     assert body["volunteers"] == {"pending": 1, "vetted": 2, "at_capacity": 0}
     assert body["pairs"]["active"] == 1 and body["open_concerns"] == 1
     with clock.frozen(datetime(2027, 1, 20, 10, 0, tzinfo=LOCAL_TZ)):

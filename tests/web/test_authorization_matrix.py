@@ -4,7 +4,8 @@ role, on a record of the caller's own county and of another county.
 Generated from the URL map and the OpenAPI document, so a new route is checked the day it
 is added. Expected: anonymous → log-in (web) or 401 (API); a volunteer → 403 (or 404
 for another person's pair); a coordinator → 200 in their county and 404 elsewhere; an
-admin → 200.
+admin → 200, except for a family's application (自主申报), which only the coordinators
+of its county read: an admin's role may not (403).
 """
 
 import re
@@ -15,11 +16,13 @@ from extensions import db
 from models import Concern, User, Volunteer
 from services.access import api_tokens
 from services.followups import contacts
-from tests.conftest import COUNTY_B
+from tests.conftest import COUNTY_A, COUNTY_B
 
 #: Routes that are the volunteer's own, or public, and so outside this matrix.
 OWN_OR_PUBLIC = {"/volunteers/me", "/followups/pairs/<int:pair_id>/contact", "/f/<token>",
-                 "/feedback/requests/<int:request_id>", "/verify/<code>"}
+                 "/feedback/requests/<int:request_id>", "/verify/<code>",
+                 # the uploader's own list (tests/web/test_compare_before_import.py)
+                 "/children/compare/<int:comparison_id>"}
 
 
 @pytest.fixture
@@ -49,6 +52,8 @@ def world(app, make_pair, create_user, create_child):
             # refused for its rows: the file is kept for the marked-up download route
             jobs.fail_import(db.session, made["job"], {"message": "Not imported", "params": {},
                                                        "problems": []}, keep_file=True)
+        for number, (made, county) in enumerate(((a, COUNTY_A), (b, COUNTY_B))):
+            made["application"] = submit_application(app, county, f"1360000{number:04d}")
         db.session.commit()
     return {"own": a, "other": b, "admin": create_user(role="admin")}
 
@@ -56,7 +61,23 @@ def world(app, make_pair, create_user, create_child):
 def _ids(made):
     return {"child_id": made["child"], "volunteer_id": made["volunteer"],
             "pair_id": made["pair"], "run_id": made["run"], "concern_id": made["concern"],
-            "proposal_id": made["proposal"], "job_id": made["job"]}
+            "proposal_id": made["proposal"], "job_id": made["job"],
+            "application_id": made["application"]}
+
+
+def submit_application(app, county: str, phone: str) -> int:
+    """A family's application in ``county`` (as the public page takes it)."""
+    from services.applications import intake
+    from services.regions import region_tree
+    from services.shared.phones import normalise_phone
+
+    raw = {"applicant_name": "王建国", "applicant_relation": "parent", "child_name": "王小军",
+           "child_gender": "M", "child_birth_date": "2016-04-01", "region_code": county,
+           "category": "left_behind", "needs": "academic", "situation": "父母外出务工",
+           "consent": True, "signature": "王建国"}
+    return intake.submit(db.session, normalise_phone(phone), raw, region_tree(db.session),
+                         notice_text="告知", notice_version=intake.NOTICE_VERSION,
+                         client="10.0.0.1").id
 
 
 def _fill(rule: str, ids: dict) -> str | None:
@@ -93,7 +114,9 @@ def test_web_pages(app, world, login):
         assert clients["volunteer"].get(own).status_code == 403, rule
         assert clients["coordinator"].get(own).status_code == 200, rule
         assert clients["coordinator"].get(other).status_code == 404, rule
-        assert clients["admin"].get(other).status_code == 200, rule
+        expected = 403 if rule.startswith("/applications/") else 200
+        assert clients["admin"].get(other).status_code == expected, rule
+    assert any(rule.startswith("/applications/") for rule in rules)
     # Admin pages: for administrators only, whatever the record.
     admin_rules = [r.rule for r in app.url_map.iter_rules()
                    if r.rule.startswith("/admin/") and "GET" in r.methods]
@@ -180,3 +203,28 @@ def test_service_record_pages(app, world, login):
         assert coordinator.get(other).status_code == 404, rule
         assert admin.get(other).status_code == 200, rule
     assert anonymous.get("/verify/AAAAAAAAAAAA").status_code == 404  # public, no log-in
+
+def test_application_decisions(app, world, login):
+    """Every decision on an application: coordinators of its county only; else 403/404."""
+    posts = [r.rule for r in app.url_map.iter_rules()
+             if r.rule.startswith("/applications/<") and "POST" in r.methods]
+    assert len(posts) == 3
+    coordinator_a = min(world["own"]["coordinators"])
+    callers = {}
+    for role, user in (("volunteer", world["own"]["volunteer_user"]),
+                       ("coordinator", coordinator_a), ("admin", world["admin"])):
+        callers[role] = app.test_client()
+        login(user, callers[role])
+    anonymous = app.test_client()
+    data = {"method": "phone", "note": "x", "reason": "x", "priority": "normal"}
+    for rule in posts:
+        own, other = _fill(rule, _ids(world["own"])), _fill(rule, _ids(world["other"]))
+        assert anonymous.post(own, data=data).status_code == 302, rule
+        assert callers["volunteer"].post(own, data=data).status_code == 403, rule
+        assert callers["coordinator"].post(other, data=data).status_code == 404, rule
+        assert callers["admin"].post(other, data=data).status_code == 403, rule
+    with app.app_context():
+        from models import Application
+
+        assert {a.status for a in db.session.execute(db.select(Application)).scalars()} \
+            == {"waiting"}

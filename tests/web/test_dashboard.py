@@ -69,10 +69,13 @@ def test_figures_of_a_county_coordinator(planted, login, client):
     body = data_of(client)
     assert body["totals"] == {
         "children": {"registered": 4, "with_consent": 3, "paired": 1,
-                     "waiting": {"urgent": 1, "high": 1, "normal": 0}},
+                     "waiting": {"urgent": 1, "high": 1, "normal": 0},
+                     "by_category": {"left_behind": 4, "in_difficulty": 0, "migrant": 0}},
         "volunteers": {"pending": 1, "vetted": 1, "at_capacity": 1},
         "pairs": {"active": 1, "compliant": 1, "overdue": 0, "compliance_share": 1.0},
         "open_concerns": 1,
+        "applications": {"received": 0, "waiting": 0, "due": 0, "verified_within_7_days": 0,
+                         "verified_within_7_days_share": None},
     }
     assert [c["code"] for c in body["counties"]] == [COUNTY_A]
     (county,) = body["counties"]
@@ -83,8 +86,10 @@ def test_figures_of_a_county_coordinator(planted, login, client):
 def test_a_coordinator_never_sees_another_countys_numbers(planted, login, client):
     login(planted["coordinator_b"])
     body = data_of(client)
-    assert body["totals"]["children"] == {"registered": 3, "with_consent": 3, "paired": 1,
-                                          "waiting": {"urgent": 0, "high": 0, "normal": 2}}
+    assert body["totals"]["children"] == {
+        "registered": 3, "with_consent": 3, "paired": 1,
+        "waiting": {"urgent": 0, "high": 0, "normal": 2},
+        "by_category": {"left_behind": 3, "in_difficulty": 0, "migrant": 0}}
     assert body["totals"]["open_concerns"] == 0
     assert body["totals"]["volunteers"]["pending"] == 0
     assert [c["code"] for c in body["counties"]] == [COUNTY_B]

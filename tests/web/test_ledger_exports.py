@@ -101,10 +101,12 @@ def test_month_report_per_county(planted, login, client, fmt):  # noqa: F811
     rows = table(download(client, f"/dashboard/ledgers/month?month=2026-12&fmt={fmt}"), fmt)
     header = rows[0]
     assert header == ["县代码", "县（区）", "当月结对数", "联系次数", "有联系的结对", "家访次数",
-                      "月末逾期结对", "新提交的关注报告", "已处理的关注报告"]
+                      "月末逾期结对", "新提交的关注报告", "已处理的关注报告",
+                      "已登记留守儿童", "已登记困境儿童", "已登记流动儿童",
+                      "收到的自主申报", "7天内核实的申报", "7天内核实比例"]
     county, total = rows[1], rows[-1]
     assert county[0] == COUNTY_A and len(rows) == 3  # county A, then the total; never B
-    assert county[2:] == ["1", "1", "1", "0", "0", "1", "0"]
+    assert county[2:9] == ["1", "1", "1", "0", "0", "1", "0"]
     assert total[1] == "合计" and total[2:] == county[2:]
     assert_no_formula(rows)
 
@@ -115,11 +117,11 @@ def test_month_report_overdue_at_the_end_of_a_past_month(planted, login, client)
     later = datetime(2027, 2, 10, 10, 0, tzinfo=LOCAL_TZ)
     rows = table(download(client, "/dashboard/ledgers/month?month=2027-01&fmt=csv", later),
                  "csv")
-    assert rows[1][2:] == ["1", "0", "0", "0", "1", "0", "0"]
+    assert rows[1][2:9] == ["1", "0", "0", "0", "1", "0", "0"]
     # At the end of November the pair did not exist yet.
     rows = table(download(client, "/dashboard/ledgers/month?month=2026-11&fmt=csv", later),
                  "csv")
-    assert rows[1][2:] == ["0"] * 7
+    assert rows[1][2:9] == ["0"] * 7
 
 
 @pytest.mark.parametrize("month", ["2026-13", "12-2026", "", "abcd-ef", "2027-05", "1999-12"])
