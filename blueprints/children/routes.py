@@ -12,7 +12,7 @@ from core.errors import DomainError
 from extensions import db
 from models import Child
 from services import imports
-from services.access import audit, policy, submissions
+from services.access import audit, audit_words, policy, submissions
 from services.duplicates import review
 from services.registry import children
 from services.shared import taxonomy
@@ -119,7 +119,7 @@ def history(child_id: int):
     """Who viewed or changed this child's record, when, and from where."""
     child = scoped_or_404(Child, child_id)
     return render_template("children/history.html", child=child,
-                           entries=audit.history(db.session, "child", child.id))
+                           entries=audit_words.history_rows(db.session, "child", child.id))
 
 
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from blueprints.followups import bp
 from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
 from blueprints.web import requires, show_problems
-from core.clock import today_local
+from core.clock import now, today_local
 from core.errors import DomainError
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
@@ -16,7 +16,7 @@ from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
 from services.shared.validation import Invalid
-from services.sms import sender
+from services.sms import display, sender
 
 
 @bp.route("/pairs/<int:pair_id>/contact", methods=["GET", "POST"])
@@ -102,7 +102,8 @@ def outbox():
         stmt = stmt.where(OutboxMessage.status == status)
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("followups/outbox.html", page=page, status=status,
-                           form=OptOutForm())
+                           form=OptOutForm(), message_text=display.message_text,
+                           why=display.why, moment=now())
 
 
 @bp.route("/outbox/opt-out", methods=["POST"])
