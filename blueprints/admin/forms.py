@@ -13,9 +13,11 @@ class CoordinatorForm(FlaskForm):
                                                     ("admin", _l("Administrator"))]))
     password = PasswordField(_l("First password (at least 8 characters)"),
                              validators=[DataRequired()])
-    regions = StringField(_l("Regions covered (6-digit codes, separated by spaces)"))
+    regions = StringField(_l("Regions covered (names or codes, separated by commas)"),
+                          render_kw={"data-region-search": "many", "autocomplete": "off"})
 
 
 class RegionsForm(FlaskForm):
-    regions = StringField(_l("Regions covered (6-digit codes, separated by spaces)"),
-                          validators=[DataRequired()])
+    regions = StringField(_l("Regions covered (names or codes, separated by commas)"),
+                          validators=[DataRequired()],
+                          render_kw={"data-region-search": "many", "autocomplete": "off"})

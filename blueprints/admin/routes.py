@@ -5,10 +5,11 @@ from sqlalchemy import select
 from blueprints.admin import bp
 from blueprints.admin.forms import CoordinatorForm, RegionsForm
 from blueprints.forms import ActionForm
-from blueprints.web import requires, show_problems
+from blueprints.web import requires, show_problems, tree
 from core.errors import DomainError
 from extensions import db
 from models import User
+from services import region_names
 from services.access import accounts
 
 
@@ -36,7 +37,8 @@ def new_user():
         try:
             accounts.create_user(db.session, role=form.role.data, name=form.name.data,
                                  phone=form.phone.data, password=form.password.data,
-                                 regions=(form.regions.data or "").split())
+                                 regions=region_names.codes_from_text(
+                                     tree(), form.regions.data or ""))
         except DomainError as error:
             db.session.rollback()
             show_problems(error)
@@ -51,10 +53,11 @@ def new_user():
 @requires("users.manage")
 def user_regions(user_id: int):
     user = _staff(user_id)
-    form = RegionsForm(regions=" ".join(user.region_codes))
+    form = RegionsForm(regions=region_names.names_text(tree(), user.region_codes))
     if form.validate_on_submit():
         try:
-            accounts.set_regions(db.session, user, form.regions.data.split())
+            accounts.set_regions(db.session, user,
+                                 region_names.codes_from_text(tree(), form.regions.data))
         except DomainError as error:
             db.session.rollback()
             show_problems(error)

@@ -9,7 +9,7 @@ from services.pairs.repairing import END_CAUSES
 
 
 class StartRunForm(FlaskForm):
-    region_code = region_field(_l("Region to match (county, city or province code)"))
+    region_code = region_field(_l("Region to match (county, city or province: name or code)"))
 
 
 class RejectForm(FlaskForm):
