@@ -60,6 +60,7 @@ def world(app, make_pair, create_user, create_child):
     with app.app_context():
         actor = db.session.get(User, coordinator)
         run = MatchRun(region_code=COUNTY_A, run_date=APPROVED_AT.date(), status="done",
+                       phase="done", progress=1.0,
                        stats={"children": 1, "volunteers": 1, "candidates": 1, "proposed": 1})
         db.session.add(run)
         db.session.flush()
