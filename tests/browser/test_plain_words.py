@@ -4,16 +4,18 @@ and in English. A Chinese page shows no word in Latin letters outside a short al
 people's own data (names, places, the SMS text as sent, which is always Chinese)."""
 
 import re
+from datetime import datetime, time, timedelta
 
 import pytest
 from playwright.sync_api import sync_playwright
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from core.clock import LOCAL_TZ, today_local
 from extensions import db
-from models import Child, MatchRun, Proposal, User, Volunteer
+from models import Child, MatchRun, OutboxMessage, Proposal, User, Volunteer
 from services.followups import contacts
 from services.regions import region_tree
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, live_server
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, live_server, screenshot
 from tests.conftest import APPROVED_AT, COUNTY_A, PASSWORD
 
 pytestmark = pytest.mark.integration
@@ -70,6 +72,13 @@ def world(app, make_pair, create_user, create_child):
         db.session.add(proposal)
         concern = contacts.raise_concern(db.session, actor, made["child"], "safety",
                                          "孩子说放学路上有陌生人跟着")
+        # One notice waits for the end of quiet hours, one for tomorrow (the daily limit).
+        tomorrow_8 = datetime.combine(today_local() + timedelta(days=1), time(8), LOCAL_TZ)
+        for template, reason in (("pair_approved_guardian", ""), (
+                "pair_approved_volunteer",
+                "daily limit of 5 SMS for this number reached; waits for the next day")):
+            db.session.execute(update(OutboxMessage).where(OutboxMessage.template == template)
+                               .values(not_before=tomorrow_8, reason=reason))
         volunteer_user = db.session.execute(select(Volunteer.user_id).where(
             Volunteer.id == made["volunteer"])).scalar_one()
         db.session.commit()
@@ -130,6 +139,8 @@ def walk(browser, base, app, world, role, lang):
         page.goto(base + url)
         if "html" not in (page.evaluate("document.contentType") or ""):
             continue
+        if (role, lang, url) == ("coordinator", "zh", "/followups/outbox"):
+            screenshot(page, "zh-desktop-outbox")
         text = page.evaluate(VISIBLE_TEXT, USER_TEXT)
         found = latin_words(text) if lang == "zh" else chinese_left(text, world["own_words"])
         if found:
