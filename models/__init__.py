@@ -11,6 +11,7 @@ from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChil
 from models.otp import PhoneCode
 from models.region import Region
 from models.sms import OptOut, OutboxMessage
+from models.target import ProgrammeTarget
 from models.user import CoordinatorRegion, User
 from models.volunteer import BackgroundCheck, Volunteer
 from models.welfare_contact import WelfareContact
@@ -37,6 +38,7 @@ __all__ = [
     "PhoneCode",
     "PairFeedback",
     "ProgrammeSettings",
+    "ProgrammeTarget",
     "Proposal",
     "UnpairedChild",
     "Region",

@@ -1,16 +1,18 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.admin import bp
-from blueprints.admin.forms import CoordinatorForm, RegionsForm
+from blueprints.admin.forms import CoordinatorForm, RegionsForm, TargetForm
 from blueprints.forms import ActionForm
 from blueprints.web import requires, show_problems, tree
 from core.errors import DomainError
 from extensions import db
-from models import User
+from models import ProgrammeTarget, User
 from services import region_names
 from services.access import accounts
+from services.reports import targets
 
 
 def _staff(user_id: int) -> User:
@@ -77,3 +79,26 @@ def toggle(user_id: int, verb: str):
         db.session.commit()
         flash(_("Account updated."), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@requires("users.manage")
+def target_list():
+    """The programme's targets per region and date; adding one for the same region, measure
+    and date changes its figure."""
+    form = TargetForm()
+    if form.validate_on_submit():
+        try:
+            targets.set_target(db.session, current_user, form.region_code.data,
+                               form.metric.data, form.value.data, form.due_on.data, tree())
+        except DomainError as error:
+            db.session.rollback()
+            show_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Target saved."), "success")
+            return redirect(url_for("admin.target_list"))
+    rows = db.session.execute(select(ProgrammeTarget).order_by(
+        ProgrammeTarget.due_on, ProgrammeTarget.region_code)).scalars().all()
+    return render_template("admin/targets.html", form=form, rows=rows,
+                           metrics=targets.METRICS)

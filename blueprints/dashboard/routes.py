@@ -28,7 +28,7 @@ from core.clock import today_local
 from core.errors import DomainError
 from extensions import db
 from services.access import policy
-from services.reports import county_map, dashboard, ledgers
+from services.reports import county_map, dashboard, ledgers, targets
 from services.shared.taxonomy import PRIORITIES
 
 
@@ -44,7 +44,9 @@ def index():
     names = {code: tree().full_name(code) for code in counties}
     return render_template("dashboard/index.html", totals=totals, counties=counties,
                            names=names, today=today_local(),
-                           first_county=dashboard.busiest_county(counties))
+                           first_county=dashboard.busiest_county(counties),
+                           targets=targets.progress(db.session, current_user, counties, tree(),
+                                                    today_local()))
 
 
 @bp.route("/data")
@@ -167,6 +169,9 @@ def month_report():
         form.month.errors = [translate(error.message, error.params)]
         return render_template("dashboard/ledgers.html", form=form), 400
     header, rows = ledgers.month_report(db.session, current_user, first, _)
+    counties = dashboard.county_figures(db.session, current_user, today_local())
+    rows += targets.report_rows(targets.progress(db.session, current_user, counties, tree(),
+                                                 today_local()), _)
     ledgers.record_export(db.session, current_user, "month", fmt, month=first)
     db.session.commit()
     body = ledgers.write(fmt, header, [rows], _("Follow-up report"))

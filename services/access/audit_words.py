@@ -49,6 +49,7 @@ ACTION_LABELS: dict[str, str] = {
     "volunteer.reject": N_("Rejected the volunteer"),
     "volunteer.suspend": N_("Suspended the volunteer"),
     "volunteer.reinstate": N_("Reinstated the volunteer"),
+    "target.set": N_("Set a programme target"),
 }
 OTHER_ACTION = N_("Another action")
 
