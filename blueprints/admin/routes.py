@@ -6,8 +6,8 @@ from sqlalchemy import select
 from blueprints.admin import bp
 from blueprints.admin.forms import CoordinatorForm, RegionsForm, TargetForm
 from blueprints.forms import ActionForm
-from blueprints.web import requires, show_problems, tree
-from core.errors import DomainError
+from blueprints.transaction import saving
+from blueprints.web import requires, tree
 from extensions import db
 from models import ProgrammeTarget, User
 from services import region_names
@@ -36,16 +36,12 @@ def users():
 def new_user():
     form = CoordinatorForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             accounts.create_user(db.session, role=form.role.data, name=form.name.data,
                                  phone=form.phone.data, password=form.password.data,
                                  regions=region_names.codes_from_text(
                                      tree(), form.regions.data or ""))
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Account created."), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form)
@@ -57,14 +53,10 @@ def user_regions(user_id: int):
     user = _staff(user_id)
     form = RegionsForm(regions=region_names.names_text(tree(), user.region_codes))
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             accounts.set_regions(db.session, user,
                                  region_names.codes_from_text(tree(), form.regions.data))
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Regions saved."), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/regions.html", form=form, user=user)
@@ -76,7 +68,6 @@ def toggle(user_id: int, verb: str):
     user = _staff(user_id)
     if ActionForm().validate_on_submit():
         accounts.set_active(db.session, user, verb == "enable")
-        db.session.commit()
         flash(_("Account updated."), "success")
     return redirect(url_for("admin.users"))
 
@@ -88,14 +79,10 @@ def target_list():
     and date changes its figure."""
     form = TargetForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             targets.set_target(db.session, current_user, form.region_code.data,
                                form.metric.data, form.value.data, form.due_on.data, tree())
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Target saved."), "success")
             return redirect(url_for("admin.target_list"))
     rows = db.session.execute(select(ProgrammeTarget).order_by(

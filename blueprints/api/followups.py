@@ -26,7 +26,6 @@ from services.access import policy
 from services.followups import contacts
 from services.reports import dashboard as dashboard_figures
 from services.shared.phones import mask_phone
-from services.shared.validation import Invalid
 
 blp = Blueprint("api_followups", __name__, url_prefix="/api/v1",
                 description="Contacts, concerns, SMS reminders and the dashboard")
@@ -189,14 +188,9 @@ def _own_pair(pair_id: int) -> Pair:
 def log_contact(body, pair_id):
     """Log a contact with the child; a concern given with it alerts the coordinators."""
     pair = _own_pair(pair_id)
-    try:
-        entry = contacts.log_contact(db.session, g.api_user, pair, body)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
+    entry = contacts.log_contact(db.session, g.api_user, pair, body)
     concern_id = db.session.execute(select(Concern.id).where(
         Concern.contact_log_id == entry.id)).scalar_one_or_none()
-    db.session.commit()
     return _contact_out(entry, concern_id)
 
 
@@ -230,7 +224,6 @@ def raise_concern(body):
         fail_from(DomainError("This pair has ended; contacts can no longer be logged."))
     concern = contacts.raise_concern(db.session, g.api_user, pair.child_id, body["kind"],
                                       body["text"], pair_id=pair.id)
-    db.session.commit()
     return concern
 
 
@@ -261,12 +254,7 @@ def act_on_concern(body, concern_id):
                                  ).scalar_one_or_none()
     if concern is None:
         abort(404, "not_found", "Not found")
-    try:
-        contacts.act_on_concern(db.session, g.api_user, concern, body["action"])
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    contacts.act_on_concern(db.session, g.api_user, concern, body["action"])
     return concern
 
 

@@ -151,7 +151,6 @@ def _format() -> str:
 def _export(ledger: str, build, title: str) -> Response:
     fmt = _format()
     ledgers.record_export(db.session, current_user, ledger, fmt)
-    db.session.commit()
     header, batches = build(db.session, current_user, _)
     return _download(ledgers.write(fmt, header, batches, title), fmt,
                      ledgers.filename(ledger, fmt))
@@ -173,7 +172,6 @@ def month_report():
     rows += targets.report_rows(targets.progress(db.session, current_user, counties, tree(),
                                                  today_local()), _)
     ledgers.record_export(db.session, current_user, "month", fmt, month=first)
-    db.session.commit()
     body = ledgers.write(fmt, header, [rows], _("Follow-up report"))
     return _download(body, fmt, ledgers.filename("follow-up", fmt, first))
 

@@ -1,13 +1,13 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from blueprints.followups import bp
 from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
-from blueprints.web import requires, show_problems
+from blueprints.transaction import saving
+from blueprints.web import requires
 from core.clock import now, today_local
-from core.errors import DomainError
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
 from services.access import policy, submissions
@@ -15,7 +15,6 @@ from services.followups import contacts, volunteer_home, welfare_contacts
 from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
-from services.shared.validation import Invalid
 from services.sms import display, sender
 
 
@@ -33,13 +32,9 @@ def log_contact(pair_id: int):
         if not submissions.first_time(db.session, form.submission.data):
             flash(_("This form was already sent; nothing was saved twice."), "info")
             return redirect(url_for("volunteers.me"))
-        try:
+        with saving(form) as saved:
             contacts.log_contact(db.session, current_user, pair, form.data)
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Contact logged. Thank you!"), "success")
             if form.concern_kind.data:
                 flash(_("Your concern has been sent to the county's coordinators."), "warning")
@@ -79,13 +74,9 @@ def concern(concern_id: int):
         abort(404)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             contacts.act_on_concern(db.session, current_user, found, form.action.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Action recorded; the concern is closed."), "success")
             return redirect(url_for("followups.index"))
     contact = db.session.get(ContactLog, found.contact_log_id) if found.contact_log_id else None
@@ -118,7 +109,6 @@ def opt_out():
                   "danger")
         else:
             sender.opt_out(db.session, phone, "coordinator", current_user, form.note.data)
-            db.session.commit()
             flash(_("This number will get no more SMS."), "success")
     return redirect(url_for("followups.outbox"))
 
@@ -129,20 +119,15 @@ def settings():
     current = get_settings(db.session)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             update_settings(db.session, current_user, form.data)
-        except Invalid as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Settings saved."), "success")
             return redirect(url_for("followups.settings"))
     return render_template("followups/settings.html", form=form)
 
 
 def open_concern_count() -> int:
-    from sqlalchemy import func
 
     return db.session.execute(policy.scoped_by_child(
         db.session, current_user, Concern, select(func.count(Concern.id)))
