@@ -27,7 +27,12 @@
 
   function drawTrend(data) {
     const labels = data.labels;
-    chart("trend").setOption({
+    const target = chart("trend");
+    if (!data.trend.some(function (w) { return w.new_pairs || w.contacts; })) {
+      empty(target, labels);
+      return;
+    }
+    target.setOption({
       tooltip: { trigger: "axis", formatter: function (points) {
         return [labels.week + " " + points[0].axisValue].concat(points.map(function (p) {
           return p.marker + p.seriesName + ": " + p.value;
@@ -58,10 +63,10 @@
     const shown = items.filter(function (i) { return i.value > 0; });
     if (!shown.length) { empty(target, labels); return; }
     target.setOption({
-      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+      tooltip: { trigger: "item", formatter: "{b}: {c} " + labels.unit_children_short + " ({d}%)" },
       legend: { bottom: 0 },
       series: [{ type: "pie", radius: ["40%", "70%"], data: shown,
-                 label: { formatter: "{b}: {c}" } }]
+                 label: { formatter: "{b}: {c} " + labels.unit_children_short } }]
     });
   }
 

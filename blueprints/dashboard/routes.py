@@ -114,6 +114,7 @@ def _chart_labels() -> dict:
         "volunteers": _("Vetted volunteers"), "week": _("Week of"),
         "priorities": {code: _(label) for code, label in PRIORITIES.items()},
         "empty": _("No records to show."), "unit_children": _("Children (number)"),
+        "unit_children_short": _("children"),
         "unit_pairs": _("Pairs (number)"), "unit_contacts": _("Contacts (number)"),
     }
 
