@@ -8,6 +8,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Regexp
 
+from extensions import db
+from services import region_names
+from services.regions import region_tree
 from services.shared import taxonomy
 
 
@@ -31,12 +34,22 @@ def labelled(choices: dict, blank: str | None = None):
     return options([("", blank)] + items if blank is not None else items)
 
 
+def typed_region(value):
+    """A region typed as a code or a name, full-width or not, as its 6-digit code; text
+    that names no single region is left for the validator to refuse."""
+    if not value:
+        return value
+    code, _ = region_names.resolve_one(region_tree(db.session), value)
+    return code or region_names.normalise(value)
+
+
 def region_field(label=None):
-    """The county code; the page's cascade of province → city → county selects fills it."""
-    return StringField(label or _l("County (6-digit code)"),
+    """The county code; the page's cascade of province → city → county selects fills it,
+    or a person types a code or a name (services.region_names)."""
+    return StringField(label or _l("County (name or 6-digit code)"), filters=[typed_region],
                        validators=[DataRequired(), Regexp(r"^\d{6}$", message=_l(
-                           "Pick a county, or type its 6-digit code."))],
-                       render_kw={"data-region-picker": "1", "inputmode": "numeric"})
+                           "Pick a county, or type its name or 6-digit code."))],
+                       render_kw={"data-region-picker": "1", "autocomplete": "off"})
 
 
 def once_field():

@@ -148,6 +148,26 @@ def refuse_nul_characters():
         abort(400)
 
 
+_PREFIX = {"province": 2, "city": 4}
+
+
+def covered_prefixes() -> str:
+    """The signed-in coordinator's regions as code prefixes, for the region cascade."""
+    if not (current_user.is_authenticated and current_user.role == "coordinator"):
+        return ""
+    regions = tree()
+    found = [regions.get(code) for code in current_user.region_codes]
+    return " ".join(r.code[:_PREFIX.get(r.level, 6)] for r in found if r is not None)
+
+
+def only_county() -> str:
+    """The one county a coordinator covers, chosen already on their forms; else ""."""
+    if not (current_user.is_authenticated and current_user.role == "coordinator"):
+        return ""
+    leaves = tree().leaves_under(current_user.region_codes)
+    return next(iter(leaves)) if len(leaves) == 1 else ""
+
+
 def register_web_helpers(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
 
@@ -166,6 +186,9 @@ def register_web_helpers(app: Flask) -> None:
         }
 
     app.jinja_env.globals["label"] = label  # a global: macros imported without context use it
+    # Globals, not context: the field macro is imported without the page's context.
+    app.jinja_env.globals.update(covered_prefixes=covered_prefixes, only_county=only_county)
+
     app.add_template_filter(lambda d: format_datetime(d, "yyyy-MM-dd HH:mm") if d else "",
                             "local_dt")
     app.add_template_filter(lambda d: format_date(d, "yyyy-MM-dd") if d else "", "local_date")

@@ -19,6 +19,7 @@ from models.otp import PhoneCode
 from models.region import Region
 from models.service_record import ServiceCertificate, ServiceRecord
 from models.sms import OptOut, OutboxMessage
+from models.target import ProgrammeTarget
 from models.user import CoordinatorRegion, User
 from models.volunteer import BackgroundCheck, Volunteer
 from models.welfare_contact import WelfareContact
@@ -48,6 +49,7 @@ __all__ = [
     "PhoneCode",
     "PairFeedback",
     "ProgrammeSettings",
+    "ProgrammeTarget",
     "Proposal",
     "ServiceCertificate",
     "ServiceRecord",

@@ -92,6 +92,9 @@ class Proposal(Base):
     __table_args__ = (
         CheckConstraint("status IN ('open', 'approved', 'rejected', 'withdrawn')",
                         name="status"),
+        CheckConstraint("reject_cause IS NULL OR reject_cause IN ('too_far', 'needs_mismatch', "
+                        "'volunteer_unsuitable', 'child_changed', 'other')",
+                        name="reject_cause"),
         UniqueConstraint("run_id", "child_id"),
         Index(None, "run_id", "status"),
         Index(None, "child_id", "volunteer_id", "status"),
@@ -115,6 +118,8 @@ class Proposal(Base):
                                                                  ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     reject_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Why it was rejected, from services.pairs.history.REJECT_CAUSES; NULL unless rejected.
+    reject_cause: Mapped[str | None] = mapped_column(String(24))
 
     run: Mapped[MatchRun] = relationship()
     child = relationship("Child")

@@ -23,13 +23,64 @@
     return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); });
   }
 
+  const LEVEL_LENGTH = { province: 2, city: 4, county: 6 };
+
+  /* A coordinator's regions as code prefixes (province 2 digits, city 4, county 6): the
+     cascade offers only what they cover, so a city coordinator picks among its counties. */
+  function allowedBy(prefixes, level) {
+    if (!prefixes.length) { return function () { return true; }; }
+    return function (r) {
+      const own = r.code.slice(0, LEVEL_LENGTH[level]);
+      return prefixes.some(function (p) { return own.startsWith(p) || p.startsWith(own); });
+    };
+  }
+
+  function searchInto(input, list, scope) {
+    let timer = null;
+    input.setAttribute("list", list.id);
+    input.addEventListener("input", function () {
+      const text = input.value.trim();
+      window.clearTimeout(timer);
+      if (!text || /^[0-9０-９]{6}$/.test(text)) { return; }
+      timer = window.setTimeout(function () {
+        const url = "/regions/search?q=" + encodeURIComponent(text) + (scope ? "&scope=" + scope : "");
+        fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+          .then(function (found) {
+            list.innerHTML = "";
+            found.forEach(function (r) {
+              const option = document.createElement("option");
+              option.value = r.code;
+              option.label = r.full_name;
+              option.textContent = r.full_name;
+              list.appendChild(option);
+            });
+          });
+      }, 150);
+    });
+  }
+
   document.querySelectorAll(".region-picker").forEach(function (picker) {
     const input = document.getElementById(picker.dataset.target);
+    const prefixes = (picker.dataset.covers || "").split(" ").filter(Boolean);
     const selects = {};
     picker.querySelectorAll("select").forEach(function (s) { selects[s.dataset.level] = s; });
     const labels = {};
     Object.keys(selects).forEach(function (k) { labels[k] = selects[k].options[0].textContent; });
     picker.hidden = false;
+    const list = document.createElement("datalist");
+    list.id = input.id + "-names";
+    picker.appendChild(list);
+    searchInto(input, list, "");
+
+    function offer(level, regions) {
+      const kept = regions.filter(allowedBy(prefixes, level));
+      fill(selects[level], kept, labels[level]);
+      if (kept.length === 1 && prefixes.length) {  // only one choice: it is chosen
+        selects[level].value = kept[0].code;
+        return choose(level, kept[0].code);
+      }
+      return Promise.resolve();
+    }
 
     function choose(level, code) {
       const option = selects[level].selectedOptions[0];
@@ -41,25 +92,83 @@
       const next = level === "province" ? "city" : level === "city" ? "county" : null;
       if (!next || !code) { return Promise.resolve(); }
       if (next === "city") { fill(selects.county, [], labels.county); }
-      return load(code).then(function (regions) { fill(selects[next], regions, labels[next]); });
+      return load(code).then(function (regions) { return offer(next, regions); });
     }
 
     Object.keys(selects).forEach(function (level) {
       selects[level].addEventListener("change", function () { choose(level, this.value); });
     });
 
+    function show(current) {
+      if (!current || current.length !== 6) { return Promise.resolve(); }
+      const province = current.slice(0, 2) + "0000";
+      const city = current.slice(0, 4) + "00";
+      selects.province.value = province;
+      return choose("province", province).then(function () {
+        if (selects.city.value !== city) { selects.city.value = city; return choose("city", city); }
+      }).then(function () { if (selects.county.querySelector("option[value='" + current + "']")) { selects.county.value = current; } });
+    }
+
+    input.addEventListener("change", function () {
+      if (/^[0-9]{6}$/.test(input.value.trim())) { show(input.value.trim()); }
+    });
+
     load(null).then(function (regions) {
-      fill(selects.province, regions, labels.province);
       const current = input.value;
-      if (current && current.length === 6) {
-        const province = current.slice(0, 2) + "0000";
-        const city = current.slice(0, 4) + "00";
-        selects.province.value = province;
-        choose("province", province).then(function () {
-          selects.city.value = city;
-          return choose("city", city);
-        }).then(function () { selects.county.value = current; });
+      const kept = regions.filter(allowedBy(prefixes, "province"));
+      fill(selects.province, kept, labels.province);
+      if (current && current.length === 6) { return show(current); }
+      if (kept.length === 1 && prefixes.length) {
+        selects.province.value = kept[0].code;
+        return choose("province", kept[0].code);
       }
+    });
+  });
+
+  /* Lists of regions (an admin assigning a coordinator's regions): a search box whose
+     results add the region's full name to the list. */
+  document.querySelectorAll("[data-region-search=many]").forEach(function (input) {
+    const box = document.createElement("div");
+    box.className = "region-search mt-2";
+    const finder = document.createElement("input");
+    finder.className = "form-control";
+    finder.type = "search";
+    finder.id = input.id + "-find";
+    finder.setAttribute("aria-label", input.dataset.findLabel || "");
+    finder.placeholder = input.dataset.findLabel || "";
+    const results = document.createElement("div");
+    results.className = "d-flex flex-wrap gap-2 mt-2";
+    results.setAttribute("data-region-results", "");
+    box.appendChild(finder);
+    box.appendChild(results);
+    input.insertAdjacentElement("afterend", box);
+    let timer = null;
+    finder.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      const text = finder.value.trim();
+      if (!text) { results.innerHTML = ""; return; }
+      timer = window.setTimeout(function () {
+        fetch("/regions/search?scope=all&q=" + encodeURIComponent(text), { credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (found) {
+            results.innerHTML = "";
+            found.forEach(function (r) {
+              const button = document.createElement("button");
+              button.type = "button";
+              button.className = "btn btn-sm btn-outline-primary";
+              button.textContent = "+ " + r.full_name;
+              button.dataset.code = r.code;
+              button.addEventListener("click", function () {
+                const now = input.value.trim();
+                input.value = now ? now + "、" + r.full_name : r.full_name;
+                finder.value = "";
+                results.innerHTML = "";
+                finder.focus();
+              });
+              results.appendChild(button);
+            });
+          });
+      }, 150);
     });
   });
 
@@ -125,7 +234,7 @@
       const text = input.value.trim();
       if (!text) { close(); none.hidden = true; return; }
       timer = window.setTimeout(function () {
-        fetch("/regions/search?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        fetch("/regions/counties?q=" + encodeURIComponent(text), { credentials: "same-origin" })
           .then(function (r) { return r.json(); }).then(show).catch(close);
       }, 150);
     });

@@ -27,7 +27,12 @@
 
   function drawTrend(data) {
     const labels = data.labels;
-    chart("trend").setOption({
+    const target = chart("trend");
+    if (!data.trend.some(function (w) { return w.new_pairs || w.contacts; })) {
+      empty(target, labels);
+      return;
+    }
+    target.setOption({
       tooltip: { trigger: "axis", formatter: function (points) {
         return [labels.week + " " + points[0].axisValue].concat(points.map(function (p) {
           return p.marker + p.seriesName + ": " + p.value;
@@ -37,7 +42,8 @@
       grid: { left: 40, right: 40, bottom: 30, top: 40 },
       xAxis: { type: "category", data: data.trend.map(function (w) { return w.week; }),
                axisLabel: { formatter: function (v) { return v.slice(5); } } },
-      yAxis: [{ type: "value", minInterval: 1 }, { type: "value", minInterval: 1 }],
+      yAxis: [{ type: "value", minInterval: 1, name: labels.unit_pairs },
+              { type: "value", minInterval: 1, name: labels.unit_contacts }],
       series: [
         { name: labels.new_pairs, type: "bar", data: data.trend.map(function (w) { return w.new_pairs; }) },
         { name: labels.contacts, type: "line", yAxisIndex: 1, smooth: true,
@@ -57,10 +63,19 @@
     const shown = items.filter(function (i) { return i.value > 0; });
     if (!shown.length) { empty(target, labels); return; }
     target.setOption({
-      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+      tooltip: { trigger: "item", formatter: "{b}: {c} " + labels.unit_children_short + " ({d}%)" },
       legend: { bottom: 0 },
       series: [{ type: "pie", radius: ["40%", "70%"], data: shown,
-                 label: { formatter: "{b}: {c}" } }]
+                 label: { formatter: "{b}: {c} " + labels.unit_children_short } }]
+    });
+  }
+
+  function showFigures(box, attribute, county) {
+    box.querySelectorAll("[" + attribute + "]").forEach(function (el) {
+      const key = el.getAttribute(attribute);
+      const value = county[key];
+      el.textContent = key === "coverage" ? (value === null ? "–" : Math.round(value * 100) + "%")
+        : String(value);
     });
   }
 
@@ -69,6 +84,13 @@
     const counties = data.counties.filter(function (c) { return c.registered > 0; });
     const target = chart("coverage");
     if (!counties.length) { empty(target, labels); return; }
+    if (counties.length === 1) {  // one county: its figures, not one bar
+      const box = root.querySelector("[data-coverage-figures]");
+      target.getDom().hidden = true;
+      box.hidden = false;
+      showFigures(box, "data-coverage-figure", counties[0]);
+      return;
+    }
     target.setOption({
       tooltip: { trigger: "axis" },
       legend: { data: [labels.paired, labels.waiting, labels.coverage] },
@@ -76,7 +98,7 @@
       dataZoom: counties.length > 20 ? [{ type: "slider", bottom: 0 }] : [],
       xAxis: { type: "category", data: counties.map(function (c) { return c.name; }),
                axisLabel: { rotate: 40, interval: 0 } },
-      yAxis: [{ type: "value", minInterval: 1 },
+      yAxis: [{ type: "value", minInterval: 1, name: labels.unit_children },
               { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
       series: [
         { name: labels.paired, type: "bar", stack: "children", itemStyle: { color: "#198754" },
@@ -120,11 +142,97 @@
     }, true);
   }
 
+  /* The county map: boundaries of the user's city or province (static/maps, keyed by
+     county code), each county filled with the colour of its class from the server. */
+  function drawMap(data, openCounty) {
+    const target = chart("map");
+    const info = data.map;
+    if (!target) { return; }
+    if (!info.area) { empty(target, data.labels); return; }
+    const byCode = {};
+    data.counties.forEach(function (c) { byCode[c.code] = c; });
+    const metricPicker = root.querySelector("[data-map-metric]");
+    Promise.all(info.area.files.map(getJSON)).then(function (collections) {
+      const features = [].concat.apply([], collections.map(function (c) { return c.features; }));
+      const names = {};
+      features.forEach(function (f) { names[f.id] = f.properties.label; });
+      echarts.registerMap("area-" + info.area.code,
+                          { type: "FeatureCollection", UTF8Encoding: true, features: features });
+      function paint() {
+        const metric = metricPicker ? metricPicker.value : "waiting";
+        const layer = info.layers[metric];
+        const covered = info.covered ? new Set(info.covered) : null;
+        const items = features.map(function (f) {
+          if (covered && !covered.has(f.id)) {
+            return { name: f.id, value: null, outside: true,
+                     itemStyle: { areaColor: info.outside_colour } };
+          }
+          const known = Object.prototype.hasOwnProperty.call(layer.values, f.id);
+          const value = known ? layer.values[f.id] : (metric === "compliance" ? null : 0);
+          const band = known ? layer.classes[f.id] : (metric === "compliance" ? null : 0);
+          return { name: f.id, value: value, band: band,
+                   itemStyle: { areaColor: band === null ? info.no_value_colour || "#e9ecef" : layer.bands[band].colour } };
+        });
+        target.setOption({
+          title: { text: info.area.name + " · " + layer.label, left: "center", top: 0,
+                   textStyle: { fontSize: 14 } },
+          tooltip: { trigger: "item", formatter: function (p) {
+            const v = p.data && p.data.value;
+            if (p.data && p.data.outside) { return (names[p.name] || p.name) + ": " + info.outside; }
+            return (names[p.name] || p.name) + ": " + (v === null || v === undefined ? info.no_value
+              : v + (layer.unit === "%" ? "%" : " " + layer.unit));
+          } },
+          series: [{ type: "map", map: "area-" + info.area.code, roam: true, selectedMode: false,
+                     top: 30, bottom: 10, data: items,
+                     label: { show: info.area.level === "city", fontSize: 11,
+                              formatter: function (p) { return names[p.name] || p.name; } },
+                     emphasis: { label: { show: true, formatter: function (p) { return names[p.name] || p.name; } },
+                                 itemStyle: { areaColor: "#ffe69c" } } }]
+        }, true);
+        const legend = root.querySelector("[data-map-legend]");
+        legend.innerHTML = "";
+        layer.bands.concat(metric === "compliance" ? [{ text: info.no_value, colour: "#e9ecef" }] : [])
+          .concat(info.covered ? [{ text: info.outside, colour: info.outside_colour }] : [])
+          .forEach(function (band) {
+            const item = document.createElement("span");
+            const swatch = document.createElement("span");
+            swatch.className = "map-swatch";
+            swatch.style.background = band.colour;
+            item.appendChild(swatch);
+            item.appendChild(document.createTextNode(band.text + (band.lo !== undefined && layer.unit === "%" ? "%" : "")));
+            legend.appendChild(item);
+          });
+        target.getDom().dataset.mapMetric = metric;
+        target.getDom().dataset.mapDrawn = info.area.code;
+      }
+      if (metricPicker) { metricPicker.addEventListener("change", paint); }
+      paint();
+      target.on("click", function (p) {
+        if (!(p.data && p.data.outside)) { openCounty(p.name, names[p.name]); }
+      });
+    });
+  }
+
   getJSON(root.dataset.url).then(function (data) {
     drawTrend(data);
     drawWaiting(data);
     drawCoverage(data);
     const picker = document.querySelector("[data-county-picker]");
+    const card = root.querySelector("[data-county-card]");
+    function openCounty(code, name) {
+      const county = data.counties.find(function (c) { return c.code === code; }) ||
+        { code: code, registered: 0, paired: 0, waiting: 0, coverage: null,
+          vetted_volunteers: 0, overdue_pairs: 0 };
+      card.hidden = false;
+      card.dataset.county = code;
+      card.querySelector("[data-county-name]").textContent = name || county.name;
+      showFigures(card, "data-county-figure", county);
+      if (picker && picker.querySelector("option[value='" + code + "']")) {
+        picker.value = code;
+      }
+      loadScatter(code);
+    }
+    drawMap(data, openCounty);
     function loadScatter(code) {
       if (!code) { drawScatter({ children: [], volunteers: [] }, data.labels); return; }
       getJSON(root.dataset.scatterUrl + "?county=" + encodeURIComponent(code))

@@ -1,15 +1,18 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.admin import bp
-from blueprints.admin.forms import CoordinatorForm, RegionsForm
+from blueprints.admin.forms import CoordinatorForm, RegionsForm, TargetForm
 from blueprints.forms import ActionForm
 from blueprints.transaction import saving
-from blueprints.web import requires
+from blueprints.web import requires, tree
 from extensions import db
-from models import User
+from models import ProgrammeTarget, User
+from services import region_names
 from services.access import accounts
+from services.reports import targets
 
 
 def _staff(user_id: int) -> User:
@@ -36,7 +39,8 @@ def new_user():
         with saving() as saved:
             accounts.create_user(db.session, role=form.role.data, name=form.name.data,
                                  phone=form.phone.data, password=form.password.data,
-                                 regions=(form.regions.data or "").split())
+                                 regions=region_names.codes_from_text(
+                                     tree(), form.regions.data or ""))
         if saved:
             flash(_("Account created."), "success")
             return redirect(url_for("admin.users"))
@@ -47,10 +51,11 @@ def new_user():
 @requires("users.manage")
 def user_regions(user_id: int):
     user = _staff(user_id)
-    form = RegionsForm(regions=" ".join(user.region_codes))
+    form = RegionsForm(regions=region_names.names_text(tree(), user.region_codes))
     if form.validate_on_submit():
         with saving() as saved:
-            accounts.set_regions(db.session, user, form.regions.data.split())
+            accounts.set_regions(db.session, user,
+                                 region_names.codes_from_text(tree(), form.regions.data))
         if saved:
             flash(_("Regions saved."), "success")
             return redirect(url_for("admin.users"))
@@ -65,3 +70,22 @@ def toggle(user_id: int, verb: str):
         accounts.set_active(db.session, user, verb == "enable")
         flash(_("Account updated."), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@requires("users.manage")
+def target_list():
+    """The programme's targets per region and date; adding one for the same region, measure
+    and date changes its figure."""
+    form = TargetForm()
+    if form.validate_on_submit():
+        with saving() as saved:
+            targets.set_target(db.session, current_user, form.region_code.data,
+                               form.metric.data, form.value.data, form.due_on.data, tree())
+        if saved:
+            flash(_("Target saved."), "success")
+            return redirect(url_for("admin.target_list"))
+    rows = db.session.execute(select(ProgrammeTarget).order_by(
+        ProgrammeTarget.due_on, ProgrammeTarget.region_code)).scalars().all()
+    return render_template("admin/targets.html", form=form, rows=rows,
+                           metrics=targets.METRICS)

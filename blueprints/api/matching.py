@@ -24,6 +24,7 @@ from models import Child, MatchRun, Proposal, UnpairedChild
 from services.access import policy
 from services.matching import runs
 from services.pairs import lifecycle
+from services.pairs.history import REJECT_CAUSES
 from services.shared import taxonomy
 
 blp = Blueprint("api_matching", __name__, url_prefix="/api/v1",
@@ -87,6 +88,8 @@ class ProposalOut(Schema):
     decided_by_id = fields.Integer(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     reject_reason = fields.String()
+    reject_cause = fields.String(allow_none=True, metadata={
+        "description": "too_far, needs_mismatch, volunteer_unsuitable, child_changed or other"})
 
 
 class ProposalQuery(PageArgs):
@@ -95,6 +98,8 @@ class ProposalQuery(PageArgs):
 
 
 class ProposalRejectIn(Schema):
+    cause = fields.String(load_default="other", validate=validate.OneOf(list(REJECT_CAUSES)),
+                          metadata={"description": "Why, from the list; \"other\" needs a reason"})
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
@@ -206,5 +211,5 @@ def approve(proposal_id):
 def reject(body, proposal_id):
     """Reject an open proposal; later runs never propose this pair again."""
     lifecycle.reject_proposal(db.session, g.api_user, existing_id(proposal_id),
-                          body["reason"])
+                          body["reason"], body["cause"])
     return db.session.get(Proposal, proposal_id)

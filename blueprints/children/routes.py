@@ -14,8 +14,10 @@ from core.errors import DomainError
 from extensions import db
 from models import Child
 from services import imports
-from services.access import audit, policy, submissions
+from services.access import audit, audit_words, policy, submissions
 from services.duplicates import review
+from services.pairs import history as pairing
+from services.pairs.repairing import END_CAUSES
 from services.registry import children
 from services.shared import taxonomy
 from services.shared.validation import Invalid
@@ -73,7 +75,14 @@ def detail(child_id: int):
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
                            action_form=ActionForm(), leaving_form=LeavingForm(),
                            duplicate_notices=review.notices_for(
-                               db.session, current_user, [child.id]))
+                               db.session, current_user, [child.id]),
+                           **_history_context(child))
+
+
+def _history_context(child: Child) -> dict:
+    """The child's pairing history (pairs and rejected proposals, with their reasons)."""
+    return {"pairing_history": pairing.child_history(db.session, child.id),
+            "end_causes": END_CAUSES, "reject_causes": pairing.REJECT_CAUSES}
 
 
 @bp.route("/<int:child_id>/leave", methods=["POST"])
@@ -101,7 +110,7 @@ def reveal(child_id: int, field: str):
     revealed = children.reveal(db.session, current_user, child, field)
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
                            action_form=ActionForm(), leaving_form=LeavingForm(),
-                           revealed={field: revealed})
+                           revealed={field: revealed}, **_history_context(child))
 
 
 @bp.route("/<int:child_id>/history")
@@ -110,7 +119,7 @@ def history(child_id: int):
     """Who viewed or changed this child's record, when, and from where."""
     child = scoped_or_404(Child, child_id)
     return render_template("children/history.html", child=child,
-                           entries=audit.history(db.session, "child", child.id))
+                           entries=audit_words.history_rows(db.session, "child", child.id))
 
 
 @bp.route("/<int:child_id>/edit", methods=["GET", "POST"])

@@ -5,7 +5,19 @@ JSON of ``data`` and ``scatter``. Every figure and export covers only the counti
 user reaches (services.access.policy).
 """
 
-from flask import Response, abort, jsonify, render_template, request, stream_with_context
+from functools import cache
+from pathlib import Path
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +27,8 @@ from blueprints.web import requires, translate, tree
 from core.clock import today_local
 from core.errors import DomainError
 from extensions import db
-from services.reports import dashboard, ledgers
+from services.access import policy
+from services.reports import county_map, dashboard, ledgers, targets
 from services.shared.taxonomy import PRIORITIES
 
 
@@ -31,7 +44,9 @@ def index():
     names = {code: tree().full_name(code) for code in counties}
     return render_template("dashboard/index.html", totals=totals, counties=counties,
                            names=names, today=today_local(),
-                           first_county=dashboard.busiest_county(counties))
+                           first_county=dashboard.busiest_county(counties),
+                           targets=targets.progress(db.session, current_user, counties, tree(),
+                                                    today_local()))
 
 
 @bp.route("/data")
@@ -50,7 +65,35 @@ def data():
                   for c in counties.values()],
         trend=dashboard.weekly_trend(db.session, current_user, today_local()),
         first_county=dashboard.busiest_county(counties),
-        labels=_chart_labels())
+        map=_map(counties), labels=_chart_labels())
+
+
+@cache
+def _cities_with_maps(folder: str) -> frozenset[str]:
+    return frozenset(path.stem for path in Path(folder, "maps").glob("*.json"))
+
+
+def _map(counties) -> dict:
+    """The map's area (boundary files to load) and each county's value and colour class."""
+    regions = tree()
+    covered = policy.county_scope(db.session, current_user)
+    found = county_map.area(regions, covered, counties,
+                            _cities_with_maps(current_app.static_folder))
+    layers = county_map.layers(counties)
+    message = _  # message ids marked in services.reports.county_map, not extracted here
+    for layer in layers.values():
+        layer["label"] = message(layer["label"])
+        layer["unit"] = message(layer["unit"]) if layer["unit"] != "%" else "%"
+        for band in layer["bands"]:
+            band["text"] = (str(band["lo"]) if band["hi"] == band["lo"] else
+                            f"≥ {band['lo']}" if band["hi"] is None else
+                            f"{band['lo']}–{band['hi']}")
+    return {"area": found and {**found, "name": regions.full_name(found["code"]),
+                               "files": [url_for("static", filename=f"maps/{c}.json")
+                                         for c in found["cities"]]},
+            "layers": layers, "no_value": _("No active pairs"),
+            "covered": None if covered is None else sorted(covered),
+            "outside": _("Not in your regions"), "outside_colour": county_map.OUTSIDE_COLOUR}
 
 
 @bp.route("/scatter")
@@ -70,7 +113,9 @@ def _chart_labels() -> dict:
         "coverage": _("Coverage"), "children": _("Children"),
         "volunteers": _("Vetted volunteers"), "week": _("Week of"),
         "priorities": {code: _(label) for code, label in PRIORITIES.items()},
-        "empty": _("No records to show."),
+        "empty": _("No records to show."), "unit_children": _("Children (number)"),
+        "unit_children_short": _("children"),
+        "unit_pairs": _("Pairs (number)"), "unit_contacts": _("Contacts (number)"),
     }
 
 
@@ -124,6 +169,9 @@ def month_report():
         form.month.errors = [translate(error.message, error.params)]
         return render_template("dashboard/ledgers.html", form=form), 400
     header, rows = ledgers.month_report(db.session, current_user, first, _)
+    counties = dashboard.county_figures(db.session, current_user, today_local())
+    rows += targets.report_rows(targets.progress(db.session, current_user, counties, tree(),
+                                                 today_local()), _)
     ledgers.record_export(db.session, current_user, "month", fmt, month=first)
     body = ledgers.write(fmt, header, [rows], _("Follow-up report"))
     return _download(body, fmt, ledgers.filename("follow-up", fmt, first))

@@ -17,6 +17,7 @@ from services.followups import contacts, opt_outs, volunteer_home, welfare_conta
 from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
+from services.sms import display
 
 
 @bp.route("/pairs/<int:pair_id>/contact", methods=["GET", "POST"])
@@ -96,7 +97,8 @@ def outbox():
     stopped = opt_outs.visible_opt_outs(db.session, current_user) \
         if policy.allowed(current_user, "sms.opt_out") else []
     return render_template("followups/outbox.html", page=page, status=status,
-                           form=OptOutForm(), moment=now(), opt_outs=stopped)
+                           form=OptOutForm(), message_text=display.message_text,
+                           why=display.why, moment=now(), opt_outs=stopped)
 
 
 @bp.route("/outbox/opt-out", methods=["POST"])

@@ -16,6 +16,7 @@ from extensions import db
 from models import Child, MatchRun, Pair, Proposal, UnpairedChild
 from services.access import policy
 from services.matching import runs
+from services.matching.distances import distance_as_known
 from services.matching.engine import UNPAIRED_REASONS
 from services.pairs import lifecycle
 from services.pairs.repairing import END_CAUSES
@@ -95,7 +96,7 @@ def run(run_id: int):
     return render_template("matching/run.html", run=match_run, page=page, status=status,
                            priority=priority, sort=sort, unpaired=unpaired,
                            reasons=UNPAIRED_REASONS, action_form=ActionForm(),
-                           reject_form=RejectForm())
+                           distance_as_known=distance_as_known)
 
 
 def _priority_order():
@@ -112,37 +113,63 @@ def run_status(run_id: int):
                    error=translate(match_run.error, {}) if match_run.error else "")
 
 
-@bp.route("/proposals/<int:proposal_id>/<any(approve, reject):verb>", methods=["POST"])
+@bp.route("/proposals/<int:proposal_id>/approve", methods=["POST"])
 @requires("match.review")
-def decide(proposal_id: int, verb: str):
-    form = RejectForm() if verb == "reject" else ActionForm()
-    if not form.validate_on_submit():
+def approve(proposal_id: int):
+    if not ActionForm().validate_on_submit():
         abort(400)
     try:
         with saving() as saved:
-            if verb == "approve":
-                lifecycle.approve_proposal(db.session, current_user, proposal_id)
-            else:
-                lifecycle.reject_proposal(db.session, current_user, proposal_id,
-                                          form.reason.data)
+            lifecycle.approve_proposal(db.session, current_user, proposal_id)
     except NotFound:
         abort(404)
     if saved:
-        flash(_("Pair approved.") if verb == "approve" else _("Proposal rejected."), "success")
+        flash(_("Pair approved."), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("matching.index"))
+
+
+@bp.route("/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
+@requires("match.review")
+def reject(proposal_id: int):
+    """Rejecting is final for this pair: a page that asks why, then confirms."""
+    proposal = db.session.execute(policy.scoped_proposals(db.session, current_user)
+                                  .where(Proposal.id == proposal_id)).scalar_one_or_none()
+    if proposal is None:
+        abort(404)
+    form = RejectForm()
+    back = safe_next(request.values.get("next")) or url_for("matching.run",
+                                                            run_id=proposal.run_id)
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            lifecycle.reject_proposal(db.session, current_user, proposal_id,
+                                      form.reason.data, form.cause.data)
+        if saved:
+            flash(_("Proposal rejected. The reason is kept in the child's pairing history."),
+                  "success")
+            return redirect(back)
+    return render_template("matching/reject.html", proposal=proposal, form=form, back=back)
 
 
 @bp.route("/runs/<int:run_id>/approve", methods=["POST"])
 @requires("match.review")
 def approve_selected(run_id: int):
+    """Approve the ticked proposals: none ticked is refused; otherwise the page says how
+    many and asks once before anything is approved."""
     _run_or_404(run_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     ids = [int(i) for i in request.form.getlist("proposal_ids") if i.isdigit()]
-    owned = set(db.session.execute(select(Proposal.id).where(
-        Proposal.run_id == run_id, Proposal.id.in_(ids))).scalars())
-    approved, failed = lifecycle.approve_many(db.session, current_user,
-                                          [i for i in ids if i in owned])
+    chosen = db.session.execute(
+        policy.scoped_proposals(db.session, current_user)
+        .where(Proposal.run_id == run_id, Proposal.id.in_(ids), Proposal.status == "open")
+        .order_by(Proposal.id)).scalars().all()
+    if not chosen:
+        flash(_("Tick at least one open proposal, then press Approve selected."), "danger")
+        return redirect(url_for("matching.run", run_id=run_id))
+    if request.form.get("confirmed") != "yes":
+        return render_template("matching/confirm_approve.html", run_id=run_id,
+                               proposals=chosen, action_form=ActionForm())
+    approved, failed = lifecycle.approve_many(db.session, current_user, [p.id for p in chosen])
     flash(_("%(n)s pairs approved.", n=approved), "success")
     for proposal_id, error in failed:
         flash(_("Proposal %(id)s: ", id=proposal_id) + translate(error.message, error.params),
@@ -159,24 +186,25 @@ def pair_list():
         stmt = stmt.where(Pair.status == status)
     page = edge.paginate(stmt)
     return render_template("matching/pairs.html", page=page, status=status,
-                           end_form=EndPairForm(), end_causes=END_CAUSES)
+                           end_causes=END_CAUSES)
 
 
-@bp.route("/pairs/<int:pair_id>/end", methods=["POST"])
+@bp.route("/pairs/<int:pair_id>/end", methods=["GET", "POST"])
 @requires("pair.end")
 def end_pair(pair_id: int):
+    """Ending a pair is its own page: who, since when, the cause and the reason."""
     pair = db.session.execute(policy.scoped_pairs(db.session, current_user)
                               .where(Pair.id == pair_id)).scalar_one_or_none()
     if pair is None:
         abort(404)
     form = EndPairForm()
-    if not form.validate_on_submit():
-        flash(_("Give a reason."), "danger")
-        return redirect(url_for("matching.pair_list"))
-    with saving() as saved:
-        lifecycle.end_pair(db.session, current_user, pair, form.reason.data, form.cause.data)
-    if saved:
-        flash(_("The pair has ended; the child and the volunteer can be matched again."),
-              "success")
-    return redirect(url_for("matching.pair_list"))
-
+    if pair.status == "active" and form.validate_on_submit():
+        with saving(form) as saved:
+            lifecycle.end_pair(db.session, current_user, pair, form.reason.data,
+                               form.cause.data)
+        if saved:
+            flash(_("The pair has ended; the child and the volunteer can be matched again."),
+                  "success")
+            return redirect(url_for("matching.pair_list"))
+    return render_template("matching/end_pair.html", pair=pair, form=form,
+                           end_causes=END_CAUSES)

@@ -16,4 +16,4 @@ class LocalContactForm(FlaskForm):
 
 class TownshipContactForm(LocalContactForm):
     region_code = region_field()
-    township = StringField(_l("Township (乡镇)"), validators=[DataRequired(), Length(max=128)])
+    township = StringField(_l("Township"), validators=[DataRequired(), Length(max=128)])

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0027_migrant_children_and_applications'
-down_revision = '0025_volunteer_service_records'
+down_revision = '0026_coordinator_pages'
 branch_labels = None
 depends_on = None
 

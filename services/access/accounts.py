@@ -80,7 +80,9 @@ def set_regions(session: Session, user: User, codes) -> None:
     unknown = [c for c in codes if tree.get(c) is None]
     if unknown:
         raise DomainError("Unknown region code %(value)s.", value=", ".join(unknown))
-    user.regions = [CoordinatorRegion(region_code=c) for c in codes]
+    kept = [r for r in user.regions if r.region_code in codes]
+    have = {r.region_code for r in kept}
+    user.regions = kept + [CoordinatorRegion(region_code=c) for c in codes if c not in have]
 
 
 def password_owner(session: Session, phone: str, password: str) -> User | None:

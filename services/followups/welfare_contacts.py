@@ -21,8 +21,8 @@ from services.shared.validation import Checker
 log = logging.getLogger(__name__)
 _CHUNK = 5000
 
-WELFARE_ROLES = {"child_director": N_("Village child director (儿童主任)"),
-                 "supervisor": N_("Township child supervisor (儿童督导员)")}
+WELFARE_ROLES = {"child_director": N_("Village child director"),
+                 "supervisor": N_("Township child supervisor")}
 
 
 def _clean(raw: dict) -> dict:

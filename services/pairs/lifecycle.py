@@ -23,6 +23,7 @@ from services.access.policy import covers_region
 from services.duplicates import links
 from services.followups import contacts, feedback
 from services.pairs import repairing
+from services.pairs.history import REJECT_CAUSES
 from services.settings import get_settings
 from services.shared.names import given_name
 from services.sms import outbox
@@ -102,16 +103,23 @@ def _start_follow_up(session: Session, pair: Pair) -> None:
     notices.queue_pair_notices(session, pair, get_settings(session))
 
 
-def reject_proposal(session: Session, actor: User, proposal_id: int, reason: str = "") -> None:
-    """Reject a proposal; later runs never propose this exact pair again."""
+def reject_proposal(session: Session, actor: User, proposal_id: int, reason: str = "",
+                    cause: str = "other") -> None:
+    """Reject a proposal for a cause from REJECT_CAUSES (with words of one's own when the
+    cause is "other"); later runs never propose this exact pair again."""
     proposal = _proposal_in_scope(session, actor, proposal_id)
     if proposal.status != "open":
         raise DomainError("This proposal is no longer open.")
+    if cause not in REJECT_CAUSES:
+        raise DomainError("Choose why the proposal is rejected from the list.")
+    if cause == "other" and not (reason or "").strip():
+        raise DomainError("Say in a few words why the proposal is rejected.")
+    proposal.reject_cause = cause
     proposal.status, proposal.decided_by_id, proposal.decided_at = "rejected", actor.id, now()
     proposal.reject_reason = (reason or "").strip()[:500]
     session.flush()
     audit.record(session, actor, "proposal.reject", "proposal", proposal.id,
-                 child=proposal.child_id)
+                 child=proposal.child_id, cause=cause)
     log.info("proposal %s rejected by user %s", proposal.id, actor.id)
 
 

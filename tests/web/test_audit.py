@@ -48,7 +48,7 @@ def test_child_record_accesses_are_audited(client, app, create_user, login):
         "child.consent_withdraw", "child.reveal_id", "child.reveal_phone", "child.view"]
     assert {r.actor_id for r in rows} == {coordinator} and rows[0].ip == "10.0.0.7"
     history = client.get(f"/children/{child_id}/history").get_data(as_text=True)
-    assert "child.reveal_id" in history and "10.0.0.7" in history
+    assert "显示身份证号" in history and "10.0.0.7" in history
 
 
 def test_imports_vetting_and_approvals_are_audited(client, app, create_user, login,

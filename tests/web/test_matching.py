@@ -81,7 +81,8 @@ def test_reject_is_remembered_by_later_runs(client, app, login, create_user, cre
     with app.app_context():
         first = db.session.execute(select(Proposal)).scalar_one()
         first_id, first_child = first.id, first.child_id
-    client.post(f"/matching/proposals/{first_id}/reject", data={"reason": "距离太远"})
+    client.post(f"/matching/proposals/{first_id}/reject",
+                data={"cause": "too_far", "reason": "距离太远"})
     client.post("/matching/runs", data={"region_code": COUNTY_A})
     with app.app_context():
         latest = db.session.execute(select(Proposal).where(Proposal.status == "open")
@@ -111,7 +112,7 @@ def test_bulk_approve_reports_conflicts(client, app, login, create_user, create_
         ids = db.session.execute(select(Proposal.id)).scalars().all()
     assert len(ids) == 2
     client.post(f"/matching/runs/{_last_run(app)}/approve",
-                data={"proposal_ids": [str(i) for i in ids]})
+                data={"proposal_ids": [str(i) for i in ids], "confirmed": "yes"})
     assert count(app, Pair, Pair.status == "active") == 2
 
 

@@ -132,11 +132,11 @@ def test_the_county_is_found_by_its_name_without_script(client, app, monkeypatch
 
 
 def test_county_search_over_the_shipped_region_table(client):
-    found = client.get("/regions/search?q=横").get_json()
+    found = client.get("/regions/counties?q=横").get_json()
     assert found[0] == {"code": "450127", "name": "广西壮族自治区南宁市横县"}
     assert all(len(r["code"]) == 6 for r in found)
-    assert client.get("/regions/search?q=南宁市横县").get_json()[0]["code"] == "450127"
-    assert client.get("/regions/search?q=").get_json() == []
+    assert client.get("/regions/counties?q=南宁市横县").get_json()[0]["code"] == "450127"
+    assert client.get("/regions/counties?q=").get_json() == []
 
 
 def test_the_privacy_notice_is_real_and_its_version_is_recorded(client, app):

@@ -357,8 +357,8 @@ def test_the_outbox_shows_which_provider_sent_each_message(app, make_pair, creat
     send(app, [FakeProvider("aliyun", "retry"), FakeProvider("tencent")], APPROVED_AT)
     login(create_user(role="admin"))
     page = client.get("/followups/outbox").get_data(as_text=True)
-    assert page.count('<td class="sms-provider">tencent') == 2
-    assert "aliyun: retry_error → tencent: " in page
+    assert page.count('<td class="sms-provider">腾讯云短信') == 2
+    assert "阿里云短信: 无法连接 → 腾讯云短信: 已发送" in page
 
 
 class Killed(BaseException):
