@@ -6,10 +6,13 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN pybabel compile -d translations
-# Compile the matching kernels once, into numba's cache, not on the first run.
-RUN python -c "from services.matching.engine import warm_up; warm_up()"
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin qianshou \
     && mkdir -p /app/instance && chown qianshou /app/instance
+# Compile the matching kernels once, into a numba cache the app user may use, not on
+# the first run.
+ENV NUMBA_CACHE_DIR=/app/.numba-cache
+RUN python -c "from services.matching.engine import warm_up; warm_up()" \
+    && chown -R qianshou /app/.numba-cache
 USER qianshou
 ENV QIANSHOU_ENV=production
 CMD ["gunicorn", "--workers", "4", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
