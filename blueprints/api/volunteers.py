@@ -10,7 +10,6 @@ Phones are only ever returned masked.
 from flask import current_app, g
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints import codes, limits
@@ -175,9 +174,6 @@ def sign_up(body):
         too_many(error)
     except (Invalid, DomainError) as error:
         fail_from(error)
-    except IntegrityError:  # the same number signed up at the same moment: answer alike
-        db.session.rollback()
-        return {"expires_in": int(otp.CODE_TTL.total_seconds())}
     after_commit(codes.send_now)
     return {"expires_in": int(otp.CODE_TTL.total_seconds())}
 

@@ -1,7 +1,6 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from blueprints import codes, edge, limits
 from blueprints.auth.codes import start_verification
@@ -15,7 +14,7 @@ from core.errors import DomainError
 from extensions import db, limiter
 from models import Volunteer
 from services import imports
-from services.access import audit, otp, policy, submissions
+from services.access import audit, policy, submissions
 from services.followups import volunteer_home
 from services.pairs import lifecycle
 from services.registry import signup as public_signup
@@ -32,13 +31,9 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
-        try:
-            with saving(form) as saved:
-                phone_hash = public_signup.start(db.session, raw, tree(),
-                                                 codes.client_address(), codes.limits())
-        except IntegrityError:  # the same number signed up at the same moment: answer alike
-            db.session.rollback()
-            return start_verification(otp.phone_hash_of(raw["phone"]))
+        with saving(form) as saved:
+            phone_hash = public_signup.start(db.session, raw, tree(), codes.client_address(),
+                                             codes.limits())
         if saved:
             after_commit(codes.send_now)
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
