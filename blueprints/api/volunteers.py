@@ -10,7 +10,6 @@ Phones are only ever returned masked.
 from flask import current_app, g
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from blueprints import codes, limits
@@ -25,7 +24,6 @@ from blueprints.api.core import (
     too_many,
 )
 from blueprints.api.pairs import existing_id
-from blueprints.transaction import discard
 from blueprints.web import tree
 from core.errors import DomainError
 from extensions import db, limiter
@@ -175,8 +173,6 @@ def sign_up(body):
         too_many(error)
     except (Invalid, DomainError) as error:
         fail_from(error)
-    except IntegrityError:  # the same number signed up at the same moment: answer alike
-        discard()
     return {"expires_in": int(otp.CODE_TTL.total_seconds())}
 
 

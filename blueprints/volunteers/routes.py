@@ -1,13 +1,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from blueprints import codes, edge, limits
 from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
 from blueprints.imports.upload import import_page
-from blueprints.transaction import discard, saving
+from blueprints.transaction import saving
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.volunteers.profile import own_volunteer
@@ -16,7 +15,7 @@ from core.errors import DomainError
 from extensions import db, limiter
 from models import Volunteer
 from services import imports
-from services.access import audit, otp, policy, submissions
+from services.access import audit, policy, submissions
 from services.followups import volunteer_home
 from services.pairs import lifecycle
 from services.registry import signup as public_signup
@@ -35,13 +34,9 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
-        try:
-            with saving(form) as saved:
-                phone_hash = public_signup.start(db.session, raw, tree(),
-                                                 codes.client_address(), codes.limits())
-        except IntegrityError:  # the same number signed up at the same moment: answer alike
-            discard()
-            return start_verification(otp.phone_hash_of(raw["phone"]))
+        with saving(form) as saved:
+            phone_hash = public_signup.start(db.session, raw, tree(), codes.client_address(),
+                                             codes.limits())
         if saved:
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")

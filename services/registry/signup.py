@@ -12,6 +12,7 @@ Rules (NIST SP 800-63B, OWASP ASVS V2/V3):
 
 import logging
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -35,10 +36,15 @@ def start(session: Session, raw: dict, tree: RegionTree, client: str | None,
     clean = volunteers.clean_signup(raw, tree)
     taken = volunteers.phone_taken(session, clean["phone"])
     if taken is None:
-        volunteer = volunteers.add_signup(session, raw, clean)
-        otp.issue(session, volunteer.phone, "signup", client, limits,
-                  user=session.get(User, volunteer.user_id))
-        return volunteer.phone_hash
+        try:
+            with session.begin_nested():
+                volunteer = volunteers.add_signup(session, raw, clean)
+        except IntegrityError:  # the same number signed up at this very moment
+            taken = "account"
+        else:
+            otp.issue(session, volunteer.phone, "signup", client, limits,
+                      user=session.get(User, volunteer.user_id))
+            return volunteer.phone_hash
     accounts.hash_password(raw.get("password") or "")  # the cost of a real sign-up
     row = otp.issue(session, clean["phone"], "signup", client, limits, send=False)
     outbox.queue(session, [outbox.message_row(
