@@ -41,6 +41,8 @@ PARAMS = {
                                  "days": "10"},
     "concern_raised": {"county": "乌鲁木齐县", "kind": "疑似被忽视"},
     "verification_code": {"code": "123456"},
+    "signup_has_account": {},
+    "signup_on_ledger": {},
     "check_expiring": {"expires_on": "12月31日"},
     "feedback_request": {"child_given_name": "小明明",
                          "link": "https://qs.gxmz.cn/f/Ab3dEfGh1jKlMn0pQrStUv"},
@@ -111,7 +113,7 @@ def test_render_rejects_unknown_template():
 
 def test_template_placeholders_must_match_params():
     with pytest.raises(ValueError):
-        Template("x", "{a}{b}", ("a",))
+        Template("x", "{a}{b}", ("a",), "routine")
 
 
 # --- registry, console, file -----------------------------------------------------------
