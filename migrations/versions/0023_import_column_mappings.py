@@ -2,7 +2,7 @@
 columns); column mappings remembered per coordinator
 
 Revision ID: 0023_import_column_mappings
-Revises: 0020
+Revises: 0021_sms_priority_classes
 Create Date: 2026-12-01 22:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0023_import_column_mappings'
-down_revision = '0020'
+down_revision = '0021_sms_priority_classes'
 branch_labels = None
 depends_on = None
 
