@@ -5,7 +5,7 @@ from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
 from models.duplicates import ChildDuplicate
 from models.feedback import FeedbackRequest, PairFeedback
-from models.followup import Concern, ContactLog, ProgrammeSettings
+from models.followup import CaseEvent, CaseReferral, Concern, ContactLog, ProgrammeSettings
 from models.imports import FormSubmission, ImportJob, ImportUpload
 from models.matching import MatchRun, MatchRunPart, Pair, Proposal, UnpairedChild
 from models.otp import PhoneCode
@@ -19,6 +19,8 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "BackgroundCheck",
+    "CaseEvent",
+    "CaseReferral",
     "Child",
     "ChildDuplicate",
     "ConsentRecord",

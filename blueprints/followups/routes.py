@@ -4,12 +4,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.followups import bp
-from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
+from blueprints.followups.forms import ContactForm, OptOutForm, SettingsForm
 from blueprints.web import requires, show_problems
 from core.clock import today_local
 from core.errors import DomainError
 from extensions import db
-from models import Concern, ContactLog, OutboxMessage, Pair
+from models import Concern, OutboxMessage, Pair
 from services.access import policy, submissions
 from services.followups import contacts, volunteer_home, welfare_contacts
 from services.settings import get_settings, update_settings
@@ -70,28 +70,6 @@ def _open_concerns():
         .where(Concern.status == "open").order_by(Concern.created_at)).scalars().all()
 
 
-@bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
-@requires("concern.act")
-def concern(concern_id: int):
-    found = db.session.execute(policy.scoped_by_child(db.session, current_user, Concern)
-                               .where(Concern.id == concern_id)).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            contacts.act_on_concern(db.session, current_user, found, form.action.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
-            flash(_("Action recorded; the concern is closed."), "success")
-            return redirect(url_for("followups.index"))
-    contact = db.session.get(ContactLog, found.contact_log_id) if found.contact_log_id else None
-    return render_template("followups/concern.html", concern=found, form=form, contact=contact)
-
-
 @bp.route("/outbox")
 @requires("sms.view")
 def outbox():
@@ -146,3 +124,13 @@ def open_concern_count() -> int:
     return db.session.execute(policy.scoped_by_child(
         db.session, current_user, Concern, select(func.count(Concern.id)))
         .where(Concern.status == "open")).scalar_one()
+
+
+def open_cases_for_alert(limit: int = 5) -> list[Concern]:
+    """The open cases the home page's alert links to: immediate danger and unacknowledged
+    first, then the oldest."""
+    return db.session.execute(
+        policy.scoped_by_child(db.session, current_user, Concern)
+        .where(Concern.status == "open")
+        .order_by(Concern.immediate_danger.desc(), Concern.acknowledged_at.is_not(None),
+                  Concern.created_at).limit(limit)).scalars().all()

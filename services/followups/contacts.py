@@ -3,8 +3,8 @@
 Every active pair has a next contact (call/video) due date and a next home-visit due
 date from the programme settings. Logging a contact moves them forward from the
 contact's date; any logged contact moves the contact date, a home visit moves both.
-A concern is never just a note: it opens an alert for the coordinators of the child's
-county at once (SMS + dashboard) that stays open until a coordinator records an action.
+A concern is never just a note: it opens a case (services.followups.cases) and alerts the
+coordinators of the child's county at once (SMS + dashboard).
 """
 
 import logging
@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.clock import now, today_local
+from core.clock import today_local
 from core.errors import DomainError
 from models import Child, Concern, ContactLog, Pair, User, Volunteer
-from services import notices
 from services.access.policy import scoped_pairs
+from services.followups import cases
+from services.followups.cases import CONCERN_KINDS
 from services.settings import get_settings
 from services.shared.taxonomy import N_
 from services.shared.validation import Checker
@@ -30,12 +31,6 @@ CONTACT_KINDS = {"call": N_("Phone call"), "video": N_("Video call"),
                  "message": N_("Messages")}
 CHILD_MOODS = {"happy": N_("Happy"), "fine": N_("Fine"), "low": N_("Low"),
                "worried": N_("Worried me")}
-CONCERN_KINDS = {"safety": N_("Safety"), "health": N_("Health"),
-                 "abuse_neglect": N_("Abuse or neglect suspected"),
-                 "dropout": N_("Dropping out of school"), "other": N_("Other")}
-#: Short Chinese labels for the coordinators' SMS (the SMS is always in Chinese).
-CONCERN_SMS_LABELS = {"safety": "安全", "health": "健康", "abuse_neglect": "疑似虐待或忽视",
-                      "dropout": "辍学", "other": "其他"}
 
 
 def plan_pair(session: Session, pair: Pair, start: date) -> None:
@@ -91,29 +86,24 @@ def _move_due_dates(session: Session, pair: Pair, day: date, kind: str) -> None:
 
 
 def raise_concern(session: Session, actor: User, child_id: int, kind: str, text: str, *,
-                  pair_id: int | None = None, contact_log_id: int | None = None) -> Concern:
-    """Open a concern and alert every coordinator of the child's county by SMS."""
-    concern = Concern(child_id=child_id, pair_id=pair_id, contact_log_id=contact_log_id,
-                      kind=kind, text=text.strip(), raised_by_id=actor.id, status="open")
-    session.add(concern)
-    session.flush()
-    child = session.get(Child, child_id)
-    notices.queue_concern_alert(session, concern, child, CONCERN_SMS_LABELS[kind])
-    log.warning("concern %s (%s) raised about child %s by user %s", concern.id, kind,
-                child_id, actor.id)
-    return concern
+                  pair_id: int | None = None, contact_log_id: int | None = None,
+                  immediate_danger: bool = False) -> Concern:
+    """Open a case reported by ``actor`` and alert every coordinator of the child's county."""
+    return cases.open_case(session, actor, session.get(Child, child_id), kind, text,
+                           pair_id=pair_id, contact_log_id=contact_log_id,
+                           reporter_kind="volunteer" if actor.role == "volunteer"
+                           else "coordinator", immediate_danger=immediate_danger)
 
 
-def act_on_concern(session: Session, actor: User, concern: Concern, action: str) -> None:
-    """Record what a coordinator did; this closes the concern."""
+def act_on_concern(session: Session, actor: User, concern: Concern, action: str,
+                   reason: str = "") -> None:
+    """Close the case with what was done (the outcome) and why (defaults to the outcome)."""
     if not (action or "").strip():
         raise DomainError("Describe what was done.")
     if concern.status != "open":
         raise DomainError("This concern is already closed.")
-    concern.action, concern.action_by_id, concern.action_at = action.strip(), actor.id, now()
-    concern.status = "closed"
-    session.flush()
-    log.info("concern %s closed by user %s", concern.id, actor.id)
+    cases.close(session, actor, concern, {"outcome": action,
+                                          "close_reason": reason or action})
 
 
 def pair_of_volunteer(session: Session, actor: User, pair_id: int) -> Pair | None:

@@ -1,4 +1,5 @@
-"""The periodic sweep: queue every reminder, escalation and feedback request that is due.
+"""The periodic sweep: queue every reminder, escalation, feedback request and
+unacknowledged-case alert that is due.
 
 Reminders wait for the end of quiet hours. Messages stuck in "sending" since before
 ``STALE_SENDING`` were interrupted between claim and result and are marked unknown.
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import LOCAL_TZ
 from models import OutboxMessage
-from services.followups import feedback
+from services.followups import cases, feedback
 from services.followups.escalation import ladder_rows
 from services.sms.outbox import after_quiet_hours, queue
 
@@ -34,6 +35,7 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
     rows = ladder_rows(session, today, not_before, settings)
     queue(session, rows)
     feedback_requests = feedback.queue_due_requests(session, moment, settings)
+    rungs = cases.sweep_acknowledgements(session, moment, settings)
     stale = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending",
@@ -42,4 +44,5 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
         .execution_options(synchronize_session=False)).rowcount
     log.info("sweep at %s: %s reminder rows considered, %s interrupted sends marked unknown",
              moment.isoformat(), len(rows), stale)
-    return {"considered": len(rows), "interrupted": stale, "feedback": feedback_requests}
+    return {"considered": len(rows), "interrupted": stale, "feedback": feedback_requests,
+            "case_rungs": rungs}

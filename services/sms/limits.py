@@ -36,7 +36,8 @@ from services.sms.providers import ConfigurationError
 log = logging.getLogger(__name__)
 
 DEFAULT_DAILY_CAP = 5
-MANDATORY_TEMPLATES = frozenset({"concern_raised"})
+MANDATORY_TEMPLATES = frozenset({"concern_raised", "case_immediate_danger",
+                                 "case_danger_local_contact", "case_unacknowledged"})
 CODE_TEMPLATES = frozenset({"verification_code"})
 #: Statuses of messages that went (or may have gone) to a provider.
 COUNTED_STATUSES = ("sending", "sent", "delivered", "unknown")

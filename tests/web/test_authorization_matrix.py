@@ -19,7 +19,10 @@ from tests.conftest import COUNTY_B
 
 #: Routes that are the volunteer's own, or public, and so outside this matrix.
 OWN_OR_PUBLIC = {"/volunteers/me", "/followups/pairs/<int:pair_id>/contact", "/f/<token>",
-                 "/feedback/requests/<int:request_id>"}
+                 "/feedback/requests/<int:request_id>",
+                 "/followups/pairs/<int:pair_id>/report"}
+#: The volunteer's own pages: 200 for their own pair, 404 for anyone else's.
+VOLUNTEER_OWN = ("/followups/pairs/<int:pair_id>/contact", "/followups/pairs/<int:pair_id>/report")
 
 
 @pytest.fixture
@@ -132,3 +135,12 @@ def test_api_operations(app, world, client):
         assert volunteer_other in (403, 404), path
     assert checked >= 6
     assert Concern  # (concerns are reached through the pages above)
+
+
+def test_volunteer_pages_reach_only_their_own_pair(app, world, login):
+    volunteer = login(world["own"]["volunteer_user"], app.test_client())
+    coordinator = login(min(world["own"]["coordinators"]), app.test_client())
+    for rule in VOLUNTEER_OWN:
+        assert volunteer.get(_fill(rule, _ids(world["own"]))).status_code == 200, rule
+        assert volunteer.get(_fill(rule, _ids(world["other"]))).status_code == 404, rule
+        assert coordinator.get(_fill(rule, _ids(world["own"]))).status_code == 403, rule
