@@ -68,6 +68,8 @@ EVENT_LABELS = {"reported": N_("Reported"), "acknowledged": N_("Acknowledged (Âè
                 "referral_outcome": N_("Referral outcome recorded"), "closed": N_("Closed")}
 #: The rungs of the acknowledgement ladder, from the child's county upwards.
 RUNGS = ("county", "city", "province")
+RUNG_LABELS = {"county": N_("The county's coordinators"), "city": N_("The city's coordinators"),
+               "province": N_("The province's coordinators")}
 _PHONE = re.compile(r"^[0-9+\-() ]{3,20}$")
 
 
