@@ -21,8 +21,7 @@ from services.followups.cases import (
 from services.followups.contacts import CHILD_MOODS, CONCERN_KINDS, CONTACT_KINDS
 
 
-class ContactForm(FlaskForm):
-    submission = once_field()
+class ContactEditForm(FlaskForm):
     contact_date = DateField(_l("Date"), validators=[DataRequired()])
     kind = RadioField(_l("How"), choices=labelled(CONTACT_KINDS), default="call",
                       validators=[InputRequired()])
@@ -32,6 +31,10 @@ class ContactForm(FlaskForm):
     child_mood = RadioField(_l("How did the child seem"), choices=labelled(CHILD_MOODS),
                             default="fine", validators=[InputRequired()])
     notes = TextAreaField(_l("Short notes"), validators=[Length(max=2000)])
+
+
+class ContactForm(ContactEditForm):
+    submission = once_field()
     concern_kind = SelectField(_l("A concern to report (optional)"), default="",
                                choices=labelled(CONCERN_KINDS, _l("No concern")))
     concern_text = TextAreaField(_l("What worries you"), validators=[Length(max=2000)])

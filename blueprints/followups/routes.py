@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.followups import bp
-from blueprints.followups.forms import ContactForm, OptOutForm, SettingsForm
+from blueprints.followups.forms import ContactEditForm, ContactForm, OptOutForm, SettingsForm
 from blueprints.web import requires, show_problems
 from core.clock import today_local
 from core.errors import DomainError
@@ -46,6 +46,41 @@ def log_contact(pair_id: int):
             return redirect(url_for("volunteers.me"))
     return render_template("followups/contact.html", form=form, pair=pair,
                            child_given_name=given_name(pair.child.name))
+
+
+@bp.route("/pairs/<int:pair_id>/history")
+@requires("contact.log")
+def history(pair_id: int):
+    """The volunteer's own log of this pair; corrections allowed for 24 hours."""
+    pair = contacts.pair_of_volunteer(db.session, current_user, pair_id)
+    if pair is None:
+        abort(404)
+    return render_template("followups/history.html", pair=pair,
+                           child_given_name=given_name(pair.child.name),
+                           contact_kinds=contacts.CONTACT_KINDS, child_moods=contacts.CHILD_MOODS,
+                           **contacts.own_history(db.session, current_user, pair))
+
+
+@bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@requires("contact.log")
+def edit_contact(contact_id: int):
+    entry = contacts.own_contact(db.session, current_user, contact_id)
+    if entry is None:
+        abort(404)
+    form = ContactEditForm(obj=entry)
+    back = url_for("followups.history", pair_id=entry.pair_id)
+    if form.validate_on_submit():
+        try:
+            contacts.edit_contact(db.session, current_user, entry, form.data)
+        except (Invalid, DomainError) as error:
+            db.session.rollback()
+            show_problems(error, form)
+        else:
+            db.session.commit()
+            flash(_("Your correction is saved."), "success")
+            return redirect(back)
+    return render_template("followups/edit_contact.html", form=form, entry=entry, back=back,
+                           child_given_name=given_name(entry.pair.child.name))
 
 
 @bp.route("/")

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.clock import today_local
+from core.clock import now, today_local
 from core.errors import DomainError
 from models import Child, Concern, ContactLog, Pair, User, Volunteer
 from services.access.policy import scoped_pairs
@@ -141,3 +141,56 @@ def compliance(session: Session, user: User, today: date) -> dict:
         .order_by(func.sum(overdue).desc(), Volunteer.name).limit(200)
     ).all()
     return {"by_county": by_county, "by_volunteer": by_volunteer}
+
+
+#: A volunteer may correct their own contact log for this long after saving it.
+EDIT_WINDOW = timedelta(hours=24)
+
+
+def own_history(session: Session, actor: User, pair: Pair) -> dict:
+    """What this volunteer logged on this pair (never another volunteer's notes), newest
+    first, each marked editable while inside EDIT_WINDOW, and the concerns they reported."""
+    logs = session.execute(select(ContactLog).where(
+        ContactLog.pair_id == pair.id, ContactLog.logged_by_id == actor.id)
+        .order_by(ContactLog.contact_date.desc(), ContactLog.id.desc())).scalars().all()
+    reports = session.execute(select(Concern).where(
+        Concern.pair_id == pair.id, Concern.raised_by_id == actor.id)
+        .order_by(Concern.id.desc())).scalars().all()
+    moment = now()
+    return {"contacts": [{"log": log, "editable": moment - log.created_at < EDIT_WINDOW}
+                         for log in logs], "reports": reports}
+
+
+def own_contact(session: Session, actor: User, contact_id: int) -> ContactLog | None:
+    """A contact this volunteer logged, else None."""
+    return session.execute(select(ContactLog).where(
+        ContactLog.id == contact_id, ContactLog.logged_by_id == actor.id)).scalar_one_or_none()
+
+
+def edit_contact(session: Session, actor: User, entry: ContactLog, raw: dict) -> None:
+    """Correct one's own contact within EDIT_WINDOW of saving it; a later date moves the due
+    dates forward as logging would (an earlier one leaves them)."""
+    if entry.logged_by_id != actor.id:
+        raise DomainError("You can only change what you logged yourself.")
+    if now() - entry.created_at >= EDIT_WINDOW:
+        raise DomainError("A contact can be changed for 24 hours after it was saved; ask "
+                          "your coordinator to correct it.")
+    pair = session.get(Pair, entry.pair_id)
+    c = Checker(raw)
+    contact_date = c.day("contact_date", not_after=today_local())
+    if contact_date and contact_date < pair.started_at.date() - timedelta(days=1):
+        c.fail("contact_date", "The date is before the pair started.")
+    values = {
+        "contact_date": contact_date,
+        "kind": c.choice("kind", CONTACT_KINDS),
+        "duration_minutes": c.integer("duration_minutes", 0, 1440, required=False) or 0,
+        "notes": c.text("notes", required=False, max_len=2000),
+        "child_mood": c.choice("child_mood", CHILD_MOODS),
+    }
+    c.done()
+    for name, value in values.items():
+        setattr(entry, name, value)
+    session.flush()
+    if pair.status == "active":
+        _move_due_dates(session, pair, values["contact_date"], values["kind"])
+    log.info("contact %s corrected by user %s", entry.id, actor.id)

@@ -20,9 +20,11 @@ from tests.conftest import COUNTY_B
 #: Routes that are the volunteer's own, or public, and so outside this matrix.
 OWN_OR_PUBLIC = {"/volunteers/me", "/followups/pairs/<int:pair_id>/contact", "/f/<token>",
                  "/feedback/requests/<int:request_id>",
-                 "/followups/pairs/<int:pair_id>/report"}
+                 "/followups/pairs/<int:pair_id>/report", "/followups/pairs/<int:pair_id>/history",
+                 "/followups/contacts/<int:contact_id>/edit"}
 #: The volunteer's own pages: 200 for their own pair, 404 for anyone else's.
-VOLUNTEER_OWN = ("/followups/pairs/<int:pair_id>/contact", "/followups/pairs/<int:pair_id>/report")
+VOLUNTEER_OWN = ("/followups/pairs/<int:pair_id>/contact", "/followups/pairs/<int:pair_id>/report",
+                 "/followups/pairs/<int:pair_id>/history")
 
 
 @pytest.fixture
