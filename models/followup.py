@@ -89,6 +89,8 @@ class ContactLog(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     #: How the child seemed: happy, fine, low, worried.
     child_mood: Mapped[str] = mapped_column(String(16))
+    #: The volunteer noted the child has stopped going to school (a watch-list signal).
+    school_dropout: Mapped[bool] = mapped_column(default=False, server_default="0")
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                 ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)

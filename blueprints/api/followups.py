@@ -42,6 +42,8 @@ class ContactIn(Schema):
     child_mood = fields.String(required=True,
                                validate=validate.OneOf(list(contacts.CHILD_MOODS)))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
+    school_dropout = fields.Boolean(load_default=False, metadata={
+        "description": "The child has stopped going to school (a watch-list signal)"})
     concern_kind = fields.String(allow_none=True, load_default=None, validate=CONCERN_KIND)
     concern_text = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -54,6 +56,7 @@ class ContactOut(Schema):
     duration_minutes = fields.Integer()
     notes = fields.String()
     child_mood = fields.String()
+    school_dropout = fields.Boolean()
     logged_by_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     concern_id = fields.Integer(allow_none=True, metadata={
@@ -160,7 +163,7 @@ ReminderPage = page_schema(ReminderOut, "ReminderPage")
 def _contact_out(entry: ContactLog, concern_id: int | None) -> dict:
     return {name: getattr(entry, name) for name in (
         "id", "pair_id", "contact_date", "kind", "duration_minutes", "notes", "child_mood",
-        "logged_by_id", "created_at")} | {"concern_id": concern_id}
+        "school_dropout", "logged_by_id", "created_at")} | {"concern_id": concern_id}
 
 
 def _readable_pair(pair_id: int) -> Pair:

@@ -1,7 +1,7 @@
 """Protection cases (五位一体): the report pages, the case page and its five steps, the
 printable report form. Thin views: parse, authorise, call services.followups.cases."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -54,6 +54,8 @@ def staff_report(child_id: int):
 
 def _report(child, *, back: str, child_label: str, pair_id: int | None = None):
     form = ReportForm()
+    if request.method == "GET" and request.args.get("kind") in cases.CONCERN_KINDS:
+        form.kind.data = request.args["kind"]
     if form.validate_on_submit():
         if not submissions.first_time(db.session, form.submission.data):
             flash(_("This form was already sent; nothing was saved twice."), "info")

@@ -31,6 +31,7 @@ class ContactEditForm(FlaskForm):
     child_mood = RadioField(_l("How did the child seem"), choices=labelled(CHILD_MOODS),
                             default="fine", validators=[InputRequired()])
     notes = TextAreaField(_l("Short notes"), validators=[Length(max=2000)])
+    school_dropout = BooleanField(_l("The child has stopped going to school"))
 
 
 class ContactForm(ContactEditForm):

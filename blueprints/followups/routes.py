@@ -11,7 +11,7 @@ from core.errors import DomainError
 from extensions import db
 from models import Concern, OutboxMessage, Pair
 from services.access import policy, submissions
-from services.followups import contacts, volunteer_home, welfare_contacts
+from services.followups import contacts, volunteer_home, watch, welfare_contacts
 from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
@@ -103,6 +103,16 @@ def _open_concerns():
     return db.session.execute(
         policy.scoped_by_child(db.session, current_user, Concern)
         .where(Concern.status == "open").order_by(Concern.created_at)).scalars().all()
+
+
+@bp.route("/watch")
+@requires("followup.view")
+def watch_list():
+    """监测预防: children with a warning signal, each with its reasons."""
+    items = watch.watch_list(db.session, current_user, today_local(),
+                             get_settings(db.session))
+    return render_template("followups/watch.html", items=items, reasons=watch.REASONS,
+                           suggested=watch.SUGGESTED_KIND)
 
 
 @bp.route("/outbox")

@@ -37,6 +37,10 @@ def upgrade():
             'ack_hours', 'ack_hours_immediate BETWEEN 1 AND 24 AND ack_hours_other BETWEEN 1 '
                          'AND 168')
 
+    with op.batch_alter_table('contact_logs') as batch:
+        batch.add_column(sa.Column('school_dropout', sa.Boolean(), server_default=sa.false(),
+                                   nullable=False))
+
     with op.batch_alter_table('concerns') as batch:
         batch.add_column(sa.Column('step', sa.String(16), server_default='reported',
                                    nullable=False))
@@ -142,6 +146,8 @@ def downgrade():
                        'reporter_name', 'reporter_kind', 'place', 'occurred_on',
                        'immediate_danger', 'step'):
             batch.drop_column(column)
+    with op.batch_alter_table('contact_logs') as batch:
+        batch.drop_column('school_dropout')
     with op.batch_alter_table('programme_settings') as batch:
         batch.drop_constraint(op.f('ck_programme_settings_ack_hours'), type_='check')
         batch.drop_column('ack_hours_other')

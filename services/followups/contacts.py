@@ -54,6 +54,7 @@ def log_contact(session: Session, actor: User, pair: Pair, raw: dict) -> Contact
         "duration_minutes": c.integer("duration_minutes", 0, 1440, required=False) or 0,
         "notes": c.text("notes", required=False, max_len=2000),
         "child_mood": c.choice("child_mood", CHILD_MOODS),
+        "school_dropout": bool(raw.get("school_dropout")),
     }
     concern_kind = c.choice("concern_kind", CONCERN_KINDS, required=False)
     concern_text = c.text("concern_text", required=False, max_len=2000)
@@ -186,6 +187,7 @@ def edit_contact(session: Session, actor: User, entry: ContactLog, raw: dict) ->
         "duration_minutes": c.integer("duration_minutes", 0, 1440, required=False) or 0,
         "notes": c.text("notes", required=False, max_len=2000),
         "child_mood": c.choice("child_mood", CHILD_MOODS),
+        "school_dropout": bool(raw.get("school_dropout")),
     }
     c.done()
     for name, value in values.items():
