@@ -8,6 +8,7 @@ from flask import Flask
 
 from blueprints.api import (
     auth,
+    cases,
     children,
     duplicates,
     feedback,
@@ -36,7 +37,7 @@ def register_api(app: Flask) -> ProblemApi:
     )
     api = ProblemApi(app)
     for module in (auth, regions, children, volunteers, matching, pairs, followups, welfare,
-                   duplicates, feedback):
+                   duplicates, feedback, cases):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.extensions["api"] = api

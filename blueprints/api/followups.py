@@ -23,7 +23,7 @@ from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
 from models.sms import OUTBOX_STATUSES
 from services.access import policy
-from services.followups import contacts
+from services.followups import cases, contacts
 from services.reports import dashboard as dashboard_figures
 from services.shared.phones import mask_phone
 from services.shared.validation import Invalid
@@ -68,6 +68,11 @@ class ConcernIn(Schema):
                              validate=validate.Range(1, MAX_ID))
     kind = fields.String(required=True, validate=CONCERN_KIND)
     text = fields.String(required=True, validate=[validate.Length(max=2000), NOT_BLANK])
+    immediate_danger = fields.Boolean(load_default=False, metadata={
+        "description": "The child is in danger now: mandatory alerts go out at once (the "
+                       "reporter should call 110)"})
+    occurred_on = fields.Date(load_default=None, allow_none=True)
+    place = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class ConcernRaisedOut(Schema):
@@ -76,6 +81,8 @@ class ConcernRaisedOut(Schema):
     kind = fields.String()
     text = fields.String()
     status = fields.String()
+    step = fields.String()
+    immediate_danger = fields.Boolean()
     created_at = fields.DateTime()
 
 
@@ -231,8 +238,11 @@ def raise_concern(body):
     pair = _own_pair(body["pair_id"])
     if pair.status != "active":
         fail_from(DomainError("This pair has ended; contacts can no longer be logged."))
-    concern = contacts.raise_concern(db.session, g.api_user, pair.child_id, body["kind"],
-                                      body["text"], pair_id=pair.id)
+    try:
+        concern = cases.report(db.session, g.api_user, pair.child, body, pair_id=pair.id)
+    except Invalid as error:
+        db.session.rollback()
+        fail_from(error)
     db.session.commit()
     return concern
 

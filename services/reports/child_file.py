@@ -32,6 +32,7 @@ from services.followups import cases
 from services.followups.contacts import CHILD_MOODS, CONTACT_KINDS
 from services.followups.feedback import CHILD_TRENDS, RESPONDENTS
 from services.pairs.repairing import END_CAUSES
+from services.shared.phones import mask_phone
 from services.shared.taxonomy import N_
 
 #: The kinds of entries, in the order the filter offers them.
@@ -195,3 +196,44 @@ def _names(session: Session, user_ids: set[int]) -> dict[int, str]:
         return {}
     return dict(session.execute(select(User.id, User.name).where(
         User.id.in_(sorted(user_ids)))).tuples().all())
+
+
+def as_record(entry: Entry) -> dict:
+    """An entry as plain values for the API (codes, ids and the texts people wrote; phones
+    masked, as on the page)."""
+    f, record = entry.facts, {}
+    if entry.kind == "registry" and "consent" in f:
+        record = {"consent_id": f["consent"].id, "given_by": f["consent"].given_by,
+                  "method": f["consent"].method}
+    elif entry.kind == "pair":
+        pair = f["pair"]
+        record = {"pair_id": pair.id, "volunteer_name": f["volunteer_name"],
+                  "status": pair.status, "end_cause": pair.end_cause}
+    elif entry.kind == "contact":
+        log = f["log"]
+        record = {"contact_id": log.id, "pair_id": log.pair_id, "contact_kind": log.kind,
+                  "duration_minutes": log.duration_minutes, "child_mood": log.child_mood,
+                  "notes": log.notes, "school_dropout": log.school_dropout,
+                  "volunteer_name": f["volunteer_name"]}
+    elif entry.kind == "case":
+        event, referral = f["event"], f["referral"]
+        record = {"case_id": f["case"].id, "event": event.kind,
+                  "detail": dict(event.detail), "actor_name": f["actor"]}
+        if referral is not None:
+            record["referral"] = {"id": referral.id, "department": referral.department,
+                                  "request": referral.request, "outcome": referral.outcome}
+    elif entry.kind == "feedback":
+        answer = f["feedback"]
+        record = {"feedback_id": answer.id, "respondent": answer.respondent,
+                  "satisfaction": answer.satisfaction, "child_trend": answer.child_trend,
+                  "comment": answer.comment}
+    elif entry.kind == "sms":
+        message = f["message"]
+        record = {"message_id": message.id, "template": message.template,
+                  "audience": message.audience, "status": message.status,
+                  "to_phone_masked": mask_phone(message.to_phone)}
+    elif entry.kind == "duplicate" and "duplicate" in f:
+        record = {"duplicate_id": f["duplicate"].id, "other_child_id": f["other_id"],
+                  "rule": f["duplicate"].rule, "status": f["duplicate"].status}
+    return {"day": entry.day, "at": entry.at, "kind": entry.kind, "title": entry.what,
+            "record": record}
