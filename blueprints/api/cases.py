@@ -8,12 +8,12 @@ masked in answers. The child's timeline is the file's page as data.
 """
 
 from flask import g
-from flask_babel import gettext
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import existing_id
+from blueprints.web import translate
 from core.errors import DomainError, NotFound
 from extensions import db
 from models import Child, Concern
@@ -113,7 +113,8 @@ class TimelineEntryOut(Schema):
     day = fields.Date()
     at = fields.DateTime(allow_none=True)
     kind = fields.String(metadata={"description": ", ".join(child_file.KINDS)})
-    title = fields.Function(lambda e: gettext(e["title"]), metadata={"type": "string"})
+    title = fields.Function(lambda e: translate(e["title"], {}), metadata={
+        "type": "string", "description": "What happened, in the caller's language"})
     record = fields.Dict()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import MAX_ID, existing_id, scoped_pair
-from core.clock import today_local
+from core.clock import now, today_local
 from core.errors import DomainError
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
@@ -154,8 +154,19 @@ class DashboardPairs(Schema):
     overdue = fields.Integer(metadata={"description": "A contact or visit due date has passed"})
 
 
+class DashboardCases(Schema):
+    open = fields.Integer()
+    by_step = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Open cases by step: reported, acknowledged, assessed, referred"})
+    by_age = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Open cases by days since the report"})
+    overdue_acknowledgements = fields.Integer()
+    overdue_reviews = fields.Integer()
+
+
 class DashboardOut(Schema):
     today = fields.Date()
+    cases = fields.Nested(DashboardCases)
     children = fields.Nested(DashboardChildren)
     volunteers = fields.Nested(DashboardVolunteers)
     pairs = fields.Nested(DashboardPairs)
@@ -308,4 +319,5 @@ def dashboard():
     """The caller's counties at a glance: children, volunteers, pairs, open concerns."""
     today = today_local()
     counties = dashboard_figures.county_figures(db.session, g.api_user, today)
-    return {"today": today, **dashboard_figures.totals(counties)}
+    return {"today": today, **dashboard_figures.totals(counties),
+            "cases": dashboard_figures.case_figures(db.session, g.api_user, now())}
