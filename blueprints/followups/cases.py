@@ -85,8 +85,9 @@ def concern(concern_id: int):
     return render_template(
         "followups/case.html", case=case, contact=contact, today=today_local(), now=now(),
         ack_form=ActionForm(), assess_form=AssessForm(obj=case), referral_form=ReferralForm(
-            referred_on=today_local()), outcome_form=OutcomeForm(outcome_on=today_local()),
-        close_form=CloseForm(), cases=cases)
+            referred_on=today_local()), close_form=CloseForm(prefix="close"), cases=cases,
+        outcome_forms={r.id: OutcomeForm(prefix=f"referral{r.id}", outcome_on=today_local())
+                       for r in case.referrals})
 
 
 @bp.route("/concerns/<int:concern_id>/form")
@@ -147,7 +148,7 @@ def refer(concern_id: int):
 @bp.route("/concerns/<int:concern_id>/referrals/<int:referral_id>/outcome", methods=["POST"])
 @requires("concern.act")
 def referral_outcome(concern_id: int, referral_id: int):
-    form = OutcomeForm()
+    form = OutcomeForm(prefix=f"referral{referral_id}")
 
     def act(case):
         try:
@@ -161,7 +162,7 @@ def referral_outcome(concern_id: int, referral_id: int):
 @bp.route("/concerns/<int:concern_id>/close", methods=["POST"])
 @requires("concern.act")
 def close(concern_id: int):
-    form = CloseForm()
+    form = CloseForm(prefix="close")
     return _step(concern_id, form,
                  lambda case: cases.close(db.session, current_user, case, form.data),
-                 _("The case is closed; it stays in the child's file."))
+                 _("The case is closed (办结); it stays in the child's file (一人一档)."))

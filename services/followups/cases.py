@@ -46,7 +46,7 @@ CONCERN_KINDS = {"safety": N_("Safety"), "health": N_("Health"),
 CONCERN_SMS_LABELS = {"safety": "安全", "health": "健康", "abuse_neglect": "疑似虐待或忽视",
                       "dropout": "辍学", "other": "其他"}
 STEPS = {"reported": N_("Reported"), "acknowledged": N_("Acknowledged"),
-         "assessed": N_("Assessed"), "referred": N_("Referred"), "closed": N_("Closed")}
+         "assessed": N_("Assessed"), "referred": N_("Referred"), "closed": N_("Closed (办结)")}
 REPORTER_KINDS = {"volunteer": N_("Volunteer"), "coordinator": N_("Coordinator"),
                   "local_contact": N_("Local child-welfare contact"),
                   "guardian": N_("Guardian, by phone")}

@@ -127,7 +127,7 @@ def timeline(session: Session, child: Child, kinds: set[str] | None = None) -> l
 def _registry(child: Child) -> list[Entry]:
     entries = [Entry(_day(child.created_at), child.created_at, "registry", N_("Registered"))]
     for consent in child.consents:
-        entries.append(Entry(consent.given_on, consent.recorded_at, "registry",
+        entries.append(Entry(consent.given_on, None, "registry",
                              N_("Guardian's consent recorded"), {"consent": consent}))
         if consent.withdrawn_at:
             entries.append(Entry(_day(consent.withdrawn_at), consent.withdrawn_at, "registry",

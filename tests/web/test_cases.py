@@ -184,12 +184,14 @@ def test_the_five_steps_in_order_each_audited_and_kept_after_closing(app, world,
             assert "0771-7022110" not in stored[0]  # encrypted at rest
         for referral_id in ids:
             staff.post(f"{base}/referrals/{referral_id}/outcome", data={
-                "outcome": "已出警，孩子安全", "outcome_on": "2026-12-03"})
-        staff.post(f"{base}/close", data={"outcome": "孩子由姑姑照看", "close_reason": ""})
+                f"referral{referral_id}-outcome": "已出警，孩子安全",
+                f"referral{referral_id}-outcome_on": "2026-12-03"})
+        staff.post(f"{base}/close", data={"close-outcome": "孩子由姑姑照看",
+                                          "close-close_reason": ""})
         with app.app_context():
             assert db.session.get(Concern, case_id).status == "open"  # a reason is needed
-        staff.post(f"{base}/close", data={"outcome": "孩子由姑姑照看",
-                                          "close_reason": "监护已落实，每周回访"})
+        staff.post(f"{base}/close", data={"close-outcome": "孩子由姑姑照看",
+                                          "close-close_reason": "监护已落实，每周回访"})
         page = staff.get(base).get_data(as_text=True)
     with app.app_context():
         case = db.session.get(Concern, case_id)
