@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from blueprints import register_blueprints
+from blueprints import register_blueprints, transaction
 from blueprints.api import register_api
 from blueprints.api.core import problem_response
 from blueprints.cli import register_commands
@@ -49,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_api(app)
     register_web_helpers(app)
+    transaction.init_app(app)  # the one commit of each request
     register_commands(app)
     _register_error_pages(app)
     return app

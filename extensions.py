@@ -1,6 +1,6 @@
 """Extension objects, created once and bound to an app in create_app()."""
 
-from flask import request
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -21,8 +21,6 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def select_locale() -> str:
     """Use the language the user picked, else Simplified Chinese."""
-    from flask import current_app, has_request_context, session
-
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang") or request.args.get("lang")

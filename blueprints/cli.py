@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import gettext
+from sqlalchemy import select, text
 
 from blueprints.children.duplicates import notice_text
 from blueprints.followups.cli import reminders_cli, retention_cli
@@ -69,8 +70,6 @@ def create_user(role, name, phone, password_stdin, regions):
 @click.option("--days", default=90, show_default=True, type=click.IntRange(1, 365))
 def create_token(phone, name, days):
     """Create a personal API token and print it (it is shown only this once)."""
-    from sqlalchemy import select
-
 
     try:
         user = db.session.execute(
@@ -93,8 +92,6 @@ def import_cli():
 
 def _actor(by: str | None) -> User:
     """The account an import is recorded under: --by PHONE, else the first admin."""
-    from sqlalchemy import select
-
 
     if by:
         try:
@@ -187,8 +184,6 @@ ENCRYPTED_COLUMNS = (("children", "id_number_encrypted"), ("children", "guardian
 @keys_cli.command("rotate")
 def keys_rotate():
     """Re-encrypt every encrypted value (ID numbers, phones) under DATA_KEY's first key."""
-    from sqlalchemy import text
-
     count = 0
     for table, column in ENCRYPTED_COLUMNS:
         rows = db.session.execute(text(

@@ -1,5 +1,7 @@
 """Form pieces several blueprints use."""
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -39,8 +41,6 @@ def region_field(label=None):
 
 def once_field():
     """A hidden one-time token, new each time the form is shown (services.access.submissions)."""
-    import secrets
-
     return HiddenField(default=lambda: secrets.token_urlsafe(24))
 
 

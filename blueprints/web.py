@@ -8,13 +8,10 @@ from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
 
-from blueprints.background import enqueue
-from blueprints.forms import UploadForm
 from core.errors import DomainError, NotFound
 from extensions import db
 from services.access import audit, policy
 from services.followups.contacts import CONCERN_KINDS
-from services.imports import jobs
 from services.regions import region_tree
 from services.shared import taxonomy
 from services.shared.idcard import mask_id_number
@@ -70,41 +67,6 @@ def show_problems(error: Exception, form=None) -> None:
         flash(translate(error.message, error.params), "danger")
     else:
         raise error
-
-
-def import_page(kind: str, columns, **options):
-    """The ledger upload page: the file is stored with a queued import, which a worker
-    runs; the import's page then shows its progress and outcome."""
-    from flask import redirect, render_template, url_for
-
-
-    form = UploadForm()
-    if form.validate_on_submit():
-        earlier = jobs.sent_before(db.session, current_user, form.submission.data)
-        if earlier is not None:  # a double click: the first send is the import
-            flash(gettext("This file was already sent; it is imported once."), "info")
-            return redirect(url_for("imports.job", job_id=earlier.id))
-        job = jobs.queue_import(db.session, current_user, kind, form.file.data.read(),
-                                       submission=form.submission.data, **options)
-        db.session.commit()
-        start_import(job.id)  # a job already taken by a worker is left alone
-        return redirect(url_for("imports.job", job_id=job.id))
-    return render_template("imports/upload.html", form=form, kind=kind, columns=columns)
-
-
-def start_import(job_id: int) -> None:
-    """Hand a queued import to a worker; with the broker down, run it here and now
-    (the import is all-or-nothing either way, and nothing waits for an outage to end)."""
-    from flask import current_app
-    from kombu.exceptions import OperationalError as BrokerUnavailable
-
-
-    try:
-        enqueue("imports.run", job_id)
-    except BrokerUnavailable:
-        flash(gettext("The background service is not reachable, so the file was imported "
-                      "while you waited."), "warning")
-        current_app.extensions["celery"].tasks["imports.run"].apply(args=(job_id,))
 
 
 def safe_next(target: str | None) -> str | None:

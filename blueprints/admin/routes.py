@@ -5,8 +5,8 @@ from sqlalchemy import select
 from blueprints.admin import bp
 from blueprints.admin.forms import CoordinatorForm, RegionsForm
 from blueprints.forms import ActionForm
-from blueprints.web import requires, show_problems
-from core.errors import DomainError
+from blueprints.transaction import saving
+from blueprints.web import requires
 from extensions import db
 from models import User
 from services.access import accounts
@@ -33,15 +33,11 @@ def users():
 def new_user():
     form = CoordinatorForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             accounts.create_user(db.session, role=form.role.data, name=form.name.data,
                                  phone=form.phone.data, password=form.password.data,
                                  regions=(form.regions.data or "").split())
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Account created."), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form)
@@ -53,13 +49,9 @@ def user_regions(user_id: int):
     user = _staff(user_id)
     form = RegionsForm(regions=" ".join(user.region_codes))
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             accounts.set_regions(db.session, user, form.regions.data.split())
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Regions saved."), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/regions.html", form=form, user=user)
@@ -71,6 +63,5 @@ def toggle(user_id: int, verb: str):
     user = _staff(user_id)
     if ActionForm().validate_on_submit():
         accounts.set_active(db.session, user, verb == "enable")
-        db.session.commit()
         flash(_("Account updated."), "success")
     return redirect(url_for("admin.users"))

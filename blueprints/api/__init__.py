@@ -6,24 +6,27 @@ than its user would. Generated from the code by flask-smorest; no hand-written s
 
 from flask import Flask
 
-from blueprints.api import (
-    auth,
-    cases,
-    children,
-    duplicates,
-    feedback,
-    followups,
-    matching,
-    pairs,
-    regions,
-    volunteers,
-    welfare,
-)
 from blueprints.api.core import ProblemApi
 from extensions import csrf
 
 
 def register_api(app: Flask) -> ProblemApi:
+    # The resource modules are imported here, inside the factory (as the web blueprints
+    # are): importing blueprints.api.core from blueprints.transaction must not import
+    # them, since they import blueprints.transaction.
+    from blueprints.api import (
+        auth,
+        cases,
+        children,
+        duplicates,
+        feedback,
+        followups,
+        matching,
+        pairs,
+        regions,
+        volunteers,
+        welfare,
+    )
 
     app.config.update(
         API_TITLE="Qianshou 牵手童行 API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",

@@ -1,11 +1,13 @@
 """Tokens: log in with mobile number and password (the mini-program), get a token;
 one-time codes by SMS to verify a new volunteer's phone and to reset a password."""
 
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from blueprints import codes
-from blueprints.api.core import abort, fail_from, too_many
+from blueprints.api.core import abort, too_many
+from blueprints.transaction import after_commit, keep_when_refused
 from blueprints.web import translate
 from core.errors import DomainError
 from extensions import db, limiter
@@ -31,7 +33,6 @@ class TokenOut(Schema):
 
 
 def _login_key() -> str:
-    from flask import request
 
     body = request.get_json(silent=True) or {}
     return f"{request.remote_addr}|{body.get('phone', '') if isinstance(body, dict) else ''}"
@@ -50,7 +51,6 @@ def login(body):
     if user is None:
         abort(401, "bad_credentials", "Wrong mobile number or password.")
     token, record = api_tokens.create_token(db.session, user, "mini-program log-in", days=30)
-    db.session.commit()
     return {"token": token, "expires_at": record.expires_at, "role": user.role,
             "user_id": user.id}
 
@@ -80,9 +80,8 @@ def _code_try_key() -> str:
 
 
 def _refuse_code(error: DomainError):
-    """A wrong try is committed (it counts) before the 422."""
-
-    db.session.commit()
+    """A wrong try counts: it is kept although the answer is a 422."""
+    keep_when_refused()
     abort(422, "bad_code", translate(error.message, error.params),
           {"code": [translate(error.message, error.params)]})
 
@@ -108,13 +107,8 @@ def request_code(body):
             otp.resend_signup_code(db.session, otp.phone_hash_of(body["phone"]),
                                    codes.client_address(), codes.limits())
     except otp.TooManyCodes as error:
-        db.session.rollback()
         too_many(error)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
-    codes.send_now()
+    after_commit(codes.send_now)
     return {"expires_in": int(otp.CODE_TTL.total_seconds())}
 
 
@@ -134,11 +128,7 @@ def verify(body):
         user = otp.confirm_signup(db.session, otp.phone_hash_of(body["phone"]), body["code"])
     except otp.CodeRejected as error:
         _refuse_code(error)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
     token, record = api_tokens.create_token(db.session, user, "mini-program log-in", days=30)
-    db.session.commit()
     return {"token": token, "expires_at": record.expires_at, "role": user.role,
             "user_id": user.id}
 
@@ -158,12 +148,8 @@ def reset(body):
                            body["password"])
     except otp.CodeRejected as error:
         _refuse_code(error)
-    except Invalid as error:
-        db.session.rollback()
-        fail_from(error)
+    except Invalid:
+        raise  # answered by the request's refusal handler
     except DomainError as error:  # the new password is too short
-
-        db.session.rollback()
         message = translate(error.message, error.params)
         abort(422, "invalid", message, {"password": [message]})
-    db.session.commit()

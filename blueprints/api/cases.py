@@ -11,17 +11,16 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
+from blueprints.api.core import PageArgs, abort, page_schema, paginate, secured
 from blueprints.api.pairs import existing_id
 from blueprints.web import translate
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from extensions import db
 from models import Child, Concern
 from services.access import audit, policy
 from services.followups import cases
 from services.reports import child_file
 from services.shared.phones import mask_phone
-from services.shared.validation import Invalid
 
 blp = Blueprint("api_cases", __name__, url_prefix="/api/v1",
                 description="Protection cases (report, acknowledge, assess, refer, close) "
@@ -139,13 +138,10 @@ def _case(concern_id: int) -> Concern:
 
 
 def _step(concern_id: int, act) -> Concern:
+    """Take a step; a refusal becomes a problem answer (blueprints.transaction)."""
     case = _case(concern_id)
-    try:
-        act(case)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    act(case)
+    db.session.flush()
     return case
 
 
@@ -170,7 +166,6 @@ def get_case(concern_id):
     """One case with its referrals and every step so far (the read is audited)."""
     case = _case(concern_id)
     audit.record(db.session, g.api_user, "case.view", "concern", case.id)
-    db.session.commit()
     return case
 
 
@@ -246,5 +241,4 @@ def timeline(args, child_id):
     kinds = set(args["kind"])
     audit.record(db.session, g.api_user, "child.file", "child", child.id, kinds=sorted(kinds))
     items = [child_file.as_record(e) for e in child_file.timeline(db.session, child, kinds)]
-    db.session.commit()
     return {"child_id": child.id, "items": items}

@@ -3,12 +3,10 @@
 from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import exists, or_
 
 from blueprints.api.core import (
     PageArgs,
     abort,
-    fail_from,
     page_schema,
     paginate,
     scoped_record,
@@ -16,16 +14,14 @@ from blueprints.api.core import (
 )
 from blueprints.api.duplicates import RowDuplicatesOut
 from blueprints.web import translate, tree
-from core.errors import DomainError
 from extensions import db
-from models import Child, ConsentRecord
+from models import Child
 from services import imports
-from services.access import audit, policy
+from services.access import audit
 from services.registry import children
 from services.shared import taxonomy
 from services.shared.idcard import mask_id_number
 from services.shared.phones import mask_phone
-from services.shared.validation import Invalid
 
 blp = Blueprint("api_children", __name__, url_prefix="/api/v1/children",
                 description="Children in the programme (coordinators' counties only)")
@@ -125,21 +121,12 @@ ChildPage = page_schema(ChildOut, "ChildPage")
 @blp.response(200, ChildPage)
 def list_children(args):
     """Children in the caller's counties, newest last, filtered."""
-    stmt = policy.scoped(db.session, g.api_user, Child).order_by(Child.id)
-    if "priority" in args:
-        stmt = stmt.where(Child.priority == args["priority"])
-    if "region_code" in args:
-        stmt = stmt.where(Child.region_code == args["region_code"])
-    if "q" in args:
-        stmt = stmt.where(or_(Child.name.contains(args["q"]), Child.external_id == args["q"]))
-    if "has_consent" in args:
-        consented = exists().where(ConsentRecord.child_id == Child.id,
-                                   ConsentRecord.withdrawn_at.is_(None))
-        stmt = stmt.where(consented if args["has_consent"] else ~consented)
+    stmt = children.search(db.session, g.api_user, text=args.get("q", ""),
+                           priority=args.get("priority"), region_code=args.get("region_code"),
+                           has_consent=args.get("has_consent"))
     page = paginate(stmt, args)
     audit.record_many(db.session, g.api_user, "child.list", "child",
                       [c.id for c in page["items"]])
-    db.session.commit()
     return page
 
 
@@ -151,12 +138,7 @@ def list_children(args):
 def create_child(body):
     """Register a child (with the guardian's consent, if given)."""
     consent = body.pop("consent")
-    try:
-        child = children.register_child(db.session, g.api_user, body, tree(), consent)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    child = children.register_child(db.session, g.api_user, body, tree(), consent)
     return child
 
 
@@ -168,7 +150,6 @@ def get_child(child_id):
     """One child."""
     child = scoped_record(Child, child_id)
     audit.record(db.session, g.api_user, "child.view", "child", child.id)
-    db.session.commit()
     return child
 
 
@@ -183,12 +164,7 @@ def update_child(body, child_id):
     body.pop("consent", None)
     current = {name: getattr(child, name) for name in children.CHILD_FIELDS}
     current["needs"] = sorted(child.need_set)
-    try:
-        children.update_child(db.session, g.api_user, child, {**current, **body}, tree())
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    children.update_child(db.session, g.api_user, child, {**current, **body}, tree())
     return child
 
 
@@ -204,13 +180,10 @@ def import_children(files):
         header, rows = imports.read_table(files["file"].read())
         job = imports.import_children(db.session, g.api_user, header, rows, tree())
     except imports.ImportFailed as failure:
-        db.session.rollback()
-
         errors = {}
         for p in failure.problems:
             errors.setdefault(f"row {p.row}", []).append(
                 f"{p.column}: {translate(p.message, p.params)}")
         abort(422, "import_failed", translate(failure.message, failure.params), errors)
-    db.session.commit()
     return {"created": job.created, "updated": job.updated, "import_id": job.id,
             "possible_duplicates": job.duplicate_rows}

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import current_app, g, json, jsonify, request
 from flask_smorest import Api
 from flask_smorest import abort as smorest_abort
 from marshmallow import Schema, fields, validate
@@ -20,7 +20,6 @@ MAX_PAGE_SIZE = 100
 
 class ProblemSchema(Schema):
     """An error, as RFC 9457 problem details plus a machine code and per-field errors."""
-
     type = fields.String(metadata={"description": "A URI naming the kind of problem"})
     title = fields.String()
     status = fields.Integer()
@@ -32,7 +31,6 @@ class ProblemSchema(Schema):
 
 class ProblemApi(Api):
     """flask-smorest's Api with errors as application/problem+json."""
-
     ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self):
@@ -40,7 +38,6 @@ class ProblemApi(Api):
 
     def _openapi_json(self):
         """The document, with error responses under their real content type."""
-        from flask import current_app, json
 
         return current_app.response_class(
             json.dumps(_problem_content(self.spec.to_dict()), indent=2, sort_keys=False),
@@ -114,14 +111,12 @@ def abort(status: int, code: str, message: str, errors: dict | None = None, **ex
 
 def too_many(error) -> None:
     """429 for a rate limit a service enforces, with Retry-After in seconds."""
-
     abort(429, "too_many_requests", translate(error.message, error.params),
           headers={"Retry-After": str(error.retry_after)})
 
 
 def fail_from(error: Exception):
     """Turn a service's refusal into the right problem response (never a 500)."""
-
     if isinstance(error, NotFound):
         abort(404, "not_found", "Not found")
     if isinstance(error, policy.Forbidden):
@@ -137,6 +132,14 @@ def fail_from(error: Exception):
     raise error
 
 
+def refusal_problem(error: Exception):
+    """The problem+json answer for a service's refusal (``fail_from``'s statuses)."""
+    try:
+        fail_from(error)
+    except HTTPException as http_error:
+        return problem_response(http_error)
+
+
 def scoped_record(model, record_id: int):
     """The record with this id within the caller's reach (services.access.policy), else 404."""
     try:
@@ -147,7 +150,6 @@ def scoped_record(model, record_id: int):
 
 def token_required(action: str | None = None):
     """Authenticate by bearer token and, if given, require the role's permission."""
-
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):

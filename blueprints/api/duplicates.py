@@ -10,9 +10,8 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from blueprints.api.core import PageArgs, fail_from, page_schema, paginate, secured
+from blueprints.api.core import PageArgs, page_schema, paginate, secured
 from blueprints.api.pairs import existing_id
-from core.errors import DomainError
 from extensions import db
 from services.duplicates import review
 
@@ -72,10 +71,5 @@ def list_duplicates(args):
 def decide_duplicate(duplicate_id, decision):
     """Link the pair (one child, never paired twice) or dismiss it (two children)."""
     decide = review.link if decision == "link" else review.dismiss
-    try:
-        duplicate = decide(db.session, g.api_user, existing_id(duplicate_id))
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    duplicate = decide(db.session, g.api_user, existing_id(duplicate_id))
     return review.describe(db.session, g.api_user, [duplicate])[0]

@@ -26,7 +26,6 @@ from services.access import policy
 from services.followups import cases, contacts
 from services.reports import dashboard as dashboard_figures
 from services.shared.phones import mask_phone
-from services.shared.validation import Invalid
 
 blp = Blueprint("api_followups", __name__, url_prefix="/api/v1",
                 description="Contacts, concerns, SMS reminders and the dashboard")
@@ -210,14 +209,9 @@ def _own_pair(pair_id: int) -> Pair:
 def log_contact(body, pair_id):
     """Log a contact with the child; a concern given with it alerts the coordinators."""
     pair = _own_pair(pair_id)
-    try:
-        entry = contacts.log_contact(db.session, g.api_user, pair, body)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
+    entry = contacts.log_contact(db.session, g.api_user, pair, body)
     concern_id = db.session.execute(select(Concern.id).where(
         Concern.contact_log_id == entry.id)).scalar_one_or_none()
-    db.session.commit()
     return _contact_out(entry, concern_id)
 
 
@@ -249,12 +243,7 @@ def raise_concern(body):
     pair = _own_pair(body["pair_id"])
     if pair.status != "active":
         fail_from(DomainError("This pair has ended; contacts can no longer be logged."))
-    try:
-        concern = cases.report(db.session, g.api_user, pair.child, body, pair_id=pair.id)
-    except Invalid as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    concern = cases.report(db.session, g.api_user, pair.child, body, pair_id=pair.id)
     return concern
 
 
@@ -285,12 +274,7 @@ def act_on_concern(body, concern_id):
                                  ).scalar_one_or_none()
     if concern is None:
         abort(404, "not_found", "Not found")
-    try:
-        contacts.act_on_concern(db.session, g.api_user, concern, body["action"])
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    contacts.act_on_concern(db.session, g.api_user, concern, body["action"])
     return concern
 
 

@@ -14,11 +14,11 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
+from blueprints.api.core import PageArgs, abort, page_schema, paginate, secured
 from blueprints.api.pairs import PairOut, coordinator_view, existing_id
 from blueprints.background import enqueue
+from blueprints.transaction import after_commit
 from blueprints.web import translate, tree
-from core.errors import DomainError
 from extensions import db
 from models import Child, MatchRun, Proposal, UnpairedChild
 from services.access import policy
@@ -143,19 +143,18 @@ def start_run(body):
         abort(422, "invalid", "Some fields are not valid.",
               {"region_code": [translate("Unknown region code %(value)s.",
                                          {"value": body["region_code"]})]})
-    try:
-        run = runs.start_run(db.session, g.api_user, body["region_code"])
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
-    try:
-        enqueue("matching.run", run.id)
-    except BrokerUnavailable:  # the run waits in the database until the broker is back
-        pass
-    db.session.refresh(run)
+    run = runs.start_run(db.session, g.api_user, body["region_code"])
+    db.session.flush()
+    after_commit(_queue_run, run.id)  # the worker must find the run
     out = _run_out(run)
     return {"run": out, "url": out["url"]}, 202, {"Location": out["url"]}
+
+
+def _queue_run(run_id: int) -> None:
+    try:
+        enqueue("matching.run", run_id)
+    except BrokerUnavailable:  # the run waits in the database until the broker is back
+        pass
 
 
 @blp.route("/runs/<int:run_id>")
@@ -193,12 +192,7 @@ def list_proposals(args, run_id):
                                    "is full or the child is already paired")
 def approve(proposal_id):
     """Approve an open proposal: the child and the volunteer become a pair."""
-    try:
-        pair = lifecycle.approve_proposal(db.session, g.api_user, existing_id(proposal_id))
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    pair = lifecycle.approve_proposal(db.session, g.api_user, existing_id(proposal_id))
     return coordinator_view(pair)
 
 
@@ -211,11 +205,6 @@ def approve(proposal_id):
 @blp.alt_response(409, description="The proposal is no longer open")
 def reject(body, proposal_id):
     """Reject an open proposal; later runs never propose this pair again."""
-    try:
-        lifecycle.reject_proposal(db.session, g.api_user, existing_id(proposal_id),
-                              body["reason"])
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    lifecycle.reject_proposal(db.session, g.api_user, existing_id(proposal_id),
+                          body["reason"])
     return db.session.get(Proposal, proposal_id)

@@ -14,8 +14,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
-from core.errors import DomainError
+from blueprints.api.core import PageArgs, abort, page_schema, paginate, secured
 from extensions import db
 from models import Pair, Volunteer
 from services.access import policy
@@ -180,10 +179,5 @@ def get_pair(pair_id):
 def end_pair(body, pair_id):
     """End an active pair; the child and the volunteer can be matched again."""
     pair = scoped_pair(pair_id)
-    try:
-        lifecycle.end_pair(db.session, g.api_user, pair, body["reason"], body["cause"])
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    lifecycle.end_pair(db.session, g.api_user, pair, body["reason"], body["cause"])
     return coordinator_view(pair)

@@ -10,7 +10,6 @@ Phones are only ever returned masked.
 from flask import current_app, g
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +25,7 @@ from blueprints.api.core import (
     too_many,
 )
 from blueprints.api.pairs import existing_id
+from blueprints.transaction import after_commit
 from blueprints.web import tree
 from core.errors import DomainError
 from extensions import db, limiter
@@ -166,16 +166,12 @@ def sign_up(body):
         volunteer = volunteers.start_signup(db.session, body, tree(), codes.client_address(),
                                      codes.limits())
     except otp.TooManyCodes as error:
-        db.session.rollback()
         too_many(error)
     except (Invalid, DomainError) as error:
-        db.session.rollback()
         fail_from(error)
     except IntegrityError:
-        db.session.rollback()
         abort(409, "conflict", "This phone number is already registered; log in instead.")
-    db.session.commit()
-    codes.send_now()
+    after_commit(codes.send_now)
     return volunteer
 
 
@@ -185,15 +181,9 @@ def sign_up(body):
 @blp.response(200, VolunteerPage)
 def list_volunteers(args):
     """Volunteers of the caller's counties, oldest first, filtered."""
-    stmt = policy.scoped(db.session, g.api_user, Volunteer).options(
-        selectinload(Volunteer.checks)).order_by(Volunteer.id)
-    if "status" in args:
-        stmt = stmt.where(Volunteer.status == args["status"])
-    if "region_code" in args:
-        stmt = stmt.where(Volunteer.region_code == args["region_code"])
-    if "q" in args:
-        stmt = stmt.where(or_(Volunteer.name.contains(args["q"]),
-                              Volunteer.external_id == args["q"]))
+    stmt = volunteers.search(db.session, g.api_user, text=args.get("q", ""),
+                             status=args.get("status"), region_code=args.get("region_code")
+                             ).options(selectinload(Volunteer.checks))
     return paginate(stmt, args)
 
 
@@ -229,12 +219,7 @@ def get_volunteer(volunteer_id):
 def record_check(body, volunteer_id):
     """Record a no-criminal-record certificate the caller has checked."""
     volunteer = scoped_record(Volunteer, existing_id(volunteer_id))
-    try:
-        check = volunteers.record_check(db.session, g.api_user, volunteer, **body)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    check = volunteers.record_check(db.session, g.api_user, volunteer, **body)
     return check
 
 
@@ -249,11 +234,6 @@ def record_check(body, volunteer_id):
 def change_status(body, volunteer_id):
     """Vet, reject, suspend or reinstate a volunteer."""
     volunteer = scoped_record(Volunteer, existing_id(volunteer_id))
-    try:
-        volunteers.change_status(db.session, g.api_user, volunteer, body["status"],
-                                 body["reason"])
-    except DomainError as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    volunteers.change_status(db.session, g.api_user, volunteer, body["status"],
+                             body["reason"])
     return volunteer

@@ -4,14 +4,12 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from blueprints.api.core import fail_from, scoped_record, secured
-from core.errors import DomainError
+from blueprints.api.core import scoped_record, secured
 from extensions import db
 from models import Child
 from services.access import audit
 from services.followups import welfare_contacts
 from services.shared.phones import mask_phone
-from services.shared.validation import Invalid
 
 blp = Blueprint("api_welfare", __name__, url_prefix="/api/v1/children",
                 description="Children's local child-welfare contacts (coordinators' counties)")
@@ -47,7 +45,6 @@ def get_local_contact(child_id):
     """The contact who hears of lapsed follow-ups: the child's own, else its township's."""
     child = scoped_record(Child, child_id)
     audit.record(db.session, g.api_user, "child.view", "child", child.id)
-    db.session.commit()
     return {"local_contact": welfare_contacts.contact_of(db.session, child)}
 
 
@@ -59,12 +56,7 @@ def get_local_contact(child_id):
 def set_local_contact(body, child_id):
     """Set the child's own contact (it overrides the township's)."""
     child = scoped_record(Child, child_id)
-    try:
-        contact = welfare_contacts.set_for_child(db.session, g.api_user, child, body)
-    except (Invalid, DomainError) as error:
-        db.session.rollback()
-        fail_from(error)
-    db.session.commit()
+    contact = welfare_contacts.set_for_child(db.session, g.api_user, child, body)
     return {"local_contact": contact}
 
 
@@ -76,4 +68,3 @@ def clear_local_contact(child_id):
     """Remove the child's own contact (the township's applies again, if any)."""
     child = scoped_record(Child, child_id)
     welfare_contacts.clear_for_child(db.session, g.api_user, child)
-    db.session.commit()

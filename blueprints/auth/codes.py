@@ -11,11 +11,9 @@ from blueprints import codes
 from blueprints.auth import bp
 from blueprints.auth.forms import CodeForm, ResetForm, ResetRequestForm
 from blueprints.forms import ActionForm
-from blueprints.web import show_problems
-from core.errors import DomainError
+from blueprints.transaction import after_commit, saving
 from extensions import db, limiter
 from services.access import otp
-from services.shared.validation import Invalid
 
 VERIFY_KEY = "verify_phone_hash"
 RESET_KEY = "reset_phone_hash"
@@ -39,15 +37,6 @@ def start_verification(phone_hash: str):
     return redirect(url_for("auth.verify"))
 
 
-def _commit_refusal(error: DomainError) -> None:
-    """A wrong try counts: it is committed before the page answers."""
-    if isinstance(error, otp.CodeRejected):
-        db.session.commit()
-    else:
-        db.session.rollback()
-    show_problems(error)
-
-
 @bp.route("/verify", methods=["GET", "POST"])
 @limiter.limit(_try_limit, methods=["POST"], key_func=_verify_key)
 def verify():
@@ -57,12 +46,9 @@ def verify():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        try:
+        with saving(form, keep=(otp.CodeRejected,)) as saved:  # a wrong try counts
             user = otp.confirm_signup(db.session, phone_hash, form.code.data)
-        except DomainError as error:
-            _commit_refusal(error)
-        else:
-            db.session.commit()
+        if saved:
             session.clear()
             login_user(user)
             flash(_("Your number is verified. A coordinator will check your application."),
@@ -76,14 +62,10 @@ def resend():
     phone_hash = session.get(VERIFY_KEY)
     if not phone_hash or not ActionForm().validate_on_submit():
         return redirect(url_for("auth.login"))
-    try:
+    with saving() as saved:
         otp.resend_signup_code(db.session, phone_hash, codes.client_address(), codes.limits())
-    except DomainError as error:
-        db.session.rollback()
-        show_problems(error)
-    else:
-        db.session.commit()
-        codes.send_now()
+    if saved:
+        after_commit(codes.send_now)
         flash(_("A new code is on its way."), "success")
     return redirect(url_for("auth.verify"))
 
@@ -92,15 +74,11 @@ def resend():
 def reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             phone_hash = otp.request_reset(db.session, form.phone.data,
                                            codes.client_address(), codes.limits())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
-            codes.send_now()
+        if saved:
+            after_commit(codes.send_now)
             session[RESET_KEY] = phone_hash
             flash(_("If an account uses this number, a code is on its way to it."), "info")
             return redirect(url_for("auth.reset_code"))
@@ -115,12 +93,9 @@ def reset_code():
         return redirect(url_for("auth.reset"))
     form = ResetForm()
     if form.validate_on_submit():
-        try:
+        with saving(form, keep=(otp.CodeRejected,)) as saved:  # a wrong try counts
             otp.reset_password(db.session, phone_hash, form.code.data, form.new.data)
-        except DomainError as error:
-            _commit_refusal(error)
-        else:
-            db.session.commit()
+        if saved:
             session.pop(RESET_KEY, None)
             flash(_("Your password is changed; log in with the new one."), "success")
             return redirect(url_for("auth.login"))

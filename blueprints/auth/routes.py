@@ -17,8 +17,8 @@ from blueprints.auth import bp
 from blueprints.auth.codes import start_verification
 from blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
 from blueprints.forms import ActionForm
-from blueprints.web import requires, safe_next, show_problems
-from core.errors import DomainError
+from blueprints.transaction import after_commit, saving
+from blueprints.web import requires, safe_next
 from extensions import db, limiter
 from models import ApiToken
 from services.access import accounts, api_tokens, otp
@@ -69,10 +69,9 @@ def _verify_first(user):
         otp.issue(db.session, user.phone, "signup", codes.client_address(), codes.limits(),
                   user=user)
     except otp.TooManyCodes:
-        db.session.rollback()
+        pass  # a code went out less than a minute ago (nothing was written): ask for that one
     else:
-        db.session.commit()
-        codes.send_now()
+        after_commit(codes.send_now)
     flash(_("Verify your mobile number first: type the code we sent to it."), "info")
     return start_verification(user.phone_hash)
 
@@ -81,7 +80,6 @@ def _verify_first(user):
 @login_required
 def logout():
     current_user.end_sessions()
-    db.session.commit()
     logout_user()
     _clear_session_keeping_language()
     flash(_("You are logged out."), "info")
@@ -93,12 +91,9 @@ def logout():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             accounts.change_password(db.session, current_user, form.current.data, form.new.data)
-        except DomainError as error:
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             login_user(current_user._get_current_object())  # this session, under the new token
             flash(_("Your password is changed; other devices are logged out."), "success")
             return redirect(url_for("main.home"))
@@ -112,14 +107,9 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        try:
+        with saving():
             new_token, _ = api_tokens.create_token(db.session, current_user, form.name.data,
                                                    form.days.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
     mine = db.session.execute(select(ApiToken).where(ApiToken.user_id == current_user.id)
                               .order_by(ApiToken.id.desc())).scalars().all()
     response = make_response(render_template("auth/tokens.html", form=form, tokens=mine,
@@ -132,11 +122,8 @@ def tokens():
 @requires("api.tokens")
 def revoke_token(token_id: int):
     if ActionForm().validate_on_submit():
-        try:
+        with saving() as saved:
             api_tokens.revoke(db.session, current_user, token_id)
-        except DomainError as error:
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Token revoked."), "success")
     return redirect(url_for("auth.tokens"))

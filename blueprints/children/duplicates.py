@@ -6,8 +6,9 @@ from flask_login import current_user
 
 from blueprints.children import bp
 from blueprints.forms import ActionForm
-from blueprints.web import requires, show_problems
-from core.errors import DomainError, NotFound
+from blueprints.transaction import saving
+from blueprints.web import requires
+from core.errors import NotFound
 from extensions import db
 from services.duplicates import review
 
@@ -48,15 +49,11 @@ def decide_duplicate(duplicate_id: int, decision: str):
         abort(400)
     decide = review.link if decision == "link" else review.dismiss
     try:
-        decide(db.session, current_user, duplicate_id)
+        with saving() as saved:
+            decide(db.session, current_user, duplicate_id)
     except NotFound:
-        db.session.rollback()
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        show_problems(error)
-    else:
-        db.session.commit()
+    if saved:
         flash(_("Linked: the two records are one child and will never be paired twice.")
               if decision == "link" else _("Dismissed: these are two different children."),
               "success")

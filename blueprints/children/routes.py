@@ -1,19 +1,20 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_
 
 from blueprints.children import bp
 from blueprints.children.duplicates import flash_notices
 from blueprints.children.forms import ChildForm, ConsentForm, LeavingForm, NewChildForm
 from blueprints.forms import ActionForm
-from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
+from blueprints.imports.upload import import_page
+from blueprints.transaction import saving
+from blueprints.web import requires, scoped_or_404, show_problems, tree
 from core.clock import now
 from core.errors import DomainError
 from extensions import db
 from models import Child
 from services import imports
-from services.access import audit, policy, submissions
+from services.access import audit, submissions
 from services.duplicates import review
 from services.registry import children
 from services.reports import child_file
@@ -31,14 +32,10 @@ def _raw(form) -> dict:
 def index():
     query = request.args.get("q", "").strip()
     priority = request.args.get("priority", "")
-    stmt = policy.scoped(db.session, current_user, Child).order_by(Child.id.desc())
-    if priority in taxonomy.PRIORITIES:
-        stmt = stmt.where(Child.priority == priority)
-    if query:
-        stmt = stmt.where(or_(Child.name.contains(query), Child.external_id == query))
+    stmt = children.search(db.session, current_user, text=query, newest_first=True,
+                           priority=priority if priority in taxonomy.PRIORITIES else None)
     page = db.paginate(stmt, per_page=50, error_out=False)
     audit.record_many(db.session, current_user, "child.list", "child", [c.id for c in page.items])
-    db.session.commit()
     return render_template("children/index.html", page=page, q=query, priority=priority)
 
 
@@ -56,14 +53,10 @@ def new():
         if not submissions.first_time(db.session, form.submission.data):
             flash(_("This form was already sent; nothing was saved twice."), "info")
             return redirect(url_for("children.index"))
-        try:
+        with saving(form) as saved:
             child = children.register_child(db.session, current_user, _raw(form), tree(),
                                             consent)
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Child registered."), "success")
             flash_notices(child.duplicate_notices)
             return redirect(url_for("children.detail", child_id=child.id))
@@ -79,7 +72,6 @@ def file(child_id: int):
     printing = request.args.get("print") == "1"
     audit.record(db.session, current_user, "child.file_print" if printing else "child.file",
                  "child", child.id, kinds=sorted(kinds))
-    db.session.commit()
     return render_template("children/file_print.html" if printing else "children/file.html",
                            child=child, entries=child_file.timeline(db.session, child, kinds),
                            pairs=child_file.pairs_of(db.session, child.id), kinds=kinds,
@@ -91,7 +83,6 @@ def file(child_id: int):
 def detail(child_id: int):
     child = scoped_or_404(Child, child_id)
     audit.record(db.session, current_user, "child.view", "child", child.id)
-    db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
                            action_form=ActionForm(), leaving_form=LeavingForm(),
                            duplicate_notices=review.notices_for(
@@ -104,13 +95,9 @@ def leave(child_id: int):
     child = scoped_or_404(Child, child_id)
     form = LeavingForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             children.record_leaving(db.session, current_user, child, form.data)
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Recorded: the child has left the programme."), "success")
     else:
         flash(_("Give the date and the reason."), "danger")
@@ -125,7 +112,6 @@ def reveal(child_id: int, field: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     revealed = children.reveal(db.session, current_user, child, field)
-    db.session.commit()
     return render_template("children/detail.html", child=child, consent_form=ConsentForm(),
                            action_form=ActionForm(), leaving_form=LeavingForm(),
                            revealed={field: revealed})
@@ -149,13 +135,9 @@ def edit(child_id: int):
         form.needs.data = sorted(child.need_set)
         form.id_number.data = ""
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             children.update_child(db.session, current_user, child, _raw(form), tree())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Changes saved."), "success")
             flash_notices(child.duplicate_notices)
             return redirect(url_for("children.detail", child_id=child.id))
@@ -173,7 +155,6 @@ def consent(child_id: int):
         except (Invalid, DomainError) as error:
             show_problems(error)
         else:
-            db.session.commit()
             flash(_("Consent recorded."), "success")
     else:
         flash(_("Fill in who consented, how and when."), "danger")
@@ -190,7 +171,6 @@ def withdraw_consent(child_id: int):
         except DomainError as error:
             show_problems(error)
         else:
-            db.session.commit()
             flash(_("Consent withdrawn: the child will not be matched or messaged."),
                   "warning")
     return redirect(url_for("children.detail", child_id=child.id))

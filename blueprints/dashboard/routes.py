@@ -114,7 +114,6 @@ def _format() -> str:
 def _export(ledger: str, build, title: str) -> Response:
     fmt = _format()
     ledgers.record_export(db.session, current_user, ledger, fmt)
-    db.session.commit()
     header, batches = build(db.session, current_user, _)
     return _download(ledgers.write(fmt, header, batches, title), fmt,
                      ledgers.filename(ledger, fmt))
@@ -133,7 +132,6 @@ def month_report():
         return render_template("dashboard/ledgers.html", form=form), 400
     header, rows = ledgers.month_report(db.session, current_user, first, _)
     ledgers.record_export(db.session, current_user, "month", fmt, month=first)
-    db.session.commit()
     body = ledgers.write(fmt, header, [rows], _("Follow-up report"))
     return _download(body, fmt, ledgers.filename("follow-up", fmt, first))
 

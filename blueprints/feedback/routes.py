@@ -4,17 +4,18 @@ pair page with the guardian's answers, and the summary of the coordinator's coun
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from blueprints.feedback import bp
 from blueprints.feedback.forms import FeedbackForm, GuardianFeedbackForm
-from blueprints.web import requires, show_problems
+from blueprints.transaction import saving
+from blueprints.web import requires
 from core.errors import DomainError, NotFound
 from extensions import db
 from models import Child, Pair, Volunteer
 from services.access import policy, submissions
 from services.followups import feedback
 from services.shared.names import given_name
-from services.shared.validation import Invalid
 
 #: Fields of the forms that the service reads (nothing else is passed on).
 ANSWER_FIELDS = ("satisfaction", "contact_frequency", "child_trend", "would_continue",
@@ -42,13 +43,9 @@ def by_link(token: str):
     if form.validate_on_submit():
         if not submissions.first_time(db.session, form.submission.data):
             return _thanks()
-        try:
+        with saving(form) as saved:
             feedback.submit_by_link(db.session, token, _answers(form))
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             return _thanks()
     return _form_page(form, found)
 
@@ -76,13 +73,9 @@ def give(request_id: int):
     if form.validate_on_submit():
         if not submissions.first_time(db.session, form.submission.data):
             return redirect(url_for("volunteers.me"))
-        try:
+        with saving(form) as saved:
             feedback.submit_by_volunteer(db.session, current_user, request_id, _answers(form))
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Thank you for your feedback!"), "success")
             return redirect(url_for("volunteers.me"))
     return _form_page(form, found)
@@ -103,14 +96,10 @@ def pair(pair_id: int):
         if form.validate_on_submit():
             if not submissions.first_time(db.session, form.submission.data):
                 return redirect(url_for("feedback.pair", pair_id=pair_id))
-            try:
+            with saving(form) as saved:
                 feedback.record_guardian(db.session, current_user, found,
                                          _answers(form, "round"))
-            except (Invalid, DomainError) as error:
-                db.session.rollback()
-                show_problems(error, form)
-            else:
-                db.session.commit()
+            if saved:
                 flash(_("The guardian's feedback is recorded."), "success")
                 return redirect(url_for("feedback.pair", pair_id=pair_id))
     volunteer = db.session.get(Volunteer, found.volunteer_id)
@@ -133,10 +122,7 @@ def summary():
 @bp.app_context_processor
 def feedback_helpers():
     """For the child page (its pairs' answers) and My profile (requests to answer)."""
-
     def child_feedback(child_id: int):
-        from sqlalchemy import select
-
         pair_ids = db.session.execute(select(Pair.id).where(Pair.child_id == child_id)
                                       ).scalars().all()
         return feedback.for_pairs(db.session, pair_ids)

@@ -28,7 +28,6 @@ def receipts(provider: str):
     except ValueError:
         return jsonify(code=1, msg="bad payload"), 400
     changed = sender.apply_receipts(db.session, provider, parsed)
-    db.session.commit()
     # Both providers expect a success acknowledgement in this shape.
     return jsonify(code=0, msg="success", result=0, errmsg="OK", changed=changed)
 
@@ -50,5 +49,4 @@ def replies(provider: str):
         except ValueError:
             continue
         opted += sender.apply_reply(db.session, phone, str(text))
-    db.session.commit()
     return jsonify(code=0, msg="success", result=0, errmsg="OK", opted_out=opted)

@@ -14,15 +14,15 @@ from blueprints.followups.forms import (
     ReportForm,
 )
 from blueprints.forms import ActionForm
-from blueprints.web import requires, scoped_or_404, show_problems
+from blueprints.transaction import saving
+from blueprints.web import requires, scoped_or_404
 from core.clock import now, today_local
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from extensions import db
 from models import Child, ContactLog
 from services.access import audit, submissions
 from services.followups import cases, contacts
 from services.shared.names import given_name
-from services.shared.validation import Invalid
 
 
 def _case_or_404(concern_id: int):
@@ -60,13 +60,9 @@ def _report(child, *, back: str, child_label: str, pair_id: int | None = None):
         if not submissions.first_time(db.session, form.submission.data):
             flash(_("This form was already sent; nothing was saved twice."), "info")
             return redirect(back)
-        try:
+        with saving(form) as saved:
             case = cases.report(db.session, current_user, child, form.data, pair_id=pair_id)
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             if case.immediate_danger:
                 return render_template("followups/call_110.html", back=back)
             flash(_("Your report has been sent to the county's coordinators."), "warning")
@@ -80,7 +76,6 @@ def _report(child, *, back: str, child_label: str, pair_id: int | None = None):
 def concern(concern_id: int):
     case = _case_or_404(concern_id)
     audit.record(db.session, current_user, "case.view", "concern", case.id)
-    db.session.commit()
     contact = db.session.get(ContactLog, case.contact_log_id) if case.contact_log_id else None
     return render_template(
         "followups/case.html", case=case, contact=contact, today=today_local(), now=now(),
@@ -96,7 +91,6 @@ def report_form(concern_id: int):
     """强制报告登记表: the printable form for public security, filled from the case."""
     case = _case_or_404(concern_id)
     audit.record(db.session, current_user, "case.print", "concern", case.id)
-    db.session.commit()
     return render_template("followups/report_form.html", case=case, cases=cases,
                            printed_at=now())
 
@@ -108,13 +102,9 @@ def _step(concern_id: int, form, act, done: str):
             for error in errors:
                 flash(error, "danger")
     else:
-        try:
+        with saving() as saved:
             act(case)
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(done, "success")
     return redirect(url_for("followups.concern", concern_id=concern_id))
 

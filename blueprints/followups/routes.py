@@ -1,13 +1,13 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from blueprints.followups import bp
 from blueprints.followups.forms import ContactEditForm, ContactForm, OptOutForm, SettingsForm
-from blueprints.web import requires, show_problems
+from blueprints.transaction import saving
+from blueprints.web import requires
 from core.clock import today_local
-from core.errors import DomainError
 from extensions import db
 from models import Concern, OutboxMessage, Pair
 from services.access import policy, submissions
@@ -15,7 +15,6 @@ from services.followups import contacts, volunteer_home, watch, welfare_contacts
 from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
-from services.shared.validation import Invalid
 from services.sms import sender
 
 
@@ -33,13 +32,9 @@ def log_contact(pair_id: int):
         if not submissions.first_time(db.session, form.submission.data):
             flash(_("This form was already sent; nothing was saved twice."), "info")
             return redirect(url_for("volunteers.me"))
-        try:
+        with saving(form) as saved:
             contacts.log_contact(db.session, current_user, pair, form.data)
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Contact logged. Thank you!"), "success")
             if form.concern_kind.data:
                 flash(_("Your concern has been sent to the county's coordinators."), "warning")
@@ -70,13 +65,9 @@ def edit_contact(contact_id: int):
     form = ContactEditForm(obj=entry)
     back = url_for("followups.history", pair_id=entry.pair_id)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             contacts.edit_contact(db.session, current_user, entry, form.data)
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Your correction is saved."), "success")
             return redirect(back)
     return render_template("followups/edit_contact.html", form=form, entry=entry, back=back,
@@ -140,7 +131,6 @@ def opt_out():
                   "danger")
         else:
             sender.opt_out(db.session, phone, "coordinator", current_user, form.note.data)
-            db.session.commit()
             flash(_("This number will get no more SMS."), "success")
     return redirect(url_for("followups.outbox"))
 
@@ -151,20 +141,15 @@ def settings():
     current = get_settings(db.session)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             update_settings(db.session, current_user, form.data)
-        except Invalid as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Settings saved."), "success")
             return redirect(url_for("followups.settings"))
     return render_template("followups/settings.html", form=form)
 
 
 def open_concern_count() -> int:
-    from sqlalchemy import func
 
     return db.session.execute(policy.scoped_by_child(
         db.session, current_user, Concern, select(func.count(Concern.id)))

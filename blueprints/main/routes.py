@@ -1,6 +1,6 @@
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from blueprints.followups.routes import open_cases_for_alert, open_concern_count
 from blueprints.main import bp
@@ -57,9 +57,6 @@ def language(code: str):
 @bp.route("/healthz")
 def health():
     """For load balancers and monitors: the database and the broker answer, else 503."""
-    from flask import jsonify
-    from sqlalchemy import text
-
     checks = {}
     try:
         db.session.execute(text("SELECT 1"))

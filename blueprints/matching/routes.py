@@ -2,14 +2,15 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from blueprints.background import enqueue
 from blueprints.forms import ActionForm
 from blueprints.matching import bp
 from blueprints.matching.forms import EndPairForm, RejectForm, StartRunForm
-from blueprints.web import requires, safe_next, show_problems, translate
-from core.errors import DomainError, NotFound
+from blueprints.transaction import after_commit, saving
+from blueprints.web import requires, safe_next, translate
+from core.errors import NotFound
 from extensions import db
 from models import Child, MatchRun, Pair, Proposal, UnpairedChild
 from services.access import policy
@@ -52,19 +53,20 @@ def start():
     if not form.validate_on_submit():
         flash(_("Pick the region to match."), "danger")
         return redirect(url_for("matching.index"))
-    try:
+    with saving() as saved:
         run = runs.start_run(db.session, current_user, form.region_code.data)
-    except DomainError as error:
-        db.session.rollback()
-        show_problems(error)
+    if not saved:
         return redirect(url_for("matching.index"))
-    db.session.commit()
+    after_commit(_queue_run, run.id)  # the worker must find the run
+    return redirect(url_for("matching.run", run_id=run.id))
+
+
+def _queue_run(run_id: int) -> None:
     try:
-        enqueue("matching.run", run.id)
+        enqueue("matching.run", run_id)
     except BrokerUnavailable:  # the run waits in the database, and the page says so
         flash(_("The background service is not reachable; the run will start when it is "
                 "back."), "warning")
-    return redirect(url_for("matching.run", run_id=run.id))
 
 
 @bp.route("/runs/<int:run_id>")
@@ -96,7 +98,6 @@ def run(run_id: int):
 
 
 def _priority_order():
-    from sqlalchemy import case
 
     return case({"urgent": 0, "high": 1, "normal": 2}, value=Proposal.priority)
 
@@ -117,17 +118,15 @@ def decide(proposal_id: int, verb: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        if verb == "approve":
-            lifecycle.approve_proposal(db.session, current_user, proposal_id)
-        else:
-            lifecycle.reject_proposal(db.session, current_user, proposal_id, form.reason.data)
+        with saving() as saved:
+            if verb == "approve":
+                lifecycle.approve_proposal(db.session, current_user, proposal_id)
+            else:
+                lifecycle.reject_proposal(db.session, current_user, proposal_id,
+                                          form.reason.data)
     except NotFound:
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        show_problems(error)
-    else:
-        db.session.commit()
+    if saved:
         flash(_("Pair approved.") if verb == "approve" else _("Proposal rejected."), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("matching.index"))
 
@@ -143,7 +142,6 @@ def approve_selected(run_id: int):
         Proposal.run_id == run_id, Proposal.id.in_(ids))).scalars())
     approved, failed = lifecycle.approve_many(db.session, current_user,
                                           [i for i in ids if i in owned])
-    db.session.commit()
     flash(_("%(n)s pairs approved.", n=approved), "success")
     for proposal_id, error in failed:
         flash(_("Proposal %(id)s: ", id=proposal_id) + translate(error.message, error.params),
@@ -174,13 +172,9 @@ def end_pair(pair_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason."), "danger")
         return redirect(url_for("matching.pair_list"))
-    try:
+    with saving() as saved:
         lifecycle.end_pair(db.session, current_user, pair, form.reason.data, form.cause.data)
-    except DomainError as error:
-        db.session.rollback()
-        show_problems(error)
-    else:
-        db.session.commit()
+    if saved:
         flash(_("The pair has ended; the child and the volunteer can be matched again."),
               "success")
     return redirect(url_for("matching.pair_list"))

@@ -1,14 +1,15 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_
 
 from blueprints import codes
 from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
+from blueprints.imports.upload import import_page
+from blueprints.transaction import after_commit, saving
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
-from blueprints.web import import_page, requires, scoped_or_404, show_problems, tree
+from blueprints.web import requires, scoped_or_404, show_problems, tree
 from core.errors import DomainError
 from extensions import db
 from models import Volunteer
@@ -28,15 +29,11 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
-        try:
+        with saving(form) as saved:
             volunteer = volunteers.start_signup(db.session, raw, tree(), codes.client_address(),
                                          codes.limits())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
-            codes.send_now()
+        if saved:
+            after_commit(codes.send_now)
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")
             return start_verification(volunteer.phone_hash)
@@ -65,12 +62,9 @@ def me():
 def index():
     status = request.args.get("status", "")
     query = request.args.get("q", "").strip()
-    stmt = policy.scoped(db.session, current_user, Volunteer).order_by(Volunteer.id.desc())
-    if status in ("pending", "vetted", "rejected", "suspended", "recheck_needed"):
-        stmt = stmt.where(Volunteer.status == status)
-    if query:
-        stmt = stmt.where(or_(Volunteer.name.contains(query),
-                              Volunteer.external_id == query))
+    known = status in ("pending", "vetted", "rejected", "suspended", "recheck_needed")
+    stmt = volunteers.search(db.session, current_user, text=query, newest_first=True,
+                             status=status if known else None)
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("volunteers/index.html", page=page, status=status, q=query)
 
@@ -92,7 +86,6 @@ def reveal_phone(volunteer_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     audit.record(db.session, current_user, "volunteer.reveal_phone", "volunteer", volunteer.id)
-    db.session.commit()
     return render_template("volunteers/detail.html", volunteer=volunteer,
                            check_form=CheckForm(), reason_form=ReasonForm(),
                            action_form=ActionForm(), revealed_phone=volunteer.phone)
@@ -115,7 +108,6 @@ def record_check(volunteer_id: int):
         except (Invalid, DomainError) as error:
             show_problems(error)
         else:
-            db.session.commit()
             flash(_("Background check recorded."), "success")
     else:
         flash(_("Fill in the certificate number, the issuing office and the date."), "danger")
@@ -137,7 +129,6 @@ def change_status(volunteer_id: int, verb: str):
     except DomainError as error:
         show_problems(error)
     else:
-        db.session.commit()
         flash(_("Volunteer status changed."), "success")
     return redirect(url_for("volunteers.detail", volunteer_id=volunteer.id))
 

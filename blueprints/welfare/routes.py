@@ -3,14 +3,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.forms import ActionForm
-from blueprints.web import requires, scoped_or_404, show_problems, tree
+from blueprints.transaction import saving
+from blueprints.web import requires, scoped_or_404, tree
 from blueprints.welfare import bp
 from blueprints.welfare.forms import LocalContactForm, TownshipContactForm
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from extensions import db
 from models import Child
 from services.followups import welfare_contacts
-from services.shared.validation import Invalid
 
 
 @bp.app_context_processor
@@ -26,13 +26,9 @@ def set_for_child(child_id: int):
     child = scoped_or_404(Child, child_id)
     form = LocalContactForm()
     if form.validate_on_submit():
-        try:
+        with saving() as saved:
             welfare_contacts.set_for_child(db.session, current_user, child, form.data)
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Local contact saved."), "success")
     else:
         flash(_("Give the contact's role, name and mobile number."), "danger")
@@ -45,7 +41,6 @@ def clear_for_child(child_id: int):
     child = scoped_or_404(Child, child_id)
     if ActionForm().validate_on_submit() and \
             welfare_contacts.clear_for_child(db.session, current_user, child):
-        db.session.commit()
         flash(_("The child's own local contact was removed."), "success")
     return redirect(url_for("children.detail", child_id=child.id))
 
@@ -55,13 +50,9 @@ def clear_for_child(child_id: int):
 def townships():
     form = TownshipContactForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             welfare_contacts.set_for_township(db.session, current_user, form.data, tree())
-        except (Invalid, DomainError) as error:
-            db.session.rollback()
-            show_problems(error, form)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("Township contact saved."), "success")
             return redirect(url_for("welfare.townships"))
     contacts = welfare_contacts.township_contacts(db.session, current_user)
@@ -78,6 +69,5 @@ def delete_township(contact_id: int):
         welfare_contacts.delete_township_contact(db.session, current_user, contact_id)
     except NotFound:
         abort(404)
-    db.session.commit()
     flash(_("Township contact removed."), "success")
     return redirect(url_for("welfare.townships"))

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
 
 from core.clock import now
 from core.crypto import lookup_hash
@@ -54,13 +55,11 @@ KEEP_FOR = timedelta(days=2)
 @dataclass(frozen=True)
 class Limits:
     """The limit that depends on the deployment (config ``OTP_CODES_PER_ADDRESS_HOUR``)."""
-
     per_address_per_hour: int = 20
 
 
 class TooManyCodes(DomainError):
     """A rate limit refused a new code; ``retry_after`` is in whole seconds."""
-
     def __init__(self, message: str, retry_after: int, **params):
         super().__init__(message, **params)
         self.retry_after = max(1, retry_after)
@@ -233,7 +232,6 @@ def unverified_user(session: Session, phone: str, password: str) -> User | None:
     user = _user_by_phone_hash(session, phone_hash)
     if user is None or user.phone_verified_at is not None:
         return None
-    from werkzeug.security import check_password_hash
 
     return user if user.password_hash and check_password_hash(user.password_hash,
                                                               password or "") else None

@@ -10,7 +10,7 @@ coordinators of the child's county at once (SMS + dashboard).
 import logging
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.clock import now, today_local
@@ -109,7 +109,6 @@ def act_on_concern(session: Session, actor: User, concern: Concern, action: str,
 
 def pair_of_volunteer(session: Session, actor: User, pair_id: int) -> Pair | None:
     """The volunteer's own pair with this id, else None."""
-
     return session.execute(
         select(Pair).join(Volunteer, Volunteer.id == Pair.volunteer_id)
         .where(Pair.id == pair_id, Volunteer.user_id == actor.id)).scalar_one_or_none()
@@ -121,7 +120,6 @@ def compliance(session: Session, user: User, today: date) -> dict:
     A pair complies when it had a contact in the last 30 days; it is overdue when its
     contact or visit due date has passed.
     """
-    from sqlalchemy import case, func, or_
 
 
     recent = case((Pair.last_contact_on >= today - timedelta(days=30), 1), else_=0)

@@ -5,6 +5,8 @@ import io
 import zipfile
 from datetime import date, datetime
 
+from openpyxl import load_workbook
+
 from services.imports.common import ImportFailed
 
 #: An XLSX is a zip; refuse one that would unpack to more than this (zip bombs).
@@ -60,7 +62,6 @@ def _read_csv(data: bytes):
 
 
 def _read_xlsx(data: bytes):
-    from openpyxl import load_workbook
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -25,6 +25,7 @@ from services.followups import contacts, feedback
 from services.pairs import repairing
 from services.settings import get_settings
 from services.shared.names import given_name
+from services.sms import outbox
 
 log = logging.getLogger(__name__)
 
@@ -148,12 +149,8 @@ def end_pair(session: Session, actor: User, pair: Pair, reason: str,
         update(Volunteer).where(Volunteer.id == pair.volunteer_id)
         .values(active_pairs=Volunteer.active_pairs - 1)
         .execution_options(synchronize_session=False))
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.pair_id == pair.id, OutboxMessage.status == "queued",
-               OutboxMessage.subject.in_(("contact", "visit")))
-        .values(status="skipped", reason="the pair ended")
-        .execution_options(synchronize_session=False))
+    outbox.skip_queued(session, "the pair ended", OutboxMessage.pair_id == pair.id,
+                       OutboxMessage.subject.in_(("contact", "visit")))
     repairing.after_pair_ended(session, pair, cause)
     session.expire(pair)
     session.flush()

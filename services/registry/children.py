@@ -5,7 +5,7 @@ A child without a current (not withdrawn) consent record is flagged and never ma
 
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from core import crypto
@@ -17,8 +17,10 @@ from services.access.policy import covers_region
 from services.duplicates import detect
 from services.pairs import lifecycle
 from services.regions import RegionTree
+from services.registry.search import listing
 from services.shared import taxonomy
 from services.shared.validation import Checker
+from services.sms import outbox
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +147,9 @@ def withdraw_consent(session: Session, actor: User, child: Child) -> None:
         raise DomainError("This child has no consent to withdraw.")
     current.withdrawn_at = now()
     child.note_consent()
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.child_id == child.id, OutboxMessage.status == "queued",
-               OutboxMessage.audience.in_(("volunteer", "guardian")))
-        .values(status="skipped", reason="guardian consent withdrawn")
-        .execution_options(synchronize_session=False))
+    outbox.skip_queued(session, "guardian consent withdrawn",
+                       OutboxMessage.child_id == child.id,
+                       OutboxMessage.audience.in_(("volunteer", "guardian")))
     session.flush()
     audit.record(session, actor, "child.consent_withdraw", "child", child.id)
     log.info("consent %s withdrawn for child %s by user %s", current.id, child.id, actor.id)
@@ -170,3 +169,11 @@ def record_leaving(session: Session, actor: User, child: Child, raw: dict) -> No
     child.left_programme_on, child.left_reason = day, reason
     session.flush()
     audit.record(session, actor, "child.leave", "child", child.id)
+
+
+def search(session: Session, user: User, *, text: str = "", priority: str | None = None,
+           region_code: str | None = None, has_consent: bool | None = None,
+           newest_first: bool = False) -> Select:
+    """The children the user may see, filtered; pages and the API list children by this."""
+    return listing(session, user, Child, text=text, newest_first=newest_first,
+                   priority=priority, region_code=region_code, consenting=has_consent)

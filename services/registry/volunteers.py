@@ -11,7 +11,7 @@ pair of the volunteer.
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from core.clock import now, today_local
@@ -22,6 +22,7 @@ from services.access import accounts, audit, otp
 from services.pairs import lifecycle
 from services.regions import RegionTree
 from services.registry import background_checks
+from services.registry.search import listing
 from services.settings import get_settings
 from services.shared import taxonomy
 from services.shared.validation import Checker
@@ -167,3 +168,10 @@ def start_signup(session: Session, raw: dict, tree: RegionTree, client: str | No
     user = session.get(User, volunteer.user_id)
     otp.issue(session, volunteer.phone, "signup", client, limits or otp.Limits(), user=user)
     return volunteer
+
+
+def search(session: Session, user: User, *, text: str = "", status: str | None = None,
+           region_code: str | None = None, newest_first: bool = False) -> Select:
+    """The volunteers the user may see, filtered; pages and the API list them by this."""
+    return listing(session, user, Volunteer, text=text, newest_first=newest_first,
+                   status=status, region_code=region_code)

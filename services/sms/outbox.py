@@ -45,6 +45,17 @@ def queue(session: Session, rows: list[dict]) -> None:
     insert_rows(session, OutboxMessage.__table__, rows, ignore_conflicts_on="key")
 
 
+def skip_queued(session: Session, reason: str, *conditions) -> int:
+    """Skip the still-queued messages that match ``conditions``; return how many.
+
+    Messages already claimed or sent are never touched; ``reason`` is shown in the outbox.
+    """
+    return session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == "queued", *conditions)
+        .values(status="skipped", reason=reason)
+        .execution_options(synchronize_session=False)).rowcount
+
+
 def cancel_pending_reminders(session: Session, pair: Pair) -> int:
     """Skip queued reminders a logged contact has made pointless."""
     conditions = [and_(OutboxMessage.subject == "contact",
@@ -52,9 +63,5 @@ def cancel_pending_reminders(session: Session, pair: Pair) -> int:
     if pair.next_visit_due:
         conditions.append(and_(OutboxMessage.subject == "visit",
                                OutboxMessage.key.notlike(f"%:{pair.next_visit_due}:%")))
-    return session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.pair_id == pair.id, OutboxMessage.status == "queued",
-               or_(*conditions))
-        .values(status="skipped", reason="a contact was logged")
-        .execution_options(synchronize_session=False)).rowcount
+    return skip_queued(session, "a contact was logged",
+                       OutboxMessage.pair_id == pair.id, or_(*conditions))

@@ -25,7 +25,7 @@ from models import ConsentRecord, OptOut, OutboxMessage, User
 from services.settings import get_settings
 from services.sms.failover import ProviderChain, as_chain
 from services.sms.limits import DEFAULT_DAILY_CAP, check_daily_cap, next_day
-from services.sms.outbox import after_quiet_hours
+from services.sms.outbox import after_quiet_hours, skip_queued
 from services.sms.providers import Message
 from services.sms.templates import ASKED_FOR, SECRET_PARAMS, redacted
 
@@ -187,12 +187,8 @@ def opt_out(session: Session, phone: str, source: str, actor: User | None = None
     if session.execute(select(OptOut.id).where(OptOut.phone_hash == digest)).first() is None:
         session.add(OptOut(phone_hash=digest, source=source, note=note,
                            created_by_id=actor.id if actor else None))
-    session.execute(
-        update(OutboxMessage).where(OutboxMessage.to_phone_hash == digest,
-                                    OutboxMessage.status == "queued",
-                                    OutboxMessage.template.notin_(ASKED_FOR))
-        .values(status="skipped", reason=f"opted out ({source})")
-        .execution_options(synchronize_session=False))
+    skip_queued(session, f"opted out ({source})", OutboxMessage.to_phone_hash == digest,
+                OutboxMessage.template.notin_(ASKED_FOR))
     session.flush()
     log.info("a number opted out (%s)", source)
 

@@ -41,7 +41,7 @@ def test_a_split_run_on_two_workers_equals_one_process(app, make_app, create_use
                                                        create_volunteer, create_child, login,
                                                        tmp_path):
     from services.matching import runs
-    from tests.web.test_matching_parts import PROVINCE, _outcome, _people
+    from tests.unit.matching.test_matching_parts import PROVINCE, _outcome, _people
 
     coordinator = _people(create_user, create_volunteer, create_child)
     with app.app_context():

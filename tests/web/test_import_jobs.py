@@ -119,7 +119,7 @@ def test_with_the_broker_down_the_file_is_imported_at_once(client, app, create_u
     def unreachable(*args):
         raise OperationalError("broker down")
 
-    monkeypatch.setattr("blueprints.web.enqueue", unreachable)
+    monkeypatch.setattr("blueprints.imports.upload.enqueue", unreachable)
     login(create_user())
     data = ledger(2) if kind == "children" else csv_bytes(VOLUNTEER_COLUMNS, VOLUNTEER_ROWS)
     page = upload(client, kind, data, follow=True).get_data(as_text=True)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,7 @@ from services.sms.templates import TEMPLATES, Template
 
 PHONE = "+8613800138000"
 NATIONAL = "13800138000"
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = str(Path(__file__).resolve().parents[3])
 
 #: Realistic values at the long end: 3-character given names, a 5-character county,
 #: the longest date, two-digit day counts, a 5-character concern label.
