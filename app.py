@@ -10,6 +10,7 @@ from blueprints import register_blueprints, transaction
 from blueprints.api import register_api
 from blueprints.api.core import problem_response
 from blueprints.cli import register_commands
+from blueprints.edge import EdgeJSONProvider, check_json_body
 from blueprints.web import RecordIdConverter, register_web_helpers
 from config import Config, celery_settings
 from core import crypto, site
@@ -17,6 +18,9 @@ from extensions import babel, csrf, db, limiter, login_manager, migrate, select_
 from models import User
 from services.access import accounts
 from tasks import celery_init_app
+
+#: The shortest SECRET_KEY and LOOKUP_KEY production accepts.
+MIN_SECRET_BYTES = 32
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -27,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     app.config.setdefault("CELERY", celery_settings(app.config))
     _check_production(app)
+    _trust_proxies(app)
     _configure_logging(app.config["LOG_FORMAT"])
 
     _configure_services(app)
@@ -36,6 +41,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Shanghai",
                    default_locale="zh_CN")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.json = EdgeJSONProvider(app)
+    app.before_request(check_json_body)  # before the limiter's keys read the body
     limiter.init_app(app)
     _init_login(app)
 
@@ -93,6 +100,24 @@ def _check_production(app: Flask) -> None:
         missing.append("DATABASE_URL (PostgreSQL)")
     if missing:
         raise RuntimeError("production needs these settings: " + ", ".join(missing))
+    short = [k for k in ("SECRET_KEY", "LOOKUP_KEY")
+             if len(str(app.config[k]).encode()) < MIN_SECRET_BYTES]
+    if short:
+        raise RuntimeError(f"production needs keys of at least {MIN_SECRET_BYTES} bytes "
+                           "(e.g. python -c 'import secrets; print(secrets.token_hex(32))'): "
+                           + ", ".join(short))
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address (and scheme, host)
+    from the headers those proxies set, so per-address limits and the audit log see
+    the real client; with 0 (the default) such headers are ignored, since anyone can
+    send them."""
+    count = app.config["PROXY_COUNT"]
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _configure_services(app: Flask) -> None:

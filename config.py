@@ -10,7 +10,11 @@ import re
 import secrets
 from pathlib import Path
 
+from kombu import Queue
+
 BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_QUEUE = "celery"
+SMS_PRIORITY_QUEUE = "sms-priority"
 INSTANCE_DIR = Path(os.environ.get("QIANSHOU_INSTANCE", BASE_DIR / "instance"))
 
 
@@ -60,6 +64,9 @@ class Config:
         self.SMS_PROVIDER_SETTINGS = provider_sms_options(os.environ)
         #: Routine messages one number gets per local day; more wait for the next day.
         self.SMS_DAILY_CAP = int(os.environ.get("SMS_DAILY_CAP", 5))
+        #: The part of each provider's rate limit routine SMS may use, so concern alerts
+        #: and one-time codes always find room (0.8: 8 of every 10 per second).
+        self.SMS_ROUTINE_SHARE = float(os.environ.get("SMS_ROUTINE_SHARE", 0.8))
         self.SMS_FILE = os.environ.get("SMS_FILE", str(INSTANCE_DIR / "sms.jsonl"))
         self.SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "牵手童行")
         self.SMS_TIMEOUT_SECONDS = int(os.environ.get("SMS_TIMEOUT_SECONDS", 10))
@@ -74,6 +81,9 @@ class Config:
         self.TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY")
         self.TENCENT_SMS_SDK_APP_ID = os.environ.get("TENCENT_SMS_SDK_APP_ID")
         self.TENCENT_REGION = os.environ.get("TENCENT_REGION", "ap-guangzhou")
+        #: Unset: the SDK's default endpoint. Both endpoints may carry a scheme
+        #: ("http://127.0.0.1:8080" points the real SDK at a local test server).
+        self.TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "")
         self.TENCENT_TEMPLATE_IDS = json.loads(os.environ.get("TENCENT_TEMPLATE_IDS", "{}"))
         #: Years after a child left the programme (and their last pair ended) until their
         #: personal data and contact notes are anonymised.
@@ -89,6 +99,10 @@ class Config:
         #: Split a run's independent components into this many parts, solved by
         #: whichever workers are free (1: the run's own worker solves everything).
         self.MATCH_PARTS = int(os.environ.get("MATCH_PARTS", 1))
+        #: Memory (MiB) one matching run may use; a region whose candidate pairs would
+        #: need more is refused with a message instead of being killed by the kernel.
+        #: Sized for a 4 GiB worker (a 300,000 × 30,000 province needs about 3 GiB).
+        self.MATCH_MEMORY_MB = int(os.environ.get("MATCH_MEMORY_MB", 3584))
         #: Key for encrypting ID numbers at rest (Fernet, urlsafe base64, 32 bytes).
         self.DATA_KEY = os.environ.get("DATA_KEY") or None
         #: Key of the keyed hashes that find encrypted phone numbers (any long secret).
@@ -99,6 +113,9 @@ class Config:
         #: One-time codes one client address may ask for in an hour (every number has its
         #: own fixed limits: 1 a minute, 10 a day).
         self.OTP_CODES_PER_ADDRESS_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_HOUR", 20))
+        #: Reverse proxies in front of the app (nginx, a load balancer): their
+        #: X-Forwarded-For/-Proto/-Host are trusted this many hops deep; 0 trusts none.
+        self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
         self.BABEL_DEFAULT_LOCALE = "zh_CN"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -133,6 +150,12 @@ def celery_settings(config) -> dict:
         "broker_connection_timeout": 2,
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0,
                                       "interval_step": 0.5, "interval_max": 0.5},
+        # Two lanes: mandatory and interactive SMS on their own queue, so a worker busy with
+        # the morning's reminders never delays them. A worker started without -Q (the
+        # embedded default, `make run`) consumes both; production runs one worker per queue.
+        "task_default_queue": DEFAULT_QUEUE,
+        "task_queues": (Queue(DEFAULT_QUEUE), Queue(SMS_PRIORITY_QUEUE)),
+        "task_routes": {"sms.send_priority": {"queue": SMS_PRIORITY_QUEUE}},
         "timezone": "Asia/Shanghai",
         "enable_utc": True,
         # One schedule, with names; overlapping sweeps are harmless (unique outbox keys).
@@ -172,7 +195,7 @@ def celery_settings(config) -> dict:
 SMS_SETTING_NAMES = ("SMS_SIGN_NAME", "SMS_FILE", "SMS_TIMEOUT_SECONDS", "ALIYUN_ACCESS_KEY_ID",
                      "ALIYUN_ACCESS_KEY_SECRET", "ALIYUN_SMS_ENDPOINT", "ALIYUN_TEMPLATE_CODES",
                      "TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID",
-                     "TENCENT_REGION", "TENCENT_TEMPLATE_IDS")
+                     "TENCENT_REGION", "TENCENT_TEMPLATE_IDS", "TENCENT_SMS_ENDPOINT")
 
 
 def _names(value: str) -> tuple[str, ...]:

@@ -1,18 +1,23 @@
-"""Run every benchmark against PostgreSQL and print the figures for the README.
+"""Run the benchmarks against PostgreSQL and print the figures for the README.
 
-    python -m bench            # or: make bench
+    python -m bench            # all of them (or: make bench)
+    python -m bench matching   # only matching: Guangxi, Sichuan and a county
+    python -m bench sms        # only the SMS outbox on real workers (BENCH_SMS_MESSAGES)
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/qianshou_bench (default)
     BENCH_REDIS_URL=redis://127.0.0.1:6379/14 (default; the two-worker matching run)
+    BENCH_REUSE=1 (matching only: keep the database built by an earlier run)
+    BENCH_BASELINE=main (matching only: the git ref whose engine Guangxi is checked against)
 
 The benchmark database is dropped and rebuilt with the migrations each time.
 """
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from bench import dashboard, imports, matching, reminders
+from bench import compare_engines, dashboard, imports, matching, reminders, sms
 from bench.common import recreate_database
 from extensions import db
 from services.access import accounts
@@ -20,8 +25,7 @@ from services.access import accounts
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qianshou_bench"
 
 
-def main() -> None:
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+def _prepare(url: str):
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("QIANSHOU_INSTANCE", tempfile.mkdtemp(prefix="qianshou-bench-"))
     recreate_database(url)
@@ -31,28 +35,74 @@ def main() -> None:
     from app import create_app
 
     app = create_app()
-    results = {}
     with app.app_context():
         upgrade()
         admin = accounts.create_user(db.session, role="admin", name="bench", phone="13800000001",
                                      password="bench-password")
         db.session.commit()
-        work = Path(tempfile.mkdtemp(prefix="qianshou-bench-data-"))
-        results["import"] = imports.run(app, admin.id, work)
-        results["matching"] = matching.prepare_county(app, admin.id, work)
+        admin_id = admin.id
+    return app, admin_id
+
+
+def _matching_runs(app, results: dict, workers: bool) -> None:
     results["matching"].update(matching.run_cli("450000", "province (Guangxi)"))
-    province_run = results["matching"]["province (Guangxi)"]["run_id"]
-    results["matching"].update(matching.run_on_workers(app, "450000", province_run, workers=2))
-    results["matching"].update(matching.run_cli("430121", "county (长沙县)"))
+    if workers:
+        province_run = results["matching"]["province (Guangxi)"]["run_id"]
+        results["matching"].update(matching.run_on_workers(app, "450000", province_run))
+    results["matching"].update(matching.run_cli(matching.COUNTY, "county (长沙县)"))
+
+
+def main_matching(url: str) -> dict:
+    """Guangxi, Sichuan and the county only (no workers, reminders or dashboard)."""
+    results: dict = {"matching": {}}
+    if os.environ.get("BENCH_REUSE") == "1":
+        os.environ["DATABASE_URL"] = url
+        from app import create_app
+
+        app = create_app()
+    else:
+        app, admin_id = _prepare(url)
+        work = Path(tempfile.mkdtemp(prefix="qianshou-bench-data-"))
+        with app.app_context():
+            results["import"] = imports.run(app, admin_id, work)
+            results["matching"].update(matching.prepare_county(app, admin_id, work))
+            results["matching"].update(matching.prepare_sichuan(app, admin_id, work))
+    _matching_runs(app, results, workers=False)
+    results["matching"].update(matching.run_cli(matching.SICHUAN, "province (Sichuan)"))
+    # The same Guangxi inputs through the engine of ``main`` (BENCH_BASELINE, a git ref).
+    results["matching"]["Guangxi against the earlier engine"] = compare_engines.compare(
+        "450000", os.environ.get("BENCH_BASELINE", "main"))
+    return results
+
+
+def main() -> None:
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if sys.argv[1:] == ["matching"]:
+        print(json.dumps(main_matching(url), ensure_ascii=False, indent=2))
+        return
+    if sys.argv[1:] == ["sms"]:
+        app, _ = _prepare(url)
+        print(json.dumps({"sms": sms.run(app)}, ensure_ascii=False, indent=2))
+        return
+    app, admin_id = _prepare(url)
+    results = {}
+    with app.app_context():
+        work = Path(tempfile.mkdtemp(prefix="qianshou-bench-data-"))
+        results["import"] = imports.run(app, admin_id, work)
+        results["matching"] = matching.prepare_county(app, admin_id, work)
+    _matching_runs(app, results, workers=True)
 
     with app.app_context():
         results["reminders"] = reminders.run(app)
 
     with app.app_context():
         results["dashboard"] = dashboard.run(app)
+    # Sichuan last, so the figures above are over the same data as before it was added.
+    with app.app_context():
+        results["matching"].update(matching.prepare_sichuan(app, admin_id, work))
+    results["matching"].update(matching.run_cli(matching.SICHUAN, "province (Sichuan)"))
+    results["sms"] = sms.run(app)
     print(json.dumps(results, ensure_ascii=False, indent=2))
-
-
 
 
 if __name__ == "__main__":

@@ -35,6 +35,13 @@ def keep_when_refused() -> None:
     g._keep_when_refused = True
 
 
+def discard() -> None:
+    """Undo this request's work although it answers with success (a race a unique key
+    settled: the answer is the same either way)."""
+    db.session.rollback()
+    g.pop("_after_commit", None)
+
+
 class Saved:
     """Whether the work inside ``saving()`` was accepted (truthy) or refused."""
 

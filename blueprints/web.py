@@ -48,9 +48,19 @@ def tree():
 
 
 def translate(message: str, params: dict) -> str:
-    """Translate a service's message; parameters that are message ids are translated too."""
-    return gettext(message, **{k: gettext(v) if isinstance(v, str) and v[:1].isupper() else v
+    """Translate a service's message; parameters that are message ids (N_) are translated
+    too, every other parameter is data and never goes through gettext."""
+    return gettext(message, **{k: gettext(v) if isinstance(v, taxonomy.MessageId) else v
                                for k, v in params.items()})
+
+
+def label(table: dict, code) -> str:
+    """The translated label of a code in ``table``; a code not in the table (old or
+    imported data) is shown as the text it is, escaped by the template like any data,
+    never through gettext (whose output templates treat as safe HTML)."""
+    if isinstance(code, str) and code in table:
+        return gettext(table[code])
+    return "" if code is None else str(code)
 
 
 def show_problems(error: Exception, form=None) -> None:
@@ -115,6 +125,7 @@ def register_web_helpers(app: Flask) -> None:
             "concern_kinds": CONCERN_KINDS,
         }
 
+    app.jinja_env.globals["label"] = label  # a global: macros imported without context use it
     app.add_template_filter(lambda d: format_datetime(d, "yyyy-MM-dd HH:mm") if d else "",
                             "local_dt")
     app.add_template_filter(lambda d: format_date(d, "yyyy-MM-dd") if d else "", "local_date")
@@ -136,7 +147,8 @@ def register_web_helpers(app: Flask) -> None:
         )
         # Pages for a signed-in user and API answers may hold a child's data: never cache.
         # (Read from the session, not the database: this runs for error pages too.)
-        if session.get("_user_id") or request.path.startswith("/api/"):
+        # So may a page opened by a link's token (the feedback form names the child).
+        if session.get("_user_id") or request.path.startswith(("/api/", "/f/")):
             headers["Cache-Control"] = "no-store"
         if app.config["ENV_NAME"] == "production":
             headers.setdefault("Strict-Transport-Security",

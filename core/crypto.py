@@ -31,7 +31,17 @@ def lookup_hash(text: str) -> str:
         raise RuntimeError("encryption keys are not configured")
     if not text:
         return ""
-    return hmac.new(_lookup_key, text.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_lookup_key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def same_secret(expected: str, given) -> bool:
+    """Compare a secret in constant time, whatever the caller sent (any text, or none):
+    both sides are compared as UTF-8 bytes, so non-ASCII input is a mismatch, not an
+    error."""
+    if not expected or not isinstance(given, str):
+        return False
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"),
+                               given.encode("utf-8", "surrogatepass"))
 
 
 def _get() -> MultiFernet:

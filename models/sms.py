@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
@@ -20,7 +20,9 @@ class OutboxMessage(Base):
         CheckConstraint(
             "status IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'skipped', "
             "'unknown')", name="status"),
-        Index("ix_sms_outbox_due", "not_before",
+        CheckConstraint("priority IN (0, 1, 2)", name="priority"),
+        # The claim order: most urgent class first, then due time, then queue order.
+        Index("ix_sms_outbox_due", "priority", "not_before", "id",
               postgresql_where=text("status = 'queued'"), sqlite_where=text("status = 'queued'")),
         Index(None, "status", "created_at"),
         Index(None, "pair_id"),
@@ -30,6 +32,9 @@ class OutboxMessage(Base):
     #: e.g. pair:12:contact:2026-12-01:due — the exactly-once key.
     key: Mapped[str] = mapped_column(String(128), unique=True)
     template: Mapped[str] = mapped_column(String(32))
+    #: The template's priority class (services.sms.templates.PRIORITIES): 0 mandatory,
+    #: 1 interactive, 2 routine. Claims take the lowest number first.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=2, server_default=text("2"))
     #: What it is about: contact, visit (reminders), approval, concern.
     subject: Mapped[str] = mapped_column(String(16))
     #: Who it is for: volunteer, guardian, coordinator.
@@ -61,6 +66,8 @@ class OutboxMessage(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
     claimed_at: Mapped[datetime | None]
+    #: The batch claim (services.sms.claims) this message was last claimed in.
+    claim_token: Mapped[str | None] = mapped_column(String(16))
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
 

@@ -5,6 +5,7 @@ from flask import Flask
 
 # Importing the task modules registers their shared tasks with every Celery app.
 from tasks import checks, imports, matching, reminders, retention, system  # noqa: F401
+from tasks.dispatch import wake_priority_sender_after_commit
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -18,5 +19,6 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
+    wake_priority_sender_after_commit()
     app.extensions["celery"] = celery_app
     return celery_app

@@ -37,14 +37,16 @@ def run_matching(run_id: int) -> None:
 
     _guarded(run_id, lambda: execute_run(
         db.session, run_id, commit=db.session.commit, progress=write_progress,
-        parts=current_app.config["MATCH_PARTS"], queue_parts=queue_parts))
+        parts=current_app.config["MATCH_PARTS"], queue_parts=queue_parts,
+        memory_mb=current_app.config["MATCH_MEMORY_MB"]))
 
 
 @shared_task(name="matching.solve_part", acks_late=True)
 def solve_part(run_id: int, part_no: int) -> None:
     """Solve one part of a split run; the last part to finish completes the run."""
     _guarded(run_id, lambda: parts.solve_part(
-        db.session, run_id, part_no, commit=db.session.commit, beat=write_heartbeat))
+        db.session, run_id, part_no, commit=db.session.commit, beat=write_heartbeat,
+        memory_mb=current_app.config["MATCH_MEMORY_MB"]))
 
 
 def write_heartbeat(run_id: int) -> None:

@@ -11,8 +11,12 @@ from services.followups import reminders
 from services.settings import get_settings
 from services.sms import sender
 from services.sms.failover import chain_from_config
+from services.sms.templates import INTERACTIVE, MANDATORY
 
 log = logging.getLogger(__name__)
+#: Messages one send task handles before it hands over to a fresh task (so other tasks
+#: and other workers get their turn during a long morning).
+RUN_LIMIT = 1000
 
 
 def sms_providers():
@@ -30,6 +34,20 @@ def sweep() -> None:
 
 @shared_task(name="sms.send_due", acks_late=True)
 def send_due() -> None:
-    """Send every due outbox message (any number of workers may run this at once)."""
-    sender.send_due(db.session, sms_providers(), now(), commit=db.session.commit,
-                        daily_cap=current_app.config["SMS_DAILY_CAP"])
+    """Send every due outbox message, most urgent class first (any number of workers may
+    run this at once)."""
+    counts = sender.send_due(db.session, sms_providers(), None, commit=db.session.commit,
+                             daily_cap=current_app.config["SMS_DAILY_CAP"], limit=RUN_LIMIT)
+    if sum(counts.values()) >= RUN_LIMIT:  # more may be due: go on in a fresh task
+        send_due.delay()
+
+
+@shared_task(name="sms.send_priority", acks_late=True)
+def send_priority() -> None:
+    """Send the due mandatory and interactive messages only (the ``sms-priority`` queue,
+    so a worker busy with the morning's reminders never holds up a concern alert)."""
+    counts = sender.send_due(db.session, sms_providers(), None, commit=db.session.commit,
+                             daily_cap=current_app.config["SMS_DAILY_CAP"], limit=RUN_LIMIT,
+                             priorities=(MANDATORY, INTERACTIVE))
+    if sum(counts.values()) >= RUN_LIMIT:
+        send_priority.delay()

@@ -1,13 +1,13 @@
 """Tokens: log in with mobile number and password (the mini-program), get a token;
 one-time codes by SMS to verify a new volunteer's phone and to reset a password."""
 
-from flask import request
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from blueprints import codes
-from blueprints.api.core import abort, too_many
-from blueprints.transaction import after_commit, keep_when_refused
+from blueprints import codes, limits
+from blueprints.api.core import abort, secured, too_many
+from blueprints.transaction import keep_when_refused
 from blueprints.web import translate
 from core.errors import DomainError
 from extensions import db, limiter
@@ -32,15 +32,8 @@ class TokenOut(Schema):
     user_id = fields.Integer()
 
 
-def _login_key() -> str:
-
-    body = request.get_json(silent=True) or {}
-    return f"{request.remote_addr}|{body.get('phone', '') if isinstance(body, dict) else ''}"
-
-
 @blp.route("/token", methods=["POST"])
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_LIMITS"],
-               key_func=_login_key)
+@limiter.limit(limits.login_limit, key_func=limits.json_phone_key)
 @blp.arguments(LoginIn)
 @blp.response(201, TokenOut)
 @blp.alt_response(401, description="Wrong mobile number or password")
@@ -75,10 +68,6 @@ class ResetIn(VerifyIn):
     password = fields.String(required=True, load_only=True)
 
 
-def _code_try_key() -> str:
-    return _login_key()
-
-
 def _refuse_code(error: DomainError):
     """A wrong try counts: it is kept although the answer is a 422."""
     keep_when_refused()
@@ -87,10 +76,10 @@ def _refuse_code(error: DomainError):
 
 
 @blp.route("/codes", methods=["POST"])
+@limiter.limit(limits.login_limit, key_func=limits.json_phone_key)
 @blp.arguments(CodeRequestIn)
 @blp.response(202, CodeSentOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(409, description="signup: the number is verified or has no sign-up")
 @blp.alt_response(422, description="The number is not a valid mobile number")
 @blp.alt_response(429, description="Too many codes for this number or from this address "
                                    "(see Retry-After)")
@@ -98,7 +87,9 @@ def request_code(body):
     """Send a 6-digit code by SMS, valid 10 minutes, 5 tries.
 
     At most one code a minute and ten a day per number, and a limited number per client
-    address. For a reset the answer is the same whether or not the number has an account."""
+    address. The answer is the same whether or not the number has an account or a sign-up
+    waiting: a code is sent only where one is due (a reset for an account, a sign-up not
+    yet verified)."""
     try:
         if body["purpose"] == "reset":
             otp.request_reset(db.session, body["phone"], codes.client_address(),
@@ -108,22 +99,20 @@ def request_code(body):
                                    codes.client_address(), codes.limits())
     except otp.TooManyCodes as error:
         too_many(error)
-    after_commit(codes.send_now)
     return {"expires_in": int(otp.CODE_TTL.total_seconds())}
 
 
 @blp.route("/verify", methods=["POST"])
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_LIMITS"],
-               key_func=_code_try_key)
+@limiter.limit(limits.login_limit, key_func=limits.json_phone_key)
 @blp.arguments(VerifyIn)
 @blp.response(201, TokenOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(409, description="The number is verified already or has no sign-up")
 @blp.alt_response(422, description="Wrong, expired or used-up code")
 @blp.alt_response(429, description="Too many attempts")
 def verify(body):
     """Verify a new volunteer's phone with the sign-up code; the account becomes active
-    and a 30-day token is returned, as on log-in."""
+    and a 30-day token is returned, as on log-in. Any number without a sign-up waiting is
+    refused like a wrong code (422)."""
     try:
         user = otp.confirm_signup(db.session, otp.phone_hash_of(body["phone"]), body["code"])
     except otp.CodeRejected as error:
@@ -134,8 +123,7 @@ def verify(body):
 
 
 @blp.route("/reset", methods=["POST"])
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_LIMITS"],
-               key_func=_code_try_key)
+@limiter.limit(limits.login_limit, key_func=limits.json_phone_key)
 @blp.arguments(ResetIn)
 @blp.response(204)
 @blp.alt_response(400, description="The body is not valid JSON")
@@ -153,3 +141,33 @@ def reset(body):
     except DomainError as error:  # the new password is too short
         message = translate(error.message, error.params)
         abort(422, "invalid", message, {"password": [message]})
+
+
+class TokenInfoOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "The token's first characters"})
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+@blp.route("/tokens")
+@secured(blp, "token.own")
+@blp.response(200, TokenInfoOut(many=True))
+def list_tokens():
+    """The caller's own tokens, newest first (never the tokens themselves)."""
+    return api_tokens.own_tokens(db.session, g.api_user)
+
+
+@blp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@secured(blp, "token.own")
+@blp.response(204)
+@blp.alt_response(404, description="No such token of the caller")
+def revoke_token(token_id):
+    """Revoke one of the caller's tokens (this one too: log out of the mini-program)."""
+    try:
+        api_tokens.revoke(db.session, g.api_user, token_id)
+    except DomainError:
+        abort(404, "not_found", "Not found")

@@ -31,7 +31,8 @@ NEED_CODES = validate.OneOf(list(taxonomy.NEEDS))
 
 class ConsentIn(Schema):
     given_by = fields.String(required=True)
-    relation = fields.String(required=True)
+    relation = fields.String(required=True,
+                             validate=validate.OneOf(list(children.GUARDIAN_RELATIONS)))
     method = fields.String(required=True, validate=validate.OneOf(list(taxonomy.CONSENT_METHODS)))
     given_on = fields.Date(required=True)
 
@@ -55,7 +56,8 @@ class ChildIn(Schema):
     priority = fields.String(load_default="normal",
                              validate=validate.OneOf(list(taxonomy.PRIORITIES)))
     guardian_name = fields.String(required=True)
-    guardian_relation = fields.String(required=True)
+    guardian_relation = fields.String(
+        required=True, validate=validate.OneOf(list(children.GUARDIAN_RELATIONS)))
     guardian_phone = fields.String(required=True)
     school = fields.String(load_default="")
     notes = fields.String(load_default="")

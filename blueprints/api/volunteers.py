@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from blueprints import codes
+from blueprints import codes, limits
 from blueprints.api.core import (
     PageArgs,
     abort,
@@ -25,14 +25,14 @@ from blueprints.api.core import (
     too_many,
 )
 from blueprints.api.pairs import existing_id
-from blueprints.transaction import after_commit
+from blueprints.transaction import discard
 from blueprints.web import tree
 from core.errors import DomainError
 from extensions import db, limiter
 from models import Volunteer
 from models.volunteer import VOLUNTEER_STATUSES
 from services.access import otp, policy
-from services.registry import volunteers
+from services.registry import signup, volunteers
 from services.shared import taxonomy
 from services.shared.phones import mask_phone
 from services.shared.validation import Invalid
@@ -150,29 +150,34 @@ def _signup_limit() -> str:
     return current_app.config["LOGIN_LIMITS"]
 
 
+class SignupAcceptedOut(Schema):
+    expires_in = fields.Integer(metadata={"description": "Seconds the code sent by SMS "
+                                                         "stays valid"})
+
+
 @blp.route("/signup", methods=["POST"])
 @limiter.limit(_signup_limit, methods=["POST"])
+@limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.json_phone_key)
 @blp.arguments(VolunteerSignupIn)
-@blp.response(201, VolunteerSelfOut)
+@blp.response(202, SignupAcceptedOut)
 @blp.alt_response(400, description="The body is not valid JSON")
-@blp.alt_response(409, description="The phone number is already registered")
-@blp.alt_response(429, description="Too many sign-ups from this address")
+@blp.alt_response(422, description="A field is missing or not valid")
+@blp.alt_response(429, description="Too many sign-ups from this address or for this number")
 def sign_up(body):
     """Sign up as a volunteer (no token); the application waits for a coordinator.
 
     A 6-digit code is sent to the phone by SMS; the account can log in only after
-    POST /api/v1/auth/verify with that code."""
+    POST /api/v1/auth/verify with that code. The answer is the same for a number that
+    already has an account: its owner is told by SMS what to do instead (no code)."""
     try:
-        volunteer = volunteers.start_signup(db.session, body, tree(), codes.client_address(),
-                                     codes.limits())
+        signup.start(db.session, body, tree(), codes.client_address(), codes.limits())
     except otp.TooManyCodes as error:
         too_many(error)
     except (Invalid, DomainError) as error:
         fail_from(error)
-    except IntegrityError:
-        abort(409, "conflict", "This phone number is already registered; log in instead.")
-    after_commit(codes.send_now)
-    return volunteer
+    except IntegrityError:  # the same number signed up at the same moment: answer alike
+        discard()
+    return {"expires_in": int(otp.CODE_TTL.total_seconds())}
 
 
 @blp.route("")

@@ -3,32 +3,20 @@
 Which number a code is for is kept in the session as its lookup hash, never in clear.
 """
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from blueprints import codes
+from blueprints import codes, limits
 from blueprints.auth import bp
 from blueprints.auth.forms import CodeForm, ResetForm, ResetRequestForm
 from blueprints.forms import ActionForm
-from blueprints.transaction import after_commit, saving
+from blueprints.transaction import saving
 from extensions import db, limiter
 from services.access import otp
 
 VERIFY_KEY = "verify_phone_hash"
 RESET_KEY = "reset_phone_hash"
-
-
-def _try_limit() -> str:
-    return current_app.config["LOGIN_LIMITS"]
-
-
-def _verify_key() -> str:
-    return f"{request.remote_addr}|{session.get(VERIFY_KEY, '')}"
-
-
-def _reset_key() -> str:
-    return f"{request.remote_addr}|{session.get(RESET_KEY, '')}"
 
 
 def start_verification(phone_hash: str):
@@ -38,7 +26,8 @@ def start_verification(phone_hash: str):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limiter.limit(_try_limit, methods=["POST"], key_func=_verify_key)
+@limiter.limit(limits.login_limit, methods=["POST"],
+               key_func=limits.session_phone_key(VERIFY_KEY))
 def verify():
     phone_hash = session.get(VERIFY_KEY)
     if not phone_hash:
@@ -65,12 +54,12 @@ def resend():
     with saving() as saved:
         otp.resend_signup_code(db.session, phone_hash, codes.client_address(), codes.limits())
     if saved:
-        after_commit(codes.send_now)
         flash(_("A new code is on its way."), "success")
     return redirect(url_for("auth.verify"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.form_phone_key)
 def reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -78,7 +67,6 @@ def reset():
             phone_hash = otp.request_reset(db.session, form.phone.data,
                                            codes.client_address(), codes.limits())
         if saved:
-            after_commit(codes.send_now)
             session[RESET_KEY] = phone_hash
             flash(_("If an account uses this number, a code is on its way to it."), "info")
             return redirect(url_for("auth.reset_code"))
@@ -86,7 +74,8 @@ def reset():
 
 
 @bp.route("/reset/code", methods=["GET", "POST"])
-@limiter.limit(_try_limit, methods=["POST"], key_func=_reset_key)
+@limiter.limit(limits.login_limit, methods=["POST"],
+               key_func=limits.session_phone_key(RESET_KEY))
 def reset_code():
     phone_hash = session.get(RESET_KEY)
     if not phone_hash:

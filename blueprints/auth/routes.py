@@ -1,5 +1,5 @@
 from flask import (
-    current_app,
+    abort,
     flash,
     make_response,
     redirect,
@@ -10,27 +10,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from blueprints import codes
+from blueprints import codes, limits
 from blueprints.auth import bp
 from blueprints.auth.codes import start_verification
 from blueprints.auth.forms import LoginForm, PasswordForm, TokenForm
 from blueprints.forms import ActionForm
-from blueprints.transaction import after_commit, saving
+from blueprints.transaction import saving
 from blueprints.web import requires, safe_next
 from extensions import db, limiter
-from models import ApiToken
-from services.access import accounts, api_tokens, otp
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMITS"]
-
-
-def _phone_key() -> str:
-    """Throttle per client address and number, so nobody can lock out another person."""
-    return f"{request.remote_addr}|{request.form.get('phone', '')}"
+from services.access import accounts, api_tokens, otp, policy
 
 
 def _clear_session_keeping_language() -> None:
@@ -42,18 +31,17 @@ def _clear_session_keeping_language() -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_phone_key)
+# Per client address and number, so nobody can lock out another person.
+@limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.form_phone_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.phone.data, form.password.data)
-        unverified = user is None and otp.unverified_user(db.session, form.phone.data,
-                                                          form.password.data)
-        if unverified:
-            return _verify_first(unverified)
-        if user is None:
+        user = accounts.password_owner(db.session, form.phone.data, form.password.data)
+        if user is not None and user.phone_verified_at is None:
+            return _verify_first(user)
+        if user is None or not user.active:
             flash(_("Wrong mobile number or password."), "danger")
         else:
             _clear_session_keeping_language()
@@ -70,8 +58,6 @@ def _verify_first(user):
                   user=user)
     except otp.TooManyCodes:
         pass  # a code went out less than a minute ago (nothing was written): ask for that one
-    else:
-        after_commit(codes.send_now)
     flash(_("Verify your mobile number first: type the code we sent to it."), "info")
     return start_verification(user.phone_hash)
 
@@ -101,17 +87,19 @@ def password():
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@requires("api.tokens")
+@requires("token.own")
 def tokens():
-    """Personal API tokens: a new one is shown on this page once, never again."""
+    """Every user's own tokens (a volunteer's come from the mini-program's log-in), to
+    revoke; staff also create personal API tokens here, shown on this page once only."""
     form = TokenForm()
     new_token = None
+    if request.method == "POST" and not policy.allowed(current_user, "api.tokens"):
+        abort(403)
     if form.validate_on_submit():
         with saving():
             new_token, _ = api_tokens.create_token(db.session, current_user, form.name.data,
                                                    form.days.data)
-    mine = db.session.execute(select(ApiToken).where(ApiToken.user_id == current_user.id)
-                              .order_by(ApiToken.id.desc())).scalars().all()
+    mine = api_tokens.own_tokens(db.session, current_user)
     response = make_response(render_template("auth/tokens.html", form=form, tokens=mine,
                                              new_token=new_token, action_form=ActionForm()))
     response.headers["Cache-Control"] = "no-store"
@@ -119,7 +107,7 @@ def tokens():
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@requires("api.tokens")
+@requires("token.own")
 def revoke_token(token_id: int):
     if ActionForm().validate_on_submit():
         with saving() as saved:

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import edge
 from blueprints.children import bp
 from blueprints.forms import ActionForm
 from blueprints.transaction import saving
@@ -34,8 +35,7 @@ def duplicates():
     status = request.args.get("status", "open")
     if status not in review.STATUS_LABELS:
         status = "open"
-    page = db.paginate(review.listing(db.session, current_user, status),
-                       per_page=50, error_out=False)
+    page = edge.paginate(review.listing(db.session, current_user, status))
     notices = review.describe(db.session, current_user, page.items)
     return render_template("children/duplicates.html", page=page, notices=notices,
                            status=status, action_form=ActionForm(),

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints import edge
 from blueprints.children import bp
 from blueprints.children.duplicates import flash_notices
 from blueprints.children.forms import ChildForm, ConsentForm, LeavingForm, NewChildForm
@@ -14,7 +15,7 @@ from core.errors import DomainError
 from extensions import db
 from models import Child
 from services import imports
-from services.access import audit, submissions
+from services.access import audit, policy, submissions
 from services.duplicates import review
 from services.registry import children
 from services.reports import child_file
@@ -34,7 +35,7 @@ def index():
     priority = request.args.get("priority", "")
     stmt = children.search(db.session, current_user, text=query, newest_first=True,
                            priority=priority if priority in taxonomy.PRIORITIES else None)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = edge.paginate(stmt)
     audit.record_many(db.session, current_user, "child.list", "child", [c.id for c in page.items])
     return render_template("children/index.html", page=page, q=query, priority=priority)
 
@@ -134,6 +135,10 @@ def edit(child_id: int):
     if request.method == "GET":
         form.needs.data = sorted(child.need_set)
         form.id_number.data = ""
+        # The form holds the guardian's phone in full: seeing it is a reveal, audited.
+        if not policy.allowed(current_user, "child.reveal"):
+            abort(403)
+        children.reveal(db.session, current_user, child, "guardian_phone")
     if form.validate_on_submit():
         with saving(form) as saved:
             children.update_child(db.session, current_user, child, _raw(form), tree())

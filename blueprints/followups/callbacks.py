@@ -1,11 +1,10 @@
 """Provider callbacks: delivery receipts and replies (opt-out). No session, no CSRF:
 authenticated by the shared SMS_CALLBACK_TOKEN in the URL."""
 
-import hmac
-
 from flask import abort, current_app, jsonify, request
 
 from blueprints.followups import bp
+from core.crypto import same_secret
 from extensions import csrf, db
 from services.shared.phones import normalise_phone
 from services.sms import sender
@@ -15,7 +14,7 @@ from services.sms.receipts import parse_receipts
 def _check_token() -> None:
     expected = current_app.config.get("SMS_CALLBACK_TOKEN")
     given = request.args.get("token", "")
-    if not expected or not hmac.compare_digest(expected, given):
+    if not same_secret(expected, given):
         abort(403)
 
 

@@ -3,19 +3,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from blueprints import edge
 from blueprints.followups import bp
 from blueprints.followups.forms import ContactEditForm, ContactForm, OptOutForm, SettingsForm
 from blueprints.transaction import saving
 from blueprints.web import requires
-from core.clock import today_local
+from core.clock import now, today_local
+from core.errors import NotFound
 from extensions import db
 from models import Concern, OutboxMessage, Pair
 from services.access import policy, submissions
-from services.followups import contacts, volunteer_home, watch, welfare_contacts
+from services.followups import contacts, opt_outs, volunteer_home, watch, welfare_contacts
 from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
-from services.sms import sender
 
 
 @bp.route("/pairs/<int:pair_id>/contact", methods=["GET", "POST"])
@@ -114,9 +115,11 @@ def outbox():
         OutboxMessage.id.desc())
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = edge.paginate(stmt)
+    stopped = opt_outs.visible_opt_outs(db.session, current_user) \
+        if policy.allowed(current_user, "sms.opt_out") else []
     return render_template("followups/outbox.html", page=page, status=status,
-                           form=OptOutForm())
+                           form=OptOutForm(), moment=now(), opt_outs=stopped)
 
 
 @bp.route("/outbox/opt-out", methods=["POST"])
@@ -129,9 +132,23 @@ def opt_out():
         except ValueError:
             flash(_("%(value)s is not a valid mainland mobile number.", value=form.phone.data),
                   "danger")
-        else:
-            sender.opt_out(db.session, phone, "coordinator", current_user, form.note.data)
-            flash(_("This number will get no more SMS."), "success")
+            return redirect(url_for("followups.outbox"))
+        with saving() as saved:
+            opt_outs.opt_out_number(db.session, current_user, phone, form.note.data)
+        if saved:
+            flash(_("This number will get no more reminders or notices. Concern alerts and "
+                    "codes the person asks for still reach it."), "success")
+    return redirect(url_for("followups.outbox"))
+
+
+@bp.route("/outbox/opt-outs/<int:opt_out_id>/undo", methods=["POST"])
+@requires("sms.opt_out")
+def undo_opt_out(opt_out_id: int):
+    try:
+        opt_outs.undo_opt_out(db.session, current_user, opt_out_id)
+    except NotFound:
+        abort(404)
+    flash(_("SMS to this number are switched on again."), "success")
     return redirect(url_for("followups.outbox"))
 
 

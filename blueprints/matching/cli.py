@@ -7,6 +7,7 @@ import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext
 from sqlalchemy import select
@@ -44,7 +45,11 @@ def run(region_code, run_async):
         click.echo(json.dumps({"run_id": match_run.id, "status": "queued"}))
         return
     started = time.perf_counter()
-    match_run = runs.execute_run(db.session, match_run.id, commit=db.session.commit)
+    match_run = runs.execute_run(db.session, match_run.id, commit=db.session.commit,
+                                 memory_mb=current_app.config["MATCH_MEMORY_MB"])
+    if match_run.status == "failed":
+        click.echo(gettext(match_run.error), err=True)
+        sys.exit(1)
     stats = match_run.stats
     click.echo(json.dumps({
         "run_id": match_run.id, "children": stats["children"],

@@ -4,6 +4,7 @@ from flask_login import current_user
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy import case, select
 
+from blueprints import edge
 from blueprints.background import enqueue
 from blueprints.forms import ActionForm
 from blueprints.matching import bp
@@ -84,7 +85,7 @@ def run(run_id: int):
     order = [SORTS.get(sort, SORTS["priority"]), Proposal.quality.desc(), Proposal.id]
     if sort == "priority":  # urgent, high, normal
         order[0] = _priority_order()
-    page = db.paginate(stmt.order_by(*order), per_page=50, error_out=False)
+    page = edge.paginate(stmt.order_by(*order))
     unpaired = db.session.execute(
         policy.scoped(db.session, current_user, Child,
                       select(UnpairedChild.reason, Child)
@@ -156,7 +157,7 @@ def pair_list():
     stmt = policy.scoped_pairs(db.session, current_user).order_by(Pair.id.desc())
     if status in ("active", "ended"):
         stmt = stmt.where(Pair.status == status)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = edge.paginate(stmt)
     return render_template("matching/pairs.html", page=page, status=status,
                            end_form=EndPairForm(), end_causes=END_CAUSES)
 

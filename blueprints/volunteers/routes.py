@@ -1,22 +1,24 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
-from blueprints import codes
+from blueprints import codes, edge, limits
 from blueprints.auth.codes import start_verification
 from blueprints.forms import ActionForm
 from blueprints.imports.upload import import_page
-from blueprints.transaction import after_commit, saving
+from blueprints.transaction import discard, saving
 from blueprints.volunteers import bp
 from blueprints.volunteers.forms import CheckForm, ReasonForm, SignupForm
 from blueprints.web import requires, scoped_or_404, show_problems, tree
 from core.errors import DomainError
-from extensions import db
+from extensions import db, limiter
 from models import Volunteer
 from services import imports
-from services.access import audit, policy, submissions
+from services.access import audit, otp, policy, submissions
 from services.followups import volunteer_home
 from services.pairs import lifecycle
+from services.registry import signup as public_signup
 from services.registry import volunteers
 from services.shared.validation import Invalid
 
@@ -25,18 +27,22 @@ STATUS_VERBS = {"vet": "vetted", "reject": "rejected", "suspend": "suspended",
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(limits.login_limit, methods=["POST"], key_func=limits.form_phone_key)
 def signup():
     form = SignupForm()
     if form.validate_on_submit():
         raw = {**form.data, "skills": form.skills.data}
-        with saving(form) as saved:
-            volunteer = volunteers.start_signup(db.session, raw, tree(), codes.client_address(),
-                                         codes.limits())
+        try:
+            with saving(form) as saved:
+                phone_hash = public_signup.start(db.session, raw, tree(),
+                                                 codes.client_address(), codes.limits())
+        except IntegrityError:  # the same number signed up at the same moment: answer alike
+            discard()
+            return start_verification(otp.phone_hash_of(raw["phone"]))
         if saved:
-            after_commit(codes.send_now)
             flash(_("Thank you for signing up. Type the code we sent to your mobile to "
                     "finish."), "success")
-            return start_verification(volunteer.phone_hash)
+            return start_verification(phone_hash)
     return render_template("volunteers/signup.html", form=form)
 
 
@@ -65,7 +71,7 @@ def index():
     known = status in ("pending", "vetted", "rejected", "suspended", "recheck_needed")
     stmt = volunteers.search(db.session, current_user, text=query, newest_first=True,
                              status=status if known else None)
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = edge.paginate(stmt)
     return render_template("volunteers/index.html", page=page, status=status, q=query)
 
 

@@ -1,7 +1,7 @@
 """a concern becomes a protection case: report, acknowledge, assess, refer, close
 
 Revision ID: 0024_protection_cases
-Revises: 0020
+Revises: 0021_sms_priority_classes
 Create Date: 2026-12-01 22:30:00.000000
 
 Existing concerns become cases: open ones wait for acknowledgement (due 24 hours after
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0024_protection_cases'
-down_revision = '0020'
+down_revision = '0021_sms_priority_classes'
 branch_labels = None
 depends_on = None
 

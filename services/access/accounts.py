@@ -10,6 +10,7 @@ from core.clock import now
 from core.crypto import lookup_hash
 from core.errors import DomainError
 from models import CoordinatorRegion, User
+from services.access import api_tokens
 from services.regions import region_tree
 from services.shared.phones import normalise_phone
 
@@ -18,12 +19,21 @@ log = logging.getLogger(__name__)
 #: Hash method for new passwords; tests lower the cost through the app config.
 HASH_METHOD = {"value": "scrypt"}
 MIN_PASSWORD_LENGTH = 8
-#: Compared against when the phone is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:1000")
+#: Per hash method, a hash compared against when the phone is unknown (or has no
+#: password), so every failure costs one check with the method real passwords use.
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=HASH_METHOD["value"])
+
+
+def dummy_hash() -> str:
+    """A hash made with today's method, for checks that must cost what a real one does."""
+    method = HASH_METHOD["value"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 def check_new_password(password: str) -> None:
@@ -73,37 +83,50 @@ def set_regions(session: Session, user: User, codes) -> None:
     user.regions = [CoordinatorRegion(region_code=c) for c in codes]
 
 
-def authenticate(session: Session, phone: str, password: str) -> User | None:
-    """The active user with this phone and password, else None (one answer for both faults)."""
+def password_owner(session: Session, phone: str, password: str) -> User | None:
+    """The user (active or not) with this phone and password, else None.
+
+    Exactly one password check either way, with the method real hashes use (a dummy hash
+    when the number is unknown), so the time taken does not tell who has an account."""
     try:
         phone = normalise_phone(phone)
     except ValueError:
         phone = None
     user = session.execute(select(User).where(User.phone_hash == lookup_hash(phone))
-                           ).scalar_one_or_none() \
-        if phone else None
+                           ).scalar_one_or_none() if phone else None
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(dummy_hash(), password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        return None
-    return user
+    return user if check_password_hash(user.password_hash, password or "") else None
+
+
+def authenticate(session: Session, phone: str, password: str) -> User | None:
+    """The active user with this phone and password, else None (one answer for both faults)."""
+    user = password_owner(session, phone, password)
+    return user if user is not None and user.active else None
 
 
 def change_password(session: Session, user: User, old: str, new: str) -> None:
-    """Change a password; every other session of the user ends."""
+    """Change a password; every other session and every API token of the user ends."""
     if not user.password_hash or not check_password_hash(user.password_hash, old or ""):
         raise DomainError("The current password is not right.")
     check_new_password(new)
     user.password_hash = hash_password(new)
-    user.end_sessions()
+    end_access(session, user)
     session.flush()
 
 
 def set_active(session: Session, user: User, active: bool) -> None:
-    """Enable or disable an account; disabling ends its sessions at once. An account whose
-    phone is not verified stays inactive (the database refuses it too)."""
+    """Enable or disable an account; disabling ends its sessions and tokens at once. An
+    account whose phone is not verified stays inactive (the database refuses it too)."""
     user.active = active and user.phone_verified_at is not None
     if not active:
-        user.end_sessions()
+        end_access(session, user)
     session.flush()
+
+
+def end_access(session: Session, user: User) -> None:
+    """End every session and revoke every API token of ``user`` (password changed,
+    account suspended or reinstated)."""
+    user.end_sessions()
+    api_tokens.revoke_all(session, user)

@@ -2,7 +2,9 @@
 
 A token is 32 random bytes (URL-safe), so a plain hash is enough to store it safely;
 it acts as its user, with the same role and the same scope, until it expires or is
-revoked. Disabling the user disables their tokens.
+revoked. A password change or reset, a suspension (any disabling of the account) and a
+reinstatement revoke every token of the user, so none outlives the event; every user
+can list and revoke their own tokens (an admin anyone's).
 """
 
 import hashlib
@@ -10,7 +12,7 @@ import logging
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -62,3 +64,18 @@ def revoke(session: Session, user: User, token_id: int) -> None:
     record.revoked_at = record.revoked_at or now()
     session.flush()
     log.info("api token %s revoked by user %s", token_id, user.id)
+
+
+def revoke_all(session: Session, user: User) -> int:
+    """Revoke every live token of ``user``; returns how many."""
+    revoked = session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now()).execution_options(synchronize_session=False)).rowcount
+    log.info("%s api tokens of user %s revoked", revoked, user.id)
+    return revoked
+
+
+def own_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked and expired ones too)."""
+    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.id.desc())).scalars())

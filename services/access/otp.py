@@ -12,8 +12,10 @@ Rules:
 - The SMS goes to the outbox under the key ``otp:<id>`` and is not held for quiet hours
   (the person is waiting for it). The code is a template parameter, the one secret in
   the outbox: the sender blanks it once the message has left the queue.
-- A reset for a number without an account answers exactly as one with an account (a
-  row is written, nothing is sent), so the page cannot tell who has an account.
+- A reset for a number without an account, and a sign-up code asked for a number
+  without a sign-up waiting, answer exactly as for one with (a row is written, nothing
+  is sent), so the page cannot tell who has an account; entering a code for such a
+  number is refused like a wrong code.
 - Codes older than two days are deleted by the daily retention task.
 - A volunteer account made by sign-up is inactive until its phone is verified; a
   correct reset code verifies the phone too.
@@ -28,12 +30,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
 
 from core.clock import now
 from core.crypto import lookup_hash
 from core.errors import DomainError
-from models import ApiToken, PhoneCode, User, Volunteer
+from models import PhoneCode, User, Volunteer
 from models.otp import CODE_PURPOSES, MAX_TRIES
 from services.access import accounts
 from services.shared.phones import normalise_phone
@@ -115,14 +116,17 @@ def _check_limits(session: Session, phone_hash: str, client_hash: str, moment: d
                            _seconds(from_address[0] + timedelta(hours=1) - moment))
 
 
-def issue(session: Session, phone: str, purpose: str, client: str | None,
+def issue(session: Session, phone: str | None, purpose: str, client: str | None,
           limits: Limits = Limits(), *, user: User | None = None,
-          send: bool = True) -> PhoneCode:
-    """Write a new code for ``phone`` (E.164) and queue its SMS; raises TooManyCodes."""
+          send: bool = True, phone_hash: str | None = None) -> PhoneCode:
+    """Write a new code for ``phone`` (E.164) and queue its SMS; raises TooManyCodes.
+
+    With ``send=False`` the row alone is written (the limits count it, nothing is sent);
+    then ``phone_hash`` may stand in for the number."""
     if purpose not in CODE_PURPOSES:
         raise ValueError(purpose)
     moment = now()
-    phone_hash, client_hash = lookup_hash(phone), client_hash_of(client)
+    phone_hash, client_hash = phone_hash or lookup_hash(phone), client_hash_of(client)
     _check_limits(session, phone_hash, client_hash, moment, limits)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     row = PhoneCode(phone_hash=phone_hash, purpose=purpose,
@@ -205,36 +209,26 @@ def mark_verified(session: Session, user: User) -> None:
 
 def resend_signup_code(session: Session, phone_hash: str, client: str | None,
                        limits: Limits = Limits()) -> PhoneCode:
+    """A new code for a sign-up not yet verified. Any other number gets the same answer
+    (a row the limits count, nothing sent), so the answer does not tell who signed up."""
     user = _user_by_phone_hash(session, phone_hash)
     if user is None or user.phone_verified_at is not None:
-        raise DomainError("This number is already verified or has no sign-up; log in "
-                          "instead.")
+        return issue(session, None, "signup", client, limits, send=False,
+                     phone_hash=phone_hash)
     return issue(session, user.phone, "signup", client, limits, user=user)
 
 
 def confirm_signup(session: Session, phone_hash: str, code: str) -> User:
-    """A right sign-up code activates the account it was sent for."""
+    """A right sign-up code activates the account it was sent for.
+
+    Every number is answered the same way: the try is counted against the newest sign-up
+    code first, and a number without a waiting sign-up can only ever get a refusal."""
+    row = _use_code(session, phone_hash, "signup", code)
     user = _user_by_phone_hash(session, phone_hash)
-    if user is None or user.phone_verified_at is not None:
-        raise DomainError("This number is already verified or has no sign-up; log in "
-                          "instead.")
-    _use_code(session, phone_hash, "signup", code)
+    if user is None or user.phone_verified_at is not None or row.user_id != user.id:
+        raise CodeRejected(N_("No code is waiting for this number; ask for a new one."))
     mark_verified(session, user)
     return user
-
-
-def unverified_user(session: Session, phone: str, password: str) -> User | None:
-    """The account with this number and password whose phone is not verified yet."""
-    try:
-        phone_hash = lookup_hash(normalise_phone(phone))
-    except ValueError:
-        return None
-    user = _user_by_phone_hash(session, phone_hash)
-    if user is None or user.phone_verified_at is not None:
-        return None
-
-    return user if user.password_hash and check_password_hash(user.password_hash,
-                                                              password or "") else None
 
 
 def request_reset(session: Session, phone: str, client: str | None,
@@ -258,10 +252,7 @@ def reset_password(session: Session, phone_hash: str, code: str, password: str) 
     if user is None:  # no code is ever sent for such a number, so this is unreachable
         raise CodeRejected(N_("No code is waiting for this number; ask for a new one."))
     user.password_hash = accounts.hash_password(password)
-    user.end_sessions()
-    session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
-                                           ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=now()).execution_options(synchronize_session=False))
+    accounts.end_access(session, user)
     mark_verified(session, user)
     session.flush()
     log.info("user %s reset their password by code", user.id)

@@ -38,7 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "settings.manage", "users.manage",
         "api.tokens", "welfare_contact.manage", "feedback.view", "feedback.record",
-        "dashboard.view", "ledger.export", "import.view",
+        "dashboard.view", "ledger.export", "import.view", "token.own",
     }),
     "coordinator": frozenset({
         "child.view", "child.create", "child.edit", "child.import", "child.reveal",
@@ -48,9 +48,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "match.run", "match.review", "pair.view", "pair.end", "followup.view",
         "concern.act", "sms.view", "sms.opt_out", "api.tokens", "welfare_contact.manage",
         "feedback.view", "feedback.record", "dashboard.view", "ledger.export", "import.view",
+        "token.own",
     }),
     "volunteer": frozenset({"volunteer.view_own", "pair.view_own", "contact.log",
-                            "feedback.give"}),
+                            "feedback.give", "token.own"}),
 }
 
 _SCOPED_MODELS = (Child, Volunteer)

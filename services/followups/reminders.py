@@ -2,19 +2,19 @@
 unacknowledged-case alert that is due.
 
 Reminders wait for the end of quiet hours. Messages stuck in "sending" since before
-``STALE_SENDING`` were interrupted between claim and result and are marked unknown.
+``STALE_SENDING`` lost their worker: the one per batch that may have gone out is marked
+unknown, the untried rest is queued again (services.sms.claims).
 """
 
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.clock import LOCAL_TZ
-from models import OutboxMessage
 from services.followups import cases, feedback
 from services.followups.escalation import ladder_rows
+from services.sms.claims import recover_interrupted
 from services.sms.outbox import after_quiet_hours, queue
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,7 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
     queue(session, rows)
     feedback_requests = feedback.queue_due_requests(session, moment, settings)
     rungs = cases.sweep_acknowledgements(session, moment, settings)
-    stale = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == "sending",
-               OutboxMessage.claimed_at < moment - STALE_SENDING)
-        .values(status="unknown", reason="interrupted while sending; check with the provider")
-        .execution_options(synchronize_session=False)).rowcount
+    stale = recover_interrupted(session, moment - STALE_SENDING)
     log.info("sweep at %s: %s reminder rows considered, %s interrupted sends marked unknown",
              moment.isoformat(), len(rows), stale)
     return {"considered": len(rows), "interrupted": stale, "feedback": feedback_requests,

@@ -57,8 +57,12 @@ def _read_csv(data: bytes):
     if "\x00" in text:
         raise ImportFailed("The file is neither a CSV in UTF-8 or GBK nor an XLSX workbook.")
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    return header, list(reader)
+    try:
+        header = next(reader, [])
+        return header, list(reader)
+    except csv.Error as exc:  # e.g. a cell over the csv module's 131,072-character limit
+        raise ImportFailed("A cell of the CSV file is too long, or a quote is not closed; "
+                           "check the file in Excel or WPS, save it again and retry.") from exc
 
 
 def _read_xlsx(data: bytes):

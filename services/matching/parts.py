@@ -45,8 +45,7 @@ def dispatch(session: Session, run: MatchRun, inputs, cands, components,
     largest). The caller commits, queues a task for every part but the first, and solves
     the first itself with the candidates it already has (``solve_here``)."""
     withdraw_open_proposals(session, run, inputs.counties)
-    with_pairs = np.zeros(len(cands.child_ids), dtype=bool)
-    with_pairs[cands.child] = True
+    with_pairs = np.isin(cands.child_ids, np.concatenate([c.child_ids for c in components]))
     alone = cands.child_ids[~with_pairs].tolist()
     unpaired = engine.unpaired_reasons(cands, cands.child_ids[with_pairs].tolist())
     insert_result(session, run, [], {cid: unpaired[cid] for cid in alone})
@@ -70,7 +69,8 @@ def dispatch(session: Session, run: MatchRun, inputs, cands, components,
 
 def solve_part(session: Session, run_id: int, part_no: int, *,
                commit: Callable[[], None],
-               beat: Callable[[int], None] = lambda run_id: None) -> bool:
+               beat: Callable[[int], None] = lambda run_id: None,
+               memory_mb: int | None = None) -> bool:
     """Solve and save one part; False if it was saved already (a second delivery) or the
     run is no longer running. ``beat(run_id)`` is called now and then as a sign of life."""
     part = session.execute(select(MatchRunPart).where(
@@ -83,7 +83,8 @@ def solve_part(session: Session, run_id: int, part_no: int, *,
     loading = time.perf_counter() - started
     commit()
     result = engine.match(inputs.children, inputs.volunteers, inputs.rejected,
-                            progress=lambda phase, fraction: beat(run_id))
+                          progress=lambda phase, fraction: beat(run_id),
+                          max_pairs=engine.pairs_within(memory_mb))
     seconds = {"loading": round(loading, 3), **result.stats["seconds"]}
     return _save(session, run_id, part_no, result.proposals, result.unpaired, seconds,
                  commit=commit)

@@ -23,8 +23,14 @@ from services.matching import engine
 from services.matching.parts import dispatch, solve_here
 from services.matching.store import load_inputs, save_result
 from services.regions import region_tree
+from services.shared.taxonomy import N_
 
 log = logging.getLogger(__name__)
+
+#: Shown (translated) on a run refused because its candidates would not fit its memory.
+TOO_LARGE = N_("This region has too many possible pairs to match in one run on this "
+               "server. Run it city by city, or ask the administrator to give matching "
+               "more memory.")
 
 #: Share of the whole run each phase ends at, for one progress bar.
 PHASE_END = {"loading": 0.1, "candidates": 0.3, "solving": 0.9, "saving": 1.0}
@@ -54,8 +60,8 @@ def covers_whole_region(session: Session, actor: User, region_code: str) -> bool
 def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
                 progress: Callable[[int, str, float], None] | None = None,
                 parts: int = 1,
-                queue_parts: Callable[[int, list[int]], None] | None = None
-                ) -> MatchRun | None:
+                queue_parts: Callable[[int, list[int]], None] | None = None,
+                memory_mb: int | None = None) -> MatchRun | None:
     """Run a queued run to the end; ``commit`` ends each phase's transaction.
 
     The run is claimed with one conditional UPDATE, so a run queued twice (a broker
@@ -64,6 +70,8 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
     ``progress(run_id, phase, fraction)`` in short transactions of its own. With
     ``parts`` > 1 and ``queue_parts``, a run with several independent components is
     split over workers (services.matching.parts) and finished by the last of them.
+    ``memory_mb`` (MATCH_MEMORY_MB) caps the run: a region whose candidate pairs would
+    not fit is stopped while they are being built and failed with ``TOO_LARGE``.
     """
     report = progress or (lambda *args: None)
     claimed = session.execute(
@@ -87,8 +95,17 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
 
     engine_progress("candidates", 0.0)
     started = time.perf_counter()
-    cands = engine.build_candidates(inputs.children, inputs.volunteers, inputs.rejected)
-    components = engine.split_components(cands)
+    try:
+        cands = engine.build_candidates(inputs.children, inputs.volunteers, inputs.rejected,
+                                        max_pairs=engine.pairs_within(memory_mb))
+    except engine.TooManyCandidates as refused:
+        del inputs
+        log.warning("match run %s refused: %s (MATCH_MEMORY_MB=%s)", run_id, refused,
+                    memory_mb)
+        fail_run(session, run_id, TOO_LARGE)
+        commit()
+        return session.get(MatchRun, run_id)
+    components = engine.split_components(cands, release=True)
     candidates_seconds = round(time.perf_counter() - started, 3)
     engine_progress("candidates", 1.0)
     if parts > 1 and queue_parts is not None and len(components) > 1:

@@ -29,6 +29,10 @@ CHILD_FIELDS = ("name", "gender", "birth_date", "region_code", "township", "lati
                 "guardian_relation", "guardian_phone", "school", "notes")
 
 
+#: The relations a guardian (or whoever gave consent) may have: forms, API and imports.
+GUARDIAN_RELATIONS = taxonomy.GUARDIAN_RELATIONS
+
+
 def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
     """Clean a child's fields (form, API or ledger row); the ID number comes back apart."""
     c = c or Checker(raw)
@@ -43,7 +47,8 @@ def clean_child(raw: dict, tree: RegionTree, c: Checker | None = None) -> dict:
         "needs": taxonomy.join_codes(c.codes("needs", taxonomy.NEEDS)),
         "priority": c.choice("priority", taxonomy.PRIORITIES, required=False) or "normal",
         "guardian_name": c.text("guardian_name"),
-        "guardian_relation": c.text("guardian_relation", max_len=32),
+        # A code from the list, never free text (the pages show its translated label).
+        "guardian_relation": c.choice("guardian_relation", GUARDIAN_RELATIONS),
         "guardian_phone": c.phone("guardian_phone"),
         "school": c.text("school", required=False, max_len=128),
         "notes": c.text("notes", required=False, max_len=2000),
@@ -107,7 +112,7 @@ def clean_consent(raw: dict) -> dict:
     c = Checker(raw)
     clean = {
         "given_by": c.text("given_by"),
-        "relation": c.text("relation", max_len=32),
+        "relation": c.choice("relation", GUARDIAN_RELATIONS),
         "method": c.choice("method", taxonomy.CONSENT_METHODS),
         "given_on": c.day("given_on", not_after=today_local()),
     }

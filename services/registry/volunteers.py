@@ -18,7 +18,7 @@ from core.clock import now, today_local
 from core.crypto import lookup_hash
 from core.errors import DomainError
 from models import BackgroundCheck, User, Volunteer
-from services.access import accounts, audit, otp
+from services.access import accounts, audit
 from services.pairs import lifecycle
 from services.regions import RegionTree
 from services.registry import background_checks
@@ -76,16 +76,30 @@ def clean_volunteer(raw: dict, tree: RegionTree, c: Checker | None = None) -> di
 def sign_up(session: Session, raw: dict, tree: RegionTree, *,
             phone_verified: bool = False) -> Volunteer:
     """Register a volunteer from the public sign-up page; they start ``pending``, and their
-    account is inactive until the phone is verified (services.access.otp.start_signup sends the
-    code)."""
+    account is inactive until the phone is verified (services.registry.signup sends the
+    code). A number already known is refused with the reason (staff and demo callers)."""
+    clean = clean_signup(raw, tree)
+    taken = phone_taken(session, clean["phone"])
+    if taken:
+        raise DomainError(TAKEN_MESSAGES[taken])
+    return add_signup(session, raw, clean, phone_verified=phone_verified)
+
+
+def clean_signup(raw: dict, tree: RegionTree) -> dict:
+    """Check a sign-up form or body (every problem at once); nothing depends on whether
+    the number is known."""
     c = Checker(raw)
     if len(raw.get("password") or "") < accounts.MIN_PASSWORD_LENGTH:
         c.fail("password", "The password needs at least %(n)s characters.",
                n=accounts.MIN_PASSWORD_LENGTH)
     if not raw.get("privacy_consent"):
         c.fail("privacy_consent", "You must accept the privacy notice to sign up.")
-    clean = clean_volunteer(raw, tree, c)
-    _check_phone_free(session, clean["phone"])
+    return clean_volunteer(raw, tree, c)
+
+
+def add_signup(session: Session, raw: dict, clean: dict, *,
+               phone_verified: bool = False) -> Volunteer:
+    """Write the account and the pending volunteer for a checked sign-up."""
     user = accounts.create_user(session, role="volunteer", name=clean["name"],
                                 phone=clean["phone"], password=raw.get("password") or "",
                                 phone_verified=phone_verified)
@@ -101,13 +115,22 @@ def sign_up(session: Session, raw: dict, tree: RegionTree, *,
     return volunteer
 
 
-def _check_phone_free(session: Session, phone: str) -> None:
+#: Why a number cannot sign up, for staff-side callers (the public sign-up never says).
+TAKEN_MESSAGES = {
+    "account": taxonomy.N_("This phone number is already registered; log in instead."),
+    "ledger": taxonomy.N_("This phone number is already on a county's volunteer ledger; "
+                          "ask your coordinator to set up your account."),
+}
+
+
+def phone_taken(session: Session, phone: str) -> str | None:
+    """"account" when a user has this number, "ledger" when a volunteer record has it."""
     if session.execute(select(User.id).where(User.phone_hash == lookup_hash(phone))).first():
-        raise DomainError("This phone number is already registered; log in instead.")
+        return "account"
     if session.execute(select(Volunteer.id).where(
             Volunteer.phone_hash == lookup_hash(phone))).first():
-        raise DomainError("This phone number is already on a county's volunteer ledger; "
-                          "ask your coordinator to set up your account.")
+        return "ledger"
+    return None
 
 
 def record_check(session: Session, actor: User, volunteer: Volunteer, *, certificate_no: str,
@@ -151,6 +174,8 @@ def change_status(session: Session, actor: User, volunteer: Volunteer, to: str,
     if volunteer.user_id:
         user = session.get(User, volunteer.user_id)
         accounts.set_active(session, user, to != "suspended")
+        if verb == "reinstate":  # nothing from before the suspension works again
+            accounts.end_access(session, user)
     session.flush()
     if verb == "suspend":
         lifecycle.end_volunteer_pairs(session, actor, volunteer.id, "volunteer_suspended",
@@ -158,16 +183,6 @@ def change_status(session: Session, actor: User, volunteer: Volunteer, to: str,
         background_checks.withdraw_open_proposals(session, [volunteer.id], now())
     audit.record(session, actor, f"volunteer.{verb}", "volunteer", volunteer.id, status=to)
     log.info("volunteer %s: %s by user %s", volunteer.id, verb, actor.id)
-
-
-
-def start_signup(session: Session, raw: dict, tree: RegionTree, client: str | None,
-                 limits: otp.Limits | None = None) -> Volunteer:
-    """Sign a volunteer up (inactive) and send the code that activates the account."""
-    volunteer = sign_up(session, raw, tree)
-    user = session.get(User, volunteer.user_id)
-    otp.issue(session, volunteer.phone, "signup", client, limits or otp.Limits(), user=user)
-    return volunteer
 
 
 def search(session: Session, user: User, *, text: str = "", status: str | None = None,

@@ -225,8 +225,10 @@ def parse_month(text: str | None) -> date:
     match = _MONTH.fullmatch((text or "").strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise DomainError("Give the month as YYYY-MM, for example 2026-11.")
+    if int(match[1]) < 2000:  # checked before date(): year 0 is no date at all
+        raise DomainError("Choose a month from 2000 up to this month.")
     first = date(int(match[1]), int(match[2]), 1)
-    if first.year < 2000 or first > today_local():
+    if first > today_local():
         raise DomainError("Choose a month from 2000 up to this month.")
     return first
 

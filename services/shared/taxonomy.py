@@ -5,9 +5,14 @@ through ``_()``, so the default Chinese UI reads 学业辅导 and so on.
 """
 
 
-def N_(message: str) -> str:
+class MessageId(str):
+    """A message id from the code (marked with N_), told apart from data: only a
+    MessageId is ever looked up in the translations; data is shown as it is."""
+
+
+def N_(message: str) -> MessageId:
     """Mark a string for translation without translating it here."""
-    return message
+    return MessageId(message)
 
 
 #: The need/skill taxonomy (DOMAIN.md): children's needs and volunteers' skills share it.

@@ -1,7 +1,8 @@
 """Several SMS providers, tried in order; a definite refusal moves on, an ambiguous send never.
 
 For one message, each provider in the configured order (``SMS_PROVIDERS``):
-- at its rate limit: passed over for now (nothing was sent);
+- at its rate limit (for a routine message: at its routine share of it, see
+  services.sms.limits): passed over for now (nothing was sent);
 - "sent": done, this provider sent it;
 - "unknown" (e.g. a read timeout after the request went out; it may have been accepted):
   stop, the message is ``unknown`` and is never given to another provider;
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 
 from config import sms_provider_names, sms_settings
 from core.clock import now
-from services.sms.limits import RateLimits, shared_rate_limits
+from services.sms.limits import DEFAULT_ROUTINE_SHARE, RateLimits, shared_rate_limits
 from services.sms.providers import Message, SendResult, SmsBackend, get_backend
+from services.sms.templates import ROUTINE, priority_of
 
 
 @dataclass
@@ -49,18 +51,20 @@ class ProviderChain:
     def names(self) -> list[str]:
         return [backend.name for backend in self.backends]
 
-    def seconds_until_free(self) -> float:
-        """Seconds until one of the providers has room under its rate limit again."""
-        return min(self.rate_limits.seconds_until_free(name) for name in self.names)
+    def seconds_until_free(self, routine: bool = True) -> float:
+        """Seconds until one of the providers has room under its rate limit again (for a
+        routine message: under its routine share)."""
+        return min(self.rate_limits.seconds_until_free(name, routine) for name in self.names)
 
     def send(self, message: Message) -> Outcome:
+        routine = priority_of(message.template) == ROUTINE
         attempts: list[dict] = []
         throttled, was_down, last_error = [], False, ""
         for backend in self.backends:
             if backend.name in self.down:
                 was_down = True
                 continue
-            if not self.rate_limits.acquire(backend.name):
+            if not self.rate_limits.acquire(backend.name, routine):
                 throttled.append(backend.name)
                 continue
             result: SendResult = backend.send(message)
@@ -102,6 +106,7 @@ def chain_from_config(config) -> ProviderChain:
     """The chain an app's settings describe: SMS_PROVIDERS (or SMS_BACKEND) in order, each
     with its own settings; rate limits in Redis when REDIS_URL is set, else in memory."""
 
-    rate_limits = shared_rate_limits(config.get("REDIS_URL") or "memory://")
+    rate_limits = shared_rate_limits(config.get("REDIS_URL") or "memory://",
+                                     config.get("SMS_ROUTINE_SHARE") or DEFAULT_ROUTINE_SHARE)
     return build_chain(sms_provider_names(config), lambda name: sms_settings(config, name),
                        rate_limits)

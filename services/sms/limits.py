@@ -2,22 +2,25 @@
 
 Daily cap (``SMS_DAILY_CAP``, default 5), counted per number (``to_phone_hash``) over the
 local (Asia/Shanghai) day, by the messages claimed that day that went to a provider
-(sending, sent, delivered or unknown). Three kinds of message, each counted on its own so
-that none starves the others:
-- mandatory: concern alerts (强制报告) are never held and never counted;
-- codes: one-time codes; past the cap a code is skipped, not held (tomorrow it is useless,
-  and the cap is what stops a number being flooded with codes);
+(sending, sent, delivered or unknown). Each priority class (services.sms.templates) is
+counted on its own, so that none starves the others:
+- mandatory (concern alerts, escalations): never held and never counted;
+- interactive (one-time codes): past the cap a code is skipped, not held (tomorrow it is
+  useless, and the cap is what stops a number being flooded with codes);
 - routine: everything else; past the cap a message waits for the next local day, after
   quiet hours.
 Two workers sending to one number at once each count the other's claimed ("sending")
-message, so the cap is never exceeded (at worst both wait).
+messages, so the cap is never exceeded (at worst both wait); a worker's own batch is
+counted as it goes (each outcome is committed before the next send).
 
 Rate limit per provider (``SMS_<PROVIDER>_RATE_LIMIT``, e.g. "10/second;300/minute"): a
 moving window in Redis when REDIS_URL is set, so every worker shares it, otherwise in the
-worker's memory.
+worker's memory. Routine messages use at most ``SMS_ROUTINE_SHARE`` (default 0.8) of it,
+so mandatory and interactive messages always find room.
 """
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,27 +29,21 @@ from datetime import time as day_time
 import limits
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.clock import LOCAL_TZ
 from models import OutboxMessage
 from services.sms.providers import ConfigurationError
+from services.sms.templates import INTERACTIVE, MANDATORY
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DAILY_CAP = 5
-MANDATORY_TEMPLATES = frozenset({"concern_raised", "case_immediate_danger",
-                                 "case_danger_local_contact", "case_unacknowledged"})
-CODE_TEMPLATES = frozenset({"verification_code"})
+#: The part of each provider rate limit routine messages may use (SMS_ROUTINE_SHARE).
+DEFAULT_ROUTINE_SHARE = 0.8
 #: Statuses of messages that went (or may have gone) to a provider.
 COUNTED_STATUSES = ("sending", "sent", "delivered", "unknown")
-
-
-def cap_kind(template: str) -> str:
-    if template in MANDATORY_TEMPLATES:
-        return "mandatory"
-    return "code" if template in CODE_TEMPLATES else "routine"
 
 
 def local_day(moment: datetime) -> tuple[datetime, datetime]:
@@ -57,15 +54,15 @@ def local_day(moment: datetime) -> tuple[datetime, datetime]:
 
 
 def sent_today(session: Session, message: OutboxMessage, moment: datetime) -> int:
-    """Messages of the same kind claimed for the same number today, this one left out."""
+    """Messages of the same class claimed for the same number today, this one left out."""
     start, end = local_day(moment)
-    kind = cap_kind(message.template)
-    same_kind = OutboxMessage.template.in_(CODE_TEMPLATES) if kind == "code" else \
-        OutboxMessage.template.not_in(CODE_TEMPLATES | MANDATORY_TEMPLATES)
     return session.execute(select(func.count(OutboxMessage.id)).where(
         OutboxMessage.to_phone_hash == message.to_phone_hash,
-        OutboxMessage.id != message.id, same_kind,
+        OutboxMessage.id != message.id, OutboxMessage.priority == message.priority,
         OutboxMessage.status.in_(COUNTED_STATUSES),
+        # Its own batch's untried messages do not count; another worker's claims do.
+        or_(OutboxMessage.status != "sending",
+            OutboxMessage.claim_token.is_distinct_from(message.claim_token)),
         OutboxMessage.claimed_at >= start, OutboxMessage.claimed_at < end)).scalar_one()
 
 
@@ -77,10 +74,9 @@ class CapDecision:
 
 def check_daily_cap(session: Session, message: OutboxMessage, moment: datetime,
                     cap: int) -> CapDecision:
-    kind = cap_kind(message.template)
-    if kind == "mandatory" or sent_today(session, message, moment) < cap:
+    if message.priority == MANDATORY or sent_today(session, message, moment) < cap:
         return CapDecision("send")
-    if kind == "code":
+    if message.priority == INTERACTIVE:
         return CapDecision("skip", f"daily limit of {cap} codes for this number reached")
     return CapDecision("hold", f"daily limit of {cap} SMS for this number reached; "
                                "waits for the next day")
@@ -92,40 +88,63 @@ def next_day(moment: datetime) -> datetime:
 
 
 class RateLimits:
-    """Per-provider rate limits over one storage (Redis or this process's memory)."""
+    """Per-provider rate limits over one storage (Redis or this process's memory).
 
-    def __init__(self, storage_uri: str = "memory://"):
+    Routine messages may use only ``routine_share`` (default 80 %) of each window, so a
+    concern alert or a one-time code always finds room even while the morning's reminders
+    go out as fast as the provider allows; mandatory and interactive messages may use the
+    whole window.
+    """
+
+    def __init__(self, storage_uri: str = "memory://",
+                 routine_share: float = DEFAULT_ROUTINE_SHARE):
+        if not 0 < routine_share <= 1:
+            raise ConfigurationError("SMS_ROUTINE_SHARE must be more than 0 and at most 1")
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self.routine_share = routine_share
         self.items: dict[str, list] = {}
+        self.routine_items: dict[str, list] = {}
 
     def set(self, provider: str, spec: str | None) -> None:
         """Limit ``provider`` to ``spec`` ("10/second;300/minute"); empty means no limit."""
         if not spec:
             self.items.pop(provider, None)
+            self.routine_items.pop(provider, None)
             return
         try:
             self.items[provider] = limits.parse_many(spec)
         except ValueError:
             raise ConfigurationError(f"SMS rate limit for {provider!r} is not like "
                                      "'10/second' or '300 per minute'") from None
+        self.routine_items[provider] = [
+            type(item)(max(1, math.floor(item.amount * self.routine_share)), item.multiples)
+            for item in self.items[provider]]
 
-    def acquire(self, provider: str) -> bool:
-        """Take one send from every window of the provider; False if one is full, or if
-        the limit cannot be checked (storage down): then nothing is sent and it waits."""
+    def _windows(self, provider: str, routine: bool):
+        yield from ((item, "sms") for item in self.items.get(provider, ()))
+        if routine:
+            yield from ((item, "sms-routine") for item in self.routine_items.get(provider, ()))
+
+    def acquire(self, provider: str, routine: bool = False) -> bool:
+        """Take one send from every window of the provider (a routine message also from
+        its share); False if one is full, or if the limit cannot be checked (storage
+        down): then nothing is sent and it waits."""
         try:
-            return all(self.limiter.hit(item, "sms", provider)
-                       for item in self.items.get(provider, ()))
+            windows = list(self._windows(provider, routine))
+            # The routine share first: a full share must not use up the whole window.
+            return all(self.limiter.hit(item, scope, provider)
+                       for item, scope in reversed(windows))
         except Exception as exc:  # the storage's own errors (Redis down, timeouts)
             log.warning("SMS rate limit of %s cannot be checked (%s); holding messages",
                         provider, type(exc).__name__)
             return False
 
-    def seconds_until_free(self, provider: str) -> float:
+    def seconds_until_free(self, provider: str, routine: bool = False) -> float:
         """How long until the provider's full windows have room again (0 if they have)."""
         waits = [0.0]
         try:
-            for item in self.items.get(provider, ()):
-                stats = self.limiter.get_window_stats(item, "sms", provider)
+            for item, scope in self._windows(provider, routine):
+                stats = self.limiter.get_window_stats(item, scope, provider)
                 if stats.remaining <= 0:
                     waits.append(max(0.0, stats.reset_time - time.time()))
         except Exception:  # storage down: try again in a second
@@ -133,11 +152,13 @@ class RateLimits:
         return max(waits)
 
 
-_SHARED: dict[str, RateLimits] = {}
+_SHARED: dict[tuple[str, float], RateLimits] = {}
 
 
-def shared_rate_limits(storage_uri: str) -> RateLimits:
+def shared_rate_limits(storage_uri: str,
+                       routine_share: float = DEFAULT_ROUTINE_SHARE) -> RateLimits:
     """One RateLimits per storage in this process, so memory windows outlive a send run."""
-    if storage_uri not in _SHARED:
-        _SHARED[storage_uri] = RateLimits(storage_uri)
-    return _SHARED[storage_uri]
+    key = (storage_uri, routine_share)
+    if key not in _SHARED:
+        _SHARED[key] = RateLimits(storage_uri, routine_share)
+    return _SHARED[key]

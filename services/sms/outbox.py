@@ -2,6 +2,8 @@
 
 Each row has a unique key per (subject, kind, due date, stage, recipient) and is inserted
 with "on conflict do nothing", so a double beat or two sweeps at once are harmless.
+Every row carries its template's priority class (services.sms.templates); a mandatory
+message is due at once, whatever ``not_before`` the caller computed for quiet hours.
 Nothing here sends (``services.sms.sender`` does).
 """
 
@@ -14,6 +16,7 @@ from core.clock import LOCAL_TZ, now
 from core.crypto import lookup_hash
 from models import OutboxMessage, Pair
 from services.shared.bulk import insert_rows
+from services.sms.templates import MANDATORY, ROUTINE, priority_of
 
 
 def after_quiet_hours(moment: datetime, quiet_start: int, quiet_end: int) -> datetime:
@@ -30,19 +33,31 @@ def after_quiet_hours(moment: datetime, quiet_start: int, quiet_end: int) -> dat
 
 def message_row(key, template, subject, audience, phone, *, user_id=None, pair_id=None,
          child_id=None, concern_id=None, params=None, not_before=None):
-    """One outbox row, queued; ``not_before`` defaults to now."""
+    """One outbox row, queued; ``not_before`` defaults to now (and is now for mandatory
+    messages: quiet hours never hold a concern alert or an escalation)."""
     stamp = now()
-    return {"key": key, "template": template, "subject": subject, "audience": audience,
+    priority = priority_of(template)
+    if priority == MANDATORY or not_before is None:
+        not_before = stamp
+    return {"key": key, "template": template, "priority": priority, "subject": subject,
+            "audience": audience,
             "to_phone": phone, "to_phone_hash": lookup_hash(phone),
             "recipient_user_id": user_id, "pair_id": pair_id,
             "child_id": child_id, "concern_id": concern_id, "params": params or {},
-            "status": "queued", "reason": "", "attempts": 0, "not_before": not_before or stamp,
+            "status": "queued", "reason": "", "attempts": 0, "not_before": not_before,
             "provider": "", "created_at": stamp}
+
+
+#: Set in ``session.info`` when a mandatory or interactive message was queued: once the
+#: transaction commits, the priority sender is woken (tasks.dispatch), never before.
+PRIORITY_QUEUED = "sms_priority_queued"
 
 
 def queue(session: Session, rows: list[dict]) -> None:
     """Insert outbox rows; a key already present is left as it is."""
     insert_rows(session, OutboxMessage.__table__, rows, ignore_conflicts_on="key")
+    if any(row["priority"] < ROUTINE for row in rows):
+        session.info[PRIORITY_QUEUED] = True
 
 
 def skip_queued(session: Session, reason: str, *conditions) -> int:

@@ -1,14 +1,15 @@
 """Sending the outbox, exactly once, and applying what providers report back.
 
-A worker claims one due row at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any
-number of workers share the queue), commits it as ``sending`` before calling the
-provider, then records the outcome. A crash between the claim and the outcome leaves the
-row in ``sending``; the sweep marks it ``unknown`` for reconciliation, never resends it.
+Workers claim due rows in batches, most urgent class first (services.sms.claims), commit
+them as ``sending`` before calling a provider, then record each outcome before the next
+send. A crash leaves at most one message per batch that may have gone out; the sweep
+marks it ``unknown`` for reconciliation (never resent) and queues the untried rest again.
 Rate-limited or unreachable providers (nothing was accepted) are retried with back-off;
 ambiguous failures (the request may have been accepted) become ``unknown``.
 
-Several providers are tried in order (services.sms.failover); each message is checked
-against the per-number daily cap (services.sms.limits) before any provider is called.
+Several providers are tried in order (services.sms.failover); each routine message is
+checked against the per-number daily cap (services.sms.limits) before any provider is
+called.
 """
 
 import logging
@@ -23,11 +24,12 @@ from core.clock import now
 from core.crypto import lookup_hash
 from models import ConsentRecord, OptOut, OutboxMessage, User
 from services.settings import get_settings
+from services.sms.claims import claim_batch, release
 from services.sms.failover import ProviderChain, as_chain
 from services.sms.limits import DEFAULT_DAILY_CAP, check_daily_cap, next_day
 from services.sms.outbox import after_quiet_hours, skip_queued
 from services.sms.providers import Message
-from services.sms.templates import ASKED_FOR, SECRET_PARAMS, redacted
+from services.sms.templates import INTERACTIVE, MANDATORY, ROUTINE, SECRET_PARAMS, redacted
 
 log = logging.getLogger(__name__)
 
@@ -36,30 +38,31 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15)
                timedelta(hours=1))
 #: Statuses a delivery receipt may still change; a receipt never moves a status back.
 RECEIPT_MAY_CHANGE = ("sending", "sent", "unknown")
+#: Messages claimed at once by one worker.
+DEFAULT_BATCH = 100
+#: Every class, most urgent first (a routine sender also sends what the priority lane has
+#: not reached yet).
+PRIORITY_ORDER = (MANDATORY, INTERACTIVE, ROUTINE)
 OPT_OUT_WORDS = {"T", "TD", "N", "STOP", "退订", "退订短信", "取消"}
 
 
-def claim_next(session: Session, moment: datetime) -> int | None:
+def claim_next(session: Session, moment: datetime,
+               priorities: tuple[int, ...] = PRIORITY_ORDER) -> int | None:
     """Mark the next due message ``sending`` and return its id (None when none is due)."""
-    due = (select(OutboxMessage.id)
-           .where(OutboxMessage.status == "queued", OutboxMessage.not_before <= moment)
-           .order_by(OutboxMessage.not_before, OutboxMessage.id).limit(1)
-           .with_for_update(skip_locked=True).scalar_subquery())
-    return session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == due)
-        .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=moment)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    claimed = claim_batch(session, moment, 1, priorities)
+    return claimed[0] if claimed else None
 
 
 def _skip_reason(session: Session, message: OutboxMessage) -> str:
-    if message.template in ASKED_FOR:
-        return ""
-    opted_out = session.execute(
-        select(OptOut.source).where(OptOut.phone_hash == message.to_phone_hash)
-    ).scalar_one_or_none()
-    if opted_out:
-        return f"opted out ({opted_out})"
+    """Why a claimed message is not sent at all ("" to send it). An opt-out holds back only
+    routine messages: a concern alert, an escalation or a code the person asked for is
+    always sent (a disabled account or withdrawn consent still stops anything)."""
+    if message.priority == ROUTINE:
+        opted_out = session.execute(
+            select(OptOut.source).where(OptOut.phone_hash == message.to_phone_hash)
+        ).scalar_one_or_none()
+        if opted_out:
+            return f"opted out ({opted_out})"
     if message.child_id and message.audience in ("volunteer", "guardian"):
         consented = session.execute(select(exists().where(
             ConsentRecord.child_id == message.child_id,
@@ -129,29 +132,42 @@ def _deliver(session: Session, message: OutboxMessage, chain: ProviderChain,
     return message.status
 
 
-def send_due(session: Session, providers, moment: datetime,
+def send_due(session: Session, providers, moment: datetime | None,
              commit: Callable[[], None], limit: int = 1000,
              daily_cap: int = DEFAULT_DAILY_CAP, max_wait: float = 30.0,
-             sleep: Callable[[float], None] = time.sleep) -> dict:
-    """Send due messages one by one until none is due or ``limit`` is reached.
+             sleep: Callable[[float], None] = time.sleep,
+             priorities: tuple[int, ...] = PRIORITY_ORDER,
+             batch_size: int = DEFAULT_BATCH) -> dict:
+    """Send due messages of the given classes, most urgent first, until none is due or
+    ``limit`` is reached; claims ``batch_size`` at a time (services.sms.claims).
 
+    ``moment`` None means the clock's time, read again for every batch, so a message
+    queued while the run goes on (a concern alert) is due for its next claim.
     ``providers`` is a ProviderChain (or one backend). When every provider is at its rate
-    limit, waits for room (at most ``max_wait`` seconds in all, then stops: the rest stays
-    queued for the next run).
+    limit, the rest of the batch goes back to the queue and the run waits for room (at
+    most ``max_wait`` seconds in all, then stops: the rest stays queued for the next run).
     """
     chain = as_chain(providers)
     counts: dict[str, int] = {}
-    waited = 0.0
-    for _ in range(limit):
-        message_id = claim_next(session, moment)
-        commit()  # "sending" is on disk before the provider is called
-        if message_id is None:
+    waited, handled = 0.0, 0
+    while handled < limit:
+        at = moment or now()
+        batch = claim_batch(session, at, min(batch_size, limit - handled), priorities)
+        commit()  # "sending" is on disk before any provider is called
+        if not batch:
             break
-        status = deliver(session, message_id, chain, moment, daily_cap)
-        commit()
-        counts[status] = counts.get(status, 0) + 1
+        status = ""
+        for position, message_id in enumerate(batch):
+            status = deliver(session, message_id, chain, at, daily_cap)
+            commit()  # each outcome is on disk before the next message is sent
+            counts[status] = counts.get(status, 0) + 1
+            handled += 1
+            if status == "throttled":
+                release(session, batch[position + 1:])
+                commit()
+                break
         if status == "throttled":
-            pause = min(max(chain.seconds_until_free(), 0.05), 1.0)
+            pause = min(max(chain.seconds_until_free(ROUTINE in priorities), 0.05), 1.0)
             if waited + pause > max_wait:
                 break
             sleep(pause)
@@ -188,7 +204,7 @@ def opt_out(session: Session, phone: str, source: str, actor: User | None = None
         session.add(OptOut(phone_hash=digest, source=source, note=note,
                            created_by_id=actor.id if actor else None))
     skip_queued(session, f"opted out ({source})", OutboxMessage.to_phone_hash == digest,
-                OutboxMessage.template.notin_(ASKED_FOR))
+                OutboxMessage.priority == ROUTINE)
     session.flush()
     log.info("a number opted out (%s)", source)
 

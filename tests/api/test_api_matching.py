@@ -134,7 +134,7 @@ def test_the_openapi_document_describes_every_status(client):
                                                               "409"},
         ("post", "/api/v1/proposals/{proposal_id}/reject"): {"200", "401", "403", "404",
                                                              "409", "422"},
-        ("post", "/api/v1/volunteers/signup"): {"201", "409", "422", "429"},
+        ("post", "/api/v1/volunteers/signup"): {"202", "422", "429"},
         ("post", "/api/v1/volunteers/{volunteer_id}/status"): {"200", "401", "403", "404",
                                                                "409", "422"},
         ("post", "/api/v1/pairs/{pair_id}/end"): {"200", "401", "403", "404", "409", "422"},

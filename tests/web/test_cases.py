@@ -124,9 +124,9 @@ def test_immediate_danger_report_says_call_110_and_alerts_coordinators_and_local
             True, "volunteer", "石井村家中")
         assert case.ack_due_at == REPORTED + timedelta(hours=2)
     # The mandatory alerts are mandatory: never held by quiet hours or the daily cap.
-    from services.sms.limits import cap_kind
+    from services.sms.templates import MANDATORY
 
-    assert {cap_kind(m.template) for m in danger + [local_alert]} == {"mandatory"}
+    assert {m.priority for m in danger + [local_alert]} == {MANDATORY}
 
 
 def test_a_plain_report_has_no_110_page(app, world, login):

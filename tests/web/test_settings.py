@@ -60,3 +60,51 @@ def test_json_logs(app, capsys):
     line = json.loads(JsonLogFormatter().format(record))
     assert line["message"] == "pair 7 approved" and line["level"] == "INFO"
     assert line["logger"] == "services.pairs.lifecycle"
+
+
+def _production_env(monkeypatch, **overrides):
+    from core import crypto
+    from services.access import accounts
+
+    monkeypatch.setattr(crypto, "_cipher", crypto._cipher)
+    monkeypatch.setattr(crypto, "_lookup_key", crypto._lookup_key)
+    monkeypatch.setitem(accounts.HASH_METHOD, "value", accounts.HASH_METHOD["value"])
+    settings = {"QIANSHOU_ENV": "production", "SECRET_KEY": "x" * 32,
+                "DATA_KEY": "Z" * 43 + "=", "LOOKUP_KEY": "l" * 64,
+                "REDIS_URL": "redis://127.0.0.1:6379/15",
+                "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test", **overrides}
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "LOOKUP_KEY"])
+@pytest.mark.parametrize("value", ["k", "x" * 31, "密" * 10])
+def test_production_refuses_short_keys(monkeypatch, name, value):
+    _production_env(monkeypatch, **{name: value})
+    with pytest.raises(RuntimeError, match=f"32 bytes.*{name}"):
+        create_app()
+
+
+def test_proxy_headers_are_trusted_only_as_configured(make_app, create_user):
+    seen = {}
+    for count in (0, 1):
+        app = make_app(PROXY_COUNT=count, RATELIMIT_ENABLED=True,
+                       LOGIN_LIMITS="2 per minute")
+        client = app.test_client()
+        answers = [client.post("/auth/login", data={"phone": "13800001234", "password": "x"},
+                               headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
+                   for n in range(3)]
+        seen[count] = answers
+    # Without a trusted proxy every request is the same client; behind one, each
+    # forwarded address has its own limit.
+    assert seen == {0: [200, 200, 429], 1: [200, 200, 200]}
+
+
+def test_the_image_leaves_out_keys_and_runs_as_a_user():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    ignored = (root / ".dockerignore").read_text().split()
+    assert {"instance/", ".env", ".git/", ".venv/"} <= set(ignored)
+    dockerfile = (root / "Dockerfile").read_text()
+    assert "\nUSER " in dockerfile and "USER root" not in dockerfile

@@ -8,6 +8,7 @@ Large runs may instead call ``build_candidates`` and ``split_components`` and
 solve each ``Component`` (``to_dict``/``from_dict`` for transport) elsewhere.
 """
 
+from . import kernels
 from .candidates import (
     AT_CAPACITY,
     NO_NEED_MATCH,
@@ -16,10 +17,12 @@ from .candidates import (
     REJECTED_BEFORE,
     UNPAIRED_REASONS,
     Candidates,
+    TooManyCandidates,
     build_candidates,
+    pairs_within,
     unpaired_reasons,
 )
-from .engine import MatchResult, ProgressCallback, match, solve
+from .engine import MatchResult, ProgressCallback, match, solve, warm_up
 from .geo import EARTH_RADIUS_KM, chord_radius, haversine_km, haversine_km_array, unit_vectors
 from .records import PRIORITIES, TIERS, ChildIn, Proposal, VolunteerIn, tier_of
 from .solver import Component, MatchingSolverError, solve_component, split_components
@@ -41,16 +44,20 @@ __all__ = [
     "MatchingSolverError",
     "ProgressCallback",
     "Proposal",
+    "TooManyCandidates",
     "VolunteerIn",
     "build_candidates",
     "chord_radius",
     "haversine_km",
     "haversine_km_array",
+    "kernels",
     "match",
+    "pairs_within",
     "solve",
     "solve_component",
     "split_components",
     "tier_of",
     "unit_vectors",
     "unpaired_reasons",
+    "warm_up",
 ]

@@ -12,10 +12,13 @@ quality = need_score + distance_score with
   need_score = 60 * |needs & skills| / |needs| and
   distance_score = 40 * (1 - d / v.max_distance_km).
 
-The all-children x all-volunteers product is never built: children are put in a
+The all-children x all-volunteers product is never built.  The compiled path
+(``kernels``) scans, child by child, the volunteers of the grid cells within the
+run's largest reach and writes pairs in blocks; the NumPy path puts children in a
 k-d tree of 3-D unit vectors and each volunteer only visits the children inside
-the chord that corresponds to their own distance limit.  Volunteers are queried
-in batches of similar limits so the tree walk happens in C and returns arrays.
+the chord that corresponds to their own distance limit, in batches of similar
+limits so the tree walk happens in C and returns arrays.  Either way the distance
+is then tested against the limit with the same float64 haversine.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from . import kernels
 from .geo import chord_radius, haversine_from_radians, unit_vectors
 from .records import PRIORITIES, ChildIn, VolunteerIn, tier_of
 
@@ -55,15 +59,42 @@ _RADIUS_BATCH_RATIO = 1.05
 _MAX_BATCH = 4096
 _INT64_MIN = np.iinfo(np.int64).min
 _INT64_MAX = np.iinfo(np.int64).max
+QUALITY_SCALE = 1000  # integer cost units per quality point
+
+
+#: Memory a run needs per candidate pair, all phases together (measured on the Sichuan
+#: benchmark: the pairs, one component's copy of them and the flow solver's arcs), and
+#: what it needs whatever the pairs (libraries, people, compiled kernels).
+BYTES_PER_PAIR = 48
+BASE_MEMORY_MB = 512
+
+
+def pairs_within(memory_mb: int | None) -> int | None:
+    """How many candidate pairs a run may hold in ``memory_mb`` (None: no limit)."""
+    if memory_mb is None:
+        return None
+    return max(int((memory_mb - BASE_MEMORY_MB) * 2**20 // BYTES_PER_PAIR), 0)
+
+
+class TooManyCandidates(RuntimeError):
+    """A run would hold more candidate pairs than its memory allows; raised while they
+    are being built, at most one block past the limit, so the run never gets there."""
+
+    def __init__(self, pairs: int, limit: int):
+        super().__init__(f"more than {limit} candidate pairs (at least {pairs})")
+        self.pairs, self.limit = pairs, limit
 
 
 @dataclass(slots=True, eq=False)
 class Candidates:
     """Feasible pairs of one run as parallel arrays, plus per-person data.
 
-    ``child``/``volunteer`` are indices into ``child_ids``/``volunteer_ids``;
-    ``matched`` is a bitmask over ``codes``.  ``child_reasons`` holds, for each
-    child, the index in ``UNPAIRED_REASONS`` that applies if it ends unpaired.
+    ``child``/``volunteer`` are int32 indices into ``child_ids``/``volunteer_ids``, in
+    (child, volunteer) order; ``cost`` is the pair's quality in thousandths,
+    ``round(quality * 1000)``, the unit the solver compares (int32: 12 bytes a pair in
+    all).  Distances and scores are worked out again, bit for bit, for the pairs a run
+    proposes (``scorer.details``).  ``child_reasons`` holds, for each child, the index in
+    ``UNPAIRED_REASONS`` that applies if it ends unpaired.
     """
 
     codes: tuple[str, ...]
@@ -74,14 +105,23 @@ class Candidates:
     capacities: np.ndarray  # int64
     child: np.ndarray  # int32
     volunteer: np.ndarray  # int32
-    distance_km: np.ndarray
-    need_score: np.ndarray
-    distance_score: np.ndarray
-    quality: np.ndarray
-    matched: np.ndarray  # int64
+    cost: np.ndarray  # int32, quality in thousandths
+    scorer: _Table
+    released: int = -1  # pairs there were before ``release_pairs``; -1 while held
 
     def __len__(self) -> int:
-        return int(self.child.shape[0])
+        return self.released if self.released >= 0 else int(self.child.shape[0])
+
+    def release_pairs(self) -> None:
+        """Let go of the pair arrays (the components hold their own); ``len`` still
+        counts them and ``details`` still works."""
+        if self.released < 0:
+            self.released = len(self)
+            self.child = self.volunteer = self.cost = np.zeros(0, np.int32)
+
+    def details(self, ci: np.ndarray, vi: np.ndarray) -> dict[str, np.ndarray]:
+        """Distance, scores and matched needs of the pairs (ci[k], vi[k])."""
+        return self.scorer.details(ci, vi)
 
 
 def _bitmasks(sets: Sequence[frozenset[str]], index: dict[str, int]) -> np.ndarray:
@@ -170,6 +210,8 @@ class _Table:
         v_age_max = np.fromiter(
             (_INT64_MAX if v.age_max is None else v.age_max for v in volunteers), np.int64, nv
         )
+        self.c_gender, self.c_age = c_gender, c_age
+        self.v_gender, self.v_age_min, self.v_age_max = v_gender, v_age_min, v_age_max
         cls_gender, cls_age = classes[:, 0], classes[:, 1]
         self.accepts = (
             ((v_gender[:, None] < 0) | (v_gender[:, None] == cls_gender[None, :]))
@@ -182,7 +224,7 @@ class _Table:
         keys = [c_pos[c] * nv + v_pos[v] for c, v in rejected if c in c_pos and v in v_pos]
         self.rejected_keys = np.unique(np.array(keys, dtype=np.int64))
 
-    def near_pairs(
+    def tree_pairs(
         self, children: np.ndarray | None = None
     ) -> Iterable[tuple[np.ndarray, np.ndarray]]:
         """(child, volunteer) index arrays, batch by batch, covering every pair within
@@ -222,6 +264,35 @@ class _Table:
             return np.ones(len(ci), dtype=bool)
         return ~np.isin(ci.astype(np.int64) * self.nv + vi, self.rejected_keys)
 
+    def details(self, ci: np.ndarray, vi: np.ndarray) -> dict[str, np.ndarray]:
+        """Distance, scores and matched-needs mask of feasible pairs, as published."""
+        distance = self.distance(ci, vi)
+        matched = self.shared(ci, vi)
+        need_score = 60.0 * np.bitwise_count(matched) / np.bitwise_count(self.c_needs[ci])
+        distance_score = 40.0 * (1.0 - distance / self.v_maxd[vi])
+        return {"distance_km": distance, "need_score": need_score,
+                "distance_score": distance_score, "quality": need_score + distance_score,
+                "matched": matched}
+
+    def finish(self, ci: np.ndarray, vi: np.ndarray, eligible: np.ndarray,
+               kept: np.ndarray | None = None):
+        """Of pairs that passed the cheap rules: those within the exact distance limit and
+        not rejected mark their child eligible; those with a free place are kept, with their
+        cost (quality in thousandths, as the solver rounds it).  ``kept``, if given, is
+        set True at the positions kept."""
+        d = self.distance(ci, vi)
+        keep = np.flatnonzero((d <= self.v_maxd[vi]) & self.not_rejected(ci, vi))
+        ci, vi, d = ci[keep], vi[keep], d[keep]
+        eligible[ci] = True
+        free = np.flatnonzero(self.v_cap[vi] > 0)
+        ci, vi, d = ci[free], vi[free], d[free]
+        if kept is not None:
+            kept[keep[free]] = True
+        quality = (60.0 * np.bitwise_count(self.shared(ci, vi))
+                   / np.bitwise_count(self.c_needs[ci]))
+        quality += 40.0 * (1.0 - d / self.v_maxd[vi])
+        return ci, vi, np.rint(quality * QUALITY_SCALE).astype(np.int32)
+
 
 def _reasons(table: _Table, eligible: np.ndarray) -> np.ndarray:
     """Index into UNPAIRED_REASONS for every child.
@@ -233,7 +304,7 @@ def _reasons(table: _Table, eligible: np.ndarray) -> np.ndarray:
     n = len(eligible)
     in_reach, need_match, accepted = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
     rest = np.flatnonzero(~eligible)
-    for ci, vi in table.near_pairs(rest):
+    for ci, vi in table.tree_pairs(rest):
         ok = table.distance(ci, vi) <= table.v_maxd[vi]
         in_reach[ci[ok]] = True
         ok &= table.shared(ci, vi) != 0
@@ -253,12 +324,71 @@ def _reasons(table: _Table, eligible: np.ndarray) -> np.ndarray:
     return reasons
 
 
+def _count(parts: list, max_pairs: int | None) -> None:
+    if max_pairs is not None:
+        held = sum(len(p[0]) for p in parts)
+        if held > max_pairs:
+            raise TooManyCandidates(held, max_pairs)
+
+
+def _tree_search(table: _Table, eligible: np.ndarray, max_pairs: int | None = None):
+    """The NumPy/SciPy path: k-d tree batches, cheap rules, then one global sort."""
+    parts = []
+    for ci, vi in table.tree_pairs():
+        keep = np.flatnonzero((table.shared(ci, vi) != 0) & table.preference_ok(ci, vi))
+        parts.append(table.finish(ci[keep], vi[keep], eligible))
+        _count(parts, max_pairs)
+    if not parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
+    child, volunteer, cost = (np.concatenate(p) for p in zip(*parts, strict=True))
+    del parts
+    order = np.argsort(child.astype(np.int64) * table.nv + volunteer, kind="stable")
+    return child[order], volunteer[order], cost[order]
+
+
+def _grid_search(table: _Table, eligible: np.ndarray, max_pairs: int | None = None):
+    """The compiled path: blocks of children come out in (child, volunteer) order, so the
+    peak holds one block's temporaries and the kept pairs (12 bytes each)."""
+    parts = []
+    for ci, vi, cost, check in kernels.near_pairs(table, eligible):
+        if check.any():  # the few pairs at a limit or half a unit: NumPy decides
+            at = np.flatnonzero(check)
+            sure = np.flatnonzero(~check)
+            keep = np.zeros(len(at), dtype=bool)
+            kept_ci, kept_vi, kept_cost = table.finish(ci[at], vi[at], eligible, keep)
+            cost[at[keep]] = kept_cost
+            rows = np.sort(np.concatenate((sure, at[keep])))
+            ci, vi, cost = ci[rows], vi[rows], cost[rows]
+        parts.append((ci, vi, cost))
+        _count(parts, max_pairs)
+    if not parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
+    columns = []
+    for k in range(3):  # one column at a time, so the blocks and the whole never add up
+        columns.append(np.concatenate([p[k] for p in parts]))
+        for p in range(len(parts)):
+            parts[p] = tuple(None if j == k else x for j, x in enumerate(parts[p]))
+    return tuple(columns)
+
+
 def build_candidates(
     children: Sequence[ChildIn],
     volunteers: Sequence[VolunteerIn],
     rejected: Iterable[tuple[int, int]] = frozenset(),
+    *,
+    compiled: bool | None = None,
+    max_pairs: int | None = None,
 ) -> Candidates:
-    """All feasible pairs with scores, and the unpaired reason for every child."""
+    """All feasible pairs with their cost, and the unpaired reason for every child.
+
+    ``compiled`` picks the numba kernels (default: when available) or the NumPy path;
+    both give the same arrays.  More than ``max_pairs`` pairs raise ``TooManyCandidates``
+    as soon as they are found (``pairs_within`` turns a memory budget into pairs).
+    Pairs are in (child, volunteer) order, whatever order the
+    search found them in: the same people always give the same components, solved the
+    same way (so a run split over workers proposes what one process does;
+    services.matching.parts).
+    """
     _validate(children, volunteers)
     codes = tuple(
         sorted(set().union(*(c.needs for c in children), *(v.skills for v in volunteers)))
@@ -267,34 +397,14 @@ def build_candidates(
         raise ValueError("more than 63 distinct need codes")
     table = _Table(children, volunteers, rejected, codes)
 
-    # Cheap integer rules first so the trigonometry only runs on likely pairs.
     eligible = np.zeros(len(children), dtype=bool)  # some volunteer passes every rule but capacity
-    parts = []
-    for ci, vi in table.near_pairs():
-        shared = table.shared(ci, vi)
-        keep = np.flatnonzero((shared != 0) & table.preference_ok(ci, vi))
-        ci, vi, shared = ci[keep], vi[keep], shared[keep]
-        d = table.distance(ci, vi)
-        keep = np.flatnonzero((d <= table.v_maxd[vi]) & table.not_rejected(ci, vi))
-        ci, vi, shared, d = ci[keep], vi[keep], shared[keep], d[keep]
-        eligible[ci] = True
-        keep = table.v_cap[vi] > 0
-        parts.append((ci[keep], vi[keep], d[keep], shared[keep]))
-
-    if parts:
-        child, volunteer, dist, matched = (np.concatenate(p) for p in zip(*parts, strict=True))
-        # Pairs in (child, volunteer) order, whatever order the search found them in: the
-        # same people always give the same components, solved the same way (so a run split
-        # over workers proposes what one process does; services.matching.parts).
-        order = np.argsort(child.astype(np.int64) * len(volunteers) + volunteer, kind="stable")
-        child, volunteer = child[order], volunteer[order]
-        dist, matched = dist[order], matched[order]
-        del order
+    use_kernels = kernels.available() if compiled is None else compiled
+    if not len(children) or not len(volunteers):
+        child = volunteer = cost = np.zeros(0, np.int32)
+    elif use_kernels:
+        child, volunteer, cost = _grid_search(table, eligible, max_pairs)
     else:
-        child, volunteer = np.zeros(0, np.int32), np.zeros(0, np.int32)
-        dist, matched = np.zeros(0, np.float64), np.zeros(0, np.int64)
-    need_score = 60.0 * np.bitwise_count(matched) / np.bitwise_count(table.c_needs[child])
-    distance_score = 40.0 * (1.0 - dist / table.v_maxd[volunteer])
+        child, volunteer, cost = _tree_search(table, eligible, max_pairs)
 
     return Candidates(
         codes=codes,
@@ -305,11 +415,8 @@ def build_candidates(
         capacities=table.v_cap,
         child=child,
         volunteer=volunteer,
-        distance_km=dist,
-        need_score=need_score,
-        distance_score=distance_score,
-        quality=need_score + distance_score,
-        matched=matched,
+        cost=cost,
+        scorer=table,
     )
 
 

@@ -31,6 +31,7 @@ def match(
     volunteers: Sequence[VolunteerIn],
     rejected: Iterable[tuple[int, int]] = frozenset(),
     progress: ProgressCallback | None = None,
+    max_pairs: int | None = None,
 ) -> MatchResult:
     """Propose the lexicographically optimal pairing (urgent, high, normal, quality).
 
@@ -38,14 +39,15 @@ def match(
     favoured; see ``records.TIERS`` for why this never lowers any priority's count.
 
     ``progress(phase, fraction)`` is called with phases "candidates",
-    "solving" and "done"; fraction runs from 0.0 to 1.0 within a phase.
+    "solving" and "done"; fraction runs from 0.0 to 1.0 within a phase.  More than
+    ``max_pairs`` candidate pairs raise ``TooManyCandidates`` before they are held.
     """
     report = progress or (lambda phase, fraction: None)
 
     report("candidates", 0.0)
     started = time.perf_counter()
-    cands = build_candidates(children, volunteers, rejected)
-    components = split_components(cands)
+    cands = build_candidates(children, volunteers, rejected, max_pairs=max_pairs)
+    components = split_components(cands, release=True)
     candidates_seconds = time.perf_counter() - started
     report("candidates", 1.0)
     result = solve(cands, components, report)
@@ -90,3 +92,17 @@ def solve(cands: Candidates, components: Sequence[Component],
     }
     report("done", 1.0)
     return MatchResult(proposals=proposals, unpaired=unpaired, stats=stats)
+
+
+def warm_up() -> None:
+    """Compile the kernels (``kernels``) on a tiny run, or load them from numba's cache
+    (``__pycache__`` or ``NUMBA_CACHE_DIR``), so the first real run does not pay the
+    ~5 s compilation; the Docker image calls it at build time."""
+    children = [ChildIn(i, 23.0, 108.0, frozenset({"a"}), "F", 9, "normal") for i in (1, 2)]
+    volunteers = [VolunteerIn(i, 23.0, 108.0, frozenset({"a"}), 1, 5.0) for i in (3, 4, 5)]
+    split_components(build_candidates(children, volunteers[:2], compiled=True), compiled=True)
+    # Two components, so the grouping kernel is compiled too.
+    far = [VolunteerIn(6, 30.0, 100.0, frozenset({"a"}), 1, 5.0)]
+    children.append(ChildIn(7, 30.0, 100.0, frozenset({"a"}), "F", 9, "normal"))
+    split_components(build_candidates(children, volunteers[:2] + far, compiled=True),
+                     compiled=True)

@@ -41,10 +41,9 @@ from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from .candidates import Candidates
+from . import kernels
+from .candidates import QUALITY_SCALE, Candidates
 from .records import TIERS, Proposal
-
-QUALITY_SCALE = 1000  # integer cost units per quality point
 
 
 class MatchingSolverError(RuntimeError):
@@ -66,12 +65,64 @@ _ARRAY_DTYPES = {
 }
 
 
+_DETAILS = ("distance_km", "need_score", "distance_score", "quality", "matched")
+
+
+class _PairScores:
+    """The pairs of a component cut from a run's candidates, whose scores are worked out
+    from the candidates when asked for, never held for every pair."""
+
+    __slots__ = ("source", "kids", "vols", "edge_child", "edge_volunteer")
+
+    def __init__(self, source: Candidates, kids, vols, edge_child, edge_volunteer):
+        # The component's own arrays: positions of its people in ``source``, its edges.
+        self.source, self.kids, self.vols = source, kids, vols
+        self.edge_child, self.edge_volunteer = edge_child, edge_volunteer
+
+    def details(self, edges=slice(None)) -> dict[str, np.ndarray]:
+        return self.source.details(self.kids[self.edge_child[edges]],
+                                   self.vols[self.edge_volunteer[edges]])
+
+
+class ScoreColumn:
+    """One score of every pair of a component (``np.asarray`` works it out): lets a
+    component carry its scores without holding them."""
+
+    __slots__ = ("pairs", "name")
+
+    def __init__(self, pairs: _PairScores, name: str):
+        self.pairs, self.name = pairs, name
+
+    def __array__(self, dtype=None, copy=None):
+        column = self.pairs.details()[self.name]
+        return column if dtype is None else column.astype(dtype)
+
+    def __getitem__(self, edges) -> np.ndarray:
+        return self.pairs.details(edges)[self.name]
+
+    def __len__(self) -> int:
+        return len(self.pairs.edge_child)
+
+    def __eq__(self, other) -> bool:
+        mine, theirs = np.asarray(self), np.asarray(other)
+        return mine.dtype == theirs.dtype and np.array_equal(mine, theirs)
+
+    __hash__ = None
+
+    def tolist(self) -> list:
+        return np.asarray(self).tolist()
+
+
 @dataclass(slots=True, eq=False)
 class Component:
     """One connected part of the candidate graph, solvable on its own.
 
     Edge arrays are parallel; ``edge_child``/``edge_volunteer`` index into
-    ``child_ids``/``volunteer_ids``.  Picklable as is; ``to_dict`` for JSON.
+    ``child_ids``/``volunteer_ids``.  ``cost`` is the quality in thousandths, what the
+    solver compares.  A component cut from a run's candidates has ``ScoreColumn``s for
+    the scores (worked out for the pairs it proposes, or on ``np.asarray``), so a big
+    component holds 12 bytes a pair; a hand-made one may pass plain arrays and no cost.
+    Picklable as is; ``to_dict`` for JSON.
     """
 
     codes: tuple[str, ...]
@@ -81,26 +132,36 @@ class Component:
     capacities: np.ndarray  # free capacity, all > 0
     edge_child: np.ndarray
     edge_volunteer: np.ndarray
-    distance_km: np.ndarray
-    need_score: np.ndarray
-    distance_score: np.ndarray
-    quality: np.ndarray
-    matched: np.ndarray  # bitmask over codes
+    distance_km: np.ndarray | ScoreColumn
+    need_score: np.ndarray | ScoreColumn
+    distance_score: np.ndarray | ScoreColumn
+    quality: np.ndarray | ScoreColumn
+    matched: np.ndarray | ScoreColumn  # bitmask over codes
+    cost: np.ndarray | None = None  # int32, round(quality * QUALITY_SCALE)
 
     @property
     def n_edges(self) -> int:
         return int(self.edge_child.shape[0])
 
+    def details(self, edges: np.ndarray) -> dict[str, np.ndarray]:
+        """Distance, scores and matched needs of the given edges."""
+        if isinstance(self.quality, ScoreColumn):
+            return self.quality.pairs.details(edges)
+        return {name: getattr(self, name)[edges] for name in _DETAILS}
+
     def to_dict(self) -> dict:
         """JSON-ready form (plain lists; floats round-trip exactly through JSON)."""
         data = {name: getattr(self, name).tolist() for name in _ARRAY_DTYPES}
         data["codes"] = list(self.codes)
+        if self.cost is not None:
+            data["cost"] = self.cost.tolist()
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Component:
         arrays = {name: np.asarray(data[name], dtype=dt) for name, dt in _ARRAY_DTYPES.items()}
-        return cls(codes=tuple(data["codes"]), **arrays)
+        cost = np.asarray(data["cost"], dtype=np.int32) if "cost" in data else None
+        return cls(codes=tuple(data["codes"]), cost=cost, **arrays)
 
 
 def _members(order: np.ndarray, sorted_labels: np.ndarray, label: int) -> np.ndarray:
@@ -119,33 +180,62 @@ def _local_index(labels: np.ndarray) -> np.ndarray:
     return local
 
 
-def split_components(cands: Candidates) -> list[Component]:
-    """Connected components of the candidate graph, largest first.
-
-    Children and volunteers without any candidate pair belong to no component.
-    """
-    if len(cands) == 0:
-        return []
+def _labels_scipy(cands: Candidates):
+    """Component labels (numbered by smallest child) of pairs, children and volunteers."""
     nc, nv = len(cands.child_ids), len(cands.volunteer_ids)
     graph = coo_matrix(
         (np.ones(len(cands), dtype=np.int8), (cands.child, nc + cands.volunteer.astype(np.int64))),
         shape=(nc + nv, nc + nv),
     ).tocsr()
     _, labels = connected_components(graph, directed=False)
+    del graph
     child_label, vol_label = labels[:nc], labels[nc:]
+    # Renumber the components that have pairs 0, 1, ... by smallest child; others -1.
+    has_pair = np.zeros(nc, dtype=bool)
+    has_pair[cands.child] = True
+    used = np.unique(child_label[has_pair])  # SciPy numbers components by smallest node
+    renumber = np.full(nc + nv, -1, dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    edge_label = renumber[child_label[cands.child]]
+    return len(used), edge_label, renumber[child_label], renumber[vol_label]
+
+
+def _group_scipy(labels: np.ndarray, n_labels: int):
+    order = np.argsort(labels, kind="stable")
+    return order, np.searchsorted(labels[order], np.arange(n_labels + 1))
+
+
+def split_components(cands: Candidates, *, compiled: bool | None = None,
+                     release: bool = False) -> list[Component]:
+    """Connected components of the candidate graph, largest first (ties: smallest child).
+
+    Children and volunteers without any candidate pair belong to no component.  Within a
+    component, pairs keep the candidates' (child, volunteer) order.  ``compiled`` picks
+    the numba union-find (default: when available) or SciPy; both give the same parts.
+    With ``release`` the candidates' pair arrays are let go once the components hold
+    their copies (``Candidates.release_pairs``), so a run never holds both while solving.
+    """
+    if len(cands) == 0:
+        return []
+    nc, nv = len(cands.child_ids), len(cands.volunteer_ids)
+    use_kernels = kernels.available() if compiled is None else compiled
+    if use_kernels:
+        n_labels, edge_label, child_label, vol_label = kernels.components(
+            cands.child, cands.volunteer, nc, nv)
+    else:
+        n_labels, edge_label, child_label, vol_label = _labels_scipy(cands)
     child_local, vol_local = _local_index(child_label), _local_index(vol_label)
 
-    edge_label = child_label[cands.child]
-    if (edge_label == edge_label[0]).all():
-        # One component holds every pair (typical for dense areas): keep views, no copies.
+    if n_labels == 1:
+        # One component holds every pair (typical for dense areas): no regrouping.
         edge_groups: list = [slice(None)]
-        group_labels = [edge_label[0]]
+        group_labels = [0]
     else:
-        # Stable: within a component pairs keep the candidates' (child, volunteer) order.
-        order = np.argsort(edge_label, kind="stable")
-        edge_groups = np.split(order, np.flatnonzero(np.diff(edge_label[order])) + 1)
-        edge_groups.sort(key=len, reverse=True)
-        group_labels = [edge_label[g[0]] for g in edge_groups]
+        order, starts = (kernels.group if use_kernels else _group_scipy)(edge_label, n_labels)
+        sizes = np.diff(starts)
+        group_labels = sorted(range(n_labels), key=lambda k: -sizes[k])
+        edge_groups = [order[starts[k]:starts[k + 1]] for k in group_labels]
+    del edge_label
 
     child_order = np.argsort(child_label, kind="stable")
     child_sorted = child_label[child_order]
@@ -156,6 +246,9 @@ def split_components(cands: Candidates) -> list[Component]:
     for edges, label in zip(edge_groups, group_labels, strict=True):
         kids = _members(child_order, child_sorted, label)
         vols = _members(vol_order, vol_sorted, label)
+        edge_child = child_local[cands.child[edges]]
+        edge_volunteer = vol_local[cands.volunteer[edges]]
+        pairs = _PairScores(cands, kids, vols, edge_child, edge_volunteer)
         components.append(
             Component(
                 codes=cands.codes,
@@ -163,19 +256,20 @@ def split_components(cands: Candidates) -> list[Component]:
                 child_tiers=cands.child_tiers[kids],
                 volunteer_ids=cands.volunteer_ids[vols],
                 capacities=cands.capacities[vols],
-                edge_child=child_local[cands.child[edges]],
-                edge_volunteer=vol_local[cands.volunteer[edges]],
-                distance_km=cands.distance_km[edges],
-                need_score=cands.need_score[edges],
-                distance_score=cands.distance_score[edges],
-                quality=cands.quality[edges],
-                matched=cands.matched[edges],
+                edge_child=edge_child,
+                edge_volunteer=edge_volunteer,
+                cost=cands.cost[edges],
+                **{name: ScoreColumn(pairs, name) for name in _DETAILS},
             )
         )
+    if release:
+        cands.release_pairs()
     return components
 
 
 def _costs(comp: Component) -> np.ndarray:
+    if comp.cost is not None:
+        return -comp.cost.astype(np.int64)
     return -np.rint(comp.quality * QUALITY_SCALE).astype(np.int64)
 
 
@@ -344,6 +438,7 @@ def _proposals(comp: Component, chosen: np.ndarray) -> list[Proposal]:
             needs_cache[mask] = tuple(sorted(c for i, c in enumerate(comp.codes) if mask >> i & 1))
         return needs_cache[mask]
 
+    scores = comp.details(chosen)
     return [
         Proposal(
             child_id=cid,
@@ -359,11 +454,11 @@ def _proposals(comp: Component, chosen: np.ndarray) -> list[Proposal]:
         for cid, vid, dist, q, ns, ds, m, t in zip(
             comp.child_ids[comp.edge_child[chosen]].tolist(),
             comp.volunteer_ids[comp.edge_volunteer[chosen]].tolist(),
-            comp.distance_km[chosen].tolist(),
-            comp.quality[chosen].tolist(),
-            comp.need_score[chosen].tolist(),
-            comp.distance_score[chosen].tolist(),
-            comp.matched[chosen].tolist(),
+            scores["distance_km"].tolist(),
+            scores["quality"].tolist(),
+            scores["need_score"].tolist(),
+            scores["distance_score"].tolist(),
+            scores["matched"].tolist(),
             comp.child_tiers[comp.edge_child[chosen]].tolist(),
             strict=True,
         )

@@ -26,6 +26,7 @@ from .base import (
     classify_network_error,
     national_number,
     register,
+    split_endpoint,
     template_params,
 )
 
@@ -65,9 +66,10 @@ class AliyunBackend(ProviderBackend):
         from alibabacloud_dysmsapi20170525.client import Client
         from alibabacloud_tea_openapi.utils_models import Config
 
+        protocol, host = split_endpoint(self.endpoint)
         return Client(Config(access_key_id=self.settings["ALIYUN_ACCESS_KEY_ID"],
                              access_key_secret=self.settings["ALIYUN_ACCESS_KEY_SECRET"],
-                             endpoint=self.endpoint))
+                             endpoint=host, protocol=protocol))
 
     def build_request(self, message: Message):
         """The SDK request for ``message``; TemplateError/ValueError if it cannot be sent."""

@@ -161,6 +161,13 @@ class ProviderBackend(SmsBackend):
         raise NotImplementedError
 
 
+def split_endpoint(endpoint: str) -> tuple[str, str]:
+    """("https", "host[:port]") from an endpoint setting, with or without its scheme
+    ("http://127.0.0.1:8080" for a local test server; "dysmsapi.aliyuncs.com")."""
+    scheme, sep, rest = endpoint.partition("://")
+    return (scheme.lower(), rest.rstrip("/")) if sep else ("https", endpoint.rstrip("/"))
+
+
 def _exception_chain(exc: BaseException):
     """exc and what it wraps: SDK ``inner_exception``, causes, contexts, requests' args."""
     seen, stack = set(), [exc]

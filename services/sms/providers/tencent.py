@@ -25,6 +25,7 @@ from .base import (
     classify_network_error,
     national_number,
     register,
+    split_endpoint,
     template_params,
 )
 
@@ -61,6 +62,8 @@ class TencentBackend(ProviderBackend):
         self.region = settings.get("TENCENT_REGION") or DEFAULT_REGION
         self.sdk_app_id = str(settings["TENCENT_SMS_SDK_APP_ID"])
         self.template_ids = self.template_codes_for("TENCENT_TEMPLATE_IDS")
+        #: Empty: the SDK's own (sms.tencentcloudapi.com over https).
+        self.endpoint = settings.get("TENCENT_SMS_ENDPOINT") or ""
 
     def _make_client(self):
         # Imported here: console/file deployments never load the SDK.
@@ -70,7 +73,9 @@ class TencentBackend(ProviderBackend):
         from tencentcloud.sms.v20210111.sms_client import SmsClient
 
         # The default profile has no retryer: a retry after a read timeout could send twice.
-        profile = ClientProfile(httpProfile=HttpProfile(reqTimeout=self.timeout))
+        protocol, host = split_endpoint(self.endpoint) if self.endpoint else (None, None)
+        profile = ClientProfile(httpProfile=HttpProfile(protocol=protocol, endpoint=host,
+                                                        reqTimeout=self.timeout))
         credential = Credential(self.settings["TENCENT_SECRET_ID"],
                                 self.settings["TENCENT_SECRET_KEY"])
         return SmsClient(credential, self.region, profile)

@@ -44,6 +44,8 @@ PARAMS = {
     "case_danger_local_contact": {"child_given_name": "小明明"},
     "case_unacknowledged": {"county": "乌鲁木齐县", "kind": "疑似虐待或忽视", "hours": "72"},
     "verification_code": {"code": "123456"},
+    "signup_has_account": {},
+    "signup_on_ledger": {},
     "check_expiring": {"expires_on": "12月31日"},
     "feedback_request": {"child_given_name": "小明明",
                          "link": "https://qs.gxmz.cn/f/Ab3dEfGh1jKlMn0pQrStUv"},
@@ -114,7 +116,7 @@ def test_render_rejects_unknown_template():
 
 def test_template_placeholders_must_match_params():
     with pytest.raises(ValueError):
-        Template("x", "{a}{b}", ("a",))
+        Template("x", "{a}{b}", ("a",), "routine")
 
 
 # --- registry, console, file -----------------------------------------------------------
