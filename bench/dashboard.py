@@ -3,10 +3,10 @@
 Runs after the reminder benchmark, which leaves every child of the province in an
 active pair; a third of them are ended here, so the children figures have waiting
 children to count. The programme's targets are set (province and city shares), then
-150,000 contacts over the last twelve weeks and 2,000 concerns
-are written straight into the database, and the dashboard's queries (figures per
-county, weekly trend, the grid map of the busiest county, the county map's classes and
-the progress toward the targets) are timed for an admin, a
+150,000 contacts over the last twelve weeks and 2,000 open cases (every step, up to 45
+days old) are written straight into the database, and the dashboard's queries (figures
+per county, weekly trend, the grid map of the busiest county, the county map's classes,
+the progress toward the targets and the case figures) are timed for an admin, a
 province coordinator and a county coordinator (best of three, warm cache), and the
 children ledger of the province is exported as CSV.
 """
@@ -49,9 +49,15 @@ def _seed(rng: random.Random) -> None:
                 for _ in range(150_000)]
     insert_rows(db.session, ContactLog.__table__, contacts)
     children = db.session.execute(select(Child.id).limit(2_000)).scalars().all()
+    steps = ("reported", "acknowledged", "assessed", "referred")
     insert_rows(db.session, Concern.__table__, [
         {"child_id": c, "kind": "health", "text": "bench", "status": "open", "action": "",
-         "created_at": now()} for c in children])
+         "step": steps[i % 4], "immediate_danger": i % 10 == 0,
+         "created_at": now() - timedelta(days=i % 45),
+         "ack_due_at": now() - timedelta(days=i % 45) + timedelta(hours=24),
+         "acknowledged_at": None if i % 4 == 0 else now() - timedelta(days=i % 45),
+         "next_review_on": today + timedelta(days=(i % 20) - 10) if i % 4 > 1 else None}
+        for i, c in enumerate(children)])
     admin = db.session.execute(select(User).where(User.role == "admin")).scalars().first()
     for region, metric, value in TARGETS:
         targets.set_target(db.session, admin, region, metric, value, date(2026, 12, 31),
@@ -84,6 +90,9 @@ def _time_dashboard(user: User, county: str) -> dict:
         started = time.perf_counter()
         targets.progress(db.session, user, counties, tree, today_local())
         timings["targets_ms"] = time.perf_counter() - started
+        started = time.perf_counter()
+        dashboard.case_figures(db.session, user, now())
+        timings["cases_ms"] = time.perf_counter() - started
         timings["total_ms"] = sum(timings.values())
         for key, seconds in timings.items():
             best[key] = min(best.get(key, 1e9), round(seconds * 1000, 1))

@@ -6,7 +6,7 @@ from models.audit import AuditEntry
 from models.child import Child, ConsentRecord
 from models.duplicates import ChildDuplicate
 from models.feedback import FeedbackRequest, PairFeedback
-from models.followup import Concern, ContactLog, ProgrammeSettings
+from models.followup import CaseEvent, CaseReferral, Concern, ContactLog, ProgrammeSettings
 from models.imports import (
     FormSubmission,
     ImportColumnMapping,
@@ -29,6 +29,8 @@ __all__ = [
     "Application",
     "AuditEntry",
     "BackgroundCheck",
+    "CaseEvent",
+    "CaseReferral",
     "Child",
     "ChildDuplicate",
     "ConsentRecord",

@@ -2,15 +2,27 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import now
-from models.base import Base
+from models.base import Base, EncryptedText
 
 CONTACT_KINDS = ("call", "video", "home_visit", "activity", "message")
 CHILD_MOODS = ("happy", "fine", "low", "worried")
 CONCERN_KINDS = ("safety", "health", "abuse_neglect", "dropout", "other")
+#: The five steps a concern goes through as a case (五位一体).
+CASE_STEPS = ("reported", "acknowledged", "assessed", "referred", "closed")
+REPORTER_KINDS = ("volunteer", "coordinator", "local_contact", "guardian")
+RISK_LEVELS = ("low", "medium", "high", "immediate")
+DEPARTMENTS = ("civil_affairs", "public_security", "education", "health", "womens_federation",
+               "youth_league", "disabled_federation", "judicial", "cyberspace")
+CASE_EVENT_KINDS = ("reported", "acknowledged", "escalated", "assessed", "referred",
+                    "referral_outcome", "closed")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ProgrammeSettings(Base):
@@ -24,6 +36,8 @@ class ProgrammeSettings(Base):
         CheckConstraint("quiet_start BETWEEN 0 AND 23 AND quiet_end BETWEEN 0 AND 23",
                         name="quiet_hours"),
         CheckConstraint("check_validity_months BETWEEN 1 AND 60", name="check_validity"),
+        CheckConstraint("ack_hours_immediate BETWEEN 1 AND 24 AND ack_hours_other BETWEEN 1 "
+                        "AND 168", name="ack_hours"),
         CheckConstraint("0 < second_reminder_days AND second_reminder_days < local_contact_days"
                         " AND local_contact_days < escalation_days AND escalation_days <= 90",
                         name="escalation_ladder"),
@@ -40,6 +54,10 @@ class ProgrammeSettings(Base):
     local_contact_days: Mapped[int] = mapped_column(default=7, server_default="7")
     #: Escalation to the county's coordinators this many days after the due date.
     escalation_days: Mapped[int] = mapped_column(default=14)
+    #: A case reported as immediate danger must be acknowledged (受理) within these hours.
+    ack_hours_immediate: Mapped[int] = mapped_column(default=2, server_default="2")
+    #: Any other case within these hours.
+    ack_hours_other: Mapped[int] = mapped_column(default=24, server_default="24")
     #: No SMS from quiet_start:00 to quiet_end:00 Asia/Shanghai (reminders wait).
     quiet_start: Mapped[int] = mapped_column(default=21)
     quiet_end: Mapped[int] = mapped_column(default=8)
@@ -71,6 +89,8 @@ class ContactLog(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     #: How the child seemed: happy, fine, low, worried.
     child_mood: Mapped[str] = mapped_column(String(16))
+    #: The volunteer noted the child has stopped going to school (a watch-list signal).
+    school_dropout: Mapped[bool] = mapped_column(default=False, server_default="0")
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                 ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)
@@ -79,14 +99,27 @@ class ContactLog(Base):
 
 
 class Concern(Base):
-    """A concern about a child's safety or welfare: open until a coordinator acts on it."""
+    """A concern about a child's safety or welfare, followed as a case through five steps:
+    reported (强制报告), acknowledged (受理), assessed (评估帮扶), referred (转介), closed (办结).
+    ``status`` stays open until the case is closed; ``step`` says how far it has come."""
 
     __tablename__ = "concerns"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'closed')", name="status"),
         CheckConstraint(
             "kind IN ('safety', 'health', 'abuse_neglect', 'dropout', 'other')", name="kind"),
+        CheckConstraint(_in("step", CASE_STEPS), name="step"),
+        CheckConstraint(_in("reporter_kind", REPORTER_KINDS), name="reporter_kind"),
+        CheckConstraint(f"risk_level IS NULL OR {_in('risk_level', RISK_LEVELS)}",
+                        name="risk_level"),
+        CheckConstraint("(status = 'closed') = (step = 'closed')", name="closed_step"),
+        CheckConstraint("step = 'reported' OR acknowledged_at IS NOT NULL",
+                        name="acknowledged_step"),
         Index(None, "status", "created_at"),
+        #: The acknowledgement sweep reads only open, unacknowledged cases.
+        Index("ix_concerns_ack_due", "ack_due_at",
+              postgresql_where=text("status = 'open' AND acknowledged_at IS NULL"),
+              sqlite_where=text("status = 'open' AND acknowledged_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,13 +131,95 @@ class Concern(Base):
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(8), default="open")
+    step: Mapped[str] = mapped_column(String(16), default="reported",
+                                      server_default="reported")
+    #: The reporter said the child is in danger now (they were told to call 110).
+    immediate_danger: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: When and where it happened, as far as the reporter knows.
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: volunteer, coordinator, local_contact, or guardian (by phone, recorded by staff).
+    reporter_kind: Mapped[str] = mapped_column(String(16), default="volunteer",
+                                               server_default="volunteer")
+    #: The person who phoned or told a coordinator (empty when the reporter logged it).
+    reporter_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                 ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)
-    #: What the coordinator did about it; recording it closes the concern.
+    #: Acknowledge (受理) by this time, or the region ladder starts.
+    ack_due_at: Mapped[datetime | None]
+    #: How many rungs of the region ladder (county, city, province) have been alerted.
+    ack_rungs_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                      ondelete="SET NULL"))
+    risk_level: Mapped[str | None] = mapped_column(String(16))
+    plan: Mapped[str] = mapped_column(Text, default="", server_default="")
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    assessed_at: Mapped[datetime | None]
+    #: The outcome recorded on closing (办结).
     action: Mapped[str] = mapped_column(Text, default="")
+    #: Why the case could be closed.
+    close_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     action_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                 ondelete="SET NULL"))
     action_at: Mapped[datetime | None]
 
     child = relationship("Child")
+    referrals = relationship("CaseReferral", order_by="CaseReferral.id",
+                             back_populates="concern")
+    events = relationship("CaseEvent", order_by="CaseEvent.id", back_populates="concern")
+
+    def __repr__(self) -> str:
+        return f"<Concern {self.id} child={self.child_id} {self.status}/{self.step}>"
+
+
+class CaseReferral(Base):
+    """A case referred to a department (转介); guardianship intervention is marked as such."""
+
+    __tablename__ = "case_referrals"
+    __table_args__ = (CheckConstraint(_in("department", DEPARTMENTS), name="department"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"),
+                                            index=True)
+    referred_on: Mapped[date] = mapped_column(Date)
+    department: Mapped[str] = mapped_column(String(24))
+    contact_name: Mapped[str] = mapped_column(String(64), default="")
+    #: The department contact's phone, encrypted at rest like every other phone.
+    contact_phone: Mapped[str] = mapped_column(EncryptedText, default="")
+    #: What the department was asked to do.
+    request: Mapped[str] = mapped_column(Text)
+    #: 监护干预: the referral asks for an intervention in the child's guardianship.
+    guardianship_intervention: Mapped[bool] = mapped_column(default=False)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    concern = relationship("Concern", back_populates="referrals")
+
+    def __repr__(self) -> str:
+        return f"<CaseReferral {self.id} case={self.concern_id} {self.department}>"
+
+
+class CaseEvent(Base):
+    """One step of a case as it happened, in order, for the child's file."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (CheckConstraint(_in("kind", CASE_EVENT_KINDS), name="kind"),
+                      Index(None, "concern_id", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(default=now)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Facts of the step (risk level, department, rung); no phone numbers.
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    concern = relationship("Concern", back_populates="events")
+
+    def __repr__(self) -> str:
+        return f"<CaseEvent {self.id} case={self.concern_id} {self.kind}>"

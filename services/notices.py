@@ -88,3 +88,33 @@ def queue_withdrawal_notice(session: Session, volunteer: Volunteer, ended_pairs:
                             "pairs": str(ended_pairs)})
         for coordinator in coordinators_of(session, volunteer.region_code)
     ])
+
+
+def queue_danger_alerts(session: Session, concern: Concern, child: Child, county: str,
+                        local_contact) -> None:
+    """Immediate danger: every coordinator of the county and the child's local child-welfare
+    contact, now and whatever the hour."""
+    child_given = given_name(child.name)
+    rows = [message_row(f"case:{concern.id}:danger:u{coordinator.id}", "case_immediate_danger",
+                        "concern", "coordinator", coordinator.phone, user_id=coordinator.id,
+                        pair_id=concern.pair_id, child_id=child.id, concern_id=concern.id,
+                        params={"county": county, "child_given_name": child_given})
+            for coordinator in coordinators_of(session, child.region_code)]
+    if local_contact is not None:
+        rows.append(message_row(f"case:{concern.id}:danger:local", "case_danger_local_contact",
+                                "concern", "local_contact", local_contact.phone,
+                                pair_id=concern.pair_id, child_id=child.id,
+                                concern_id=concern.id,
+                                params={"child_given_name": child_given}))
+    queue(session, rows)
+
+
+def queue_unacknowledged_alerts(session: Session, concern: Concern, child: Child, rung: str,
+                                recipients, *, county: str, kind: str, hours: str) -> None:
+    """One rung of the acknowledgement ladder: each coordinator once (the key)."""
+    queue(session, [
+        message_row(f"case:{concern.id}:ack:{rung}:u{coordinator.id}", "case_unacknowledged",
+                    "concern", "coordinator", coordinator.phone, user_id=coordinator.id,
+                    pair_id=concern.pair_id, child_id=child.id, concern_id=concern.id,
+                    params={"county": county, "kind": kind, "hours": hours})
+        for coordinator in recipients])

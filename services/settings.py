@@ -1,4 +1,5 @@
-"""Programme settings: the follow-up rhythm, the escalation ladder, quiet hours, check expiry.
+"""Programme settings: the follow-up rhythm, the escalation ladder, quiet hours, check expiry,
+and the hours a coordinator has to acknowledge a case.
 
 One row (id 1), created with the defaults on first use.
 """
@@ -35,6 +36,8 @@ def update_settings(session: Session, actor: User, raw: dict) -> ProgrammeSettin
         "quiet_start": c.integer("quiet_start", 0, 23),
         "quiet_end": c.integer("quiet_end", 0, 23),
         "check_validity_months": c.integer("check_validity_months", 1, 60, required=False),
+        "ack_hours_immediate": c.integer("ack_hours_immediate", 1, 24, required=False),
+        "ack_hours_other": c.integer("ack_hours_other", 1, 168, required=False),
     }
     _check_ladder(c, values)
     c.done()

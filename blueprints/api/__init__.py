@@ -16,6 +16,7 @@ def register_api(app: Flask) -> ProblemApi:
     # them, since they import blueprints.transaction.
     from blueprints.api import (
         auth,
+        cases,
         children,
         duplicates,
         feedback,
@@ -39,7 +40,7 @@ def register_api(app: Flask) -> ProblemApi:
     )
     api = ProblemApi(app)
     for module in (auth, regions, children, volunteers, matching, pairs, followups, welfare,
-                   duplicates, feedback):
+                   duplicates, feedback, cases):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.extensions["api"] = api

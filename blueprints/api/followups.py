@@ -17,13 +17,13 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.api.core import PageArgs, abort, fail_from, page_schema, paginate, secured
 from blueprints.api.pairs import MAX_ID, existing_id, scoped_pair
-from core.clock import today_local
+from core.clock import now, today_local
 from core.errors import DomainError
 from extensions import db
 from models import Concern, ContactLog, OutboxMessage, Pair
 from models.sms import OUTBOX_STATUSES
 from services.access import policy
-from services.followups import contacts
+from services.followups import cases, contacts
 from services.reports import dashboard as dashboard_figures
 from services.shared.phones import mask_phone
 
@@ -41,6 +41,8 @@ class ContactIn(Schema):
     child_mood = fields.String(required=True,
                                validate=validate.OneOf(list(contacts.CHILD_MOODS)))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
+    school_dropout = fields.Boolean(load_default=False, metadata={
+        "description": "The child has stopped going to school (a watch-list signal)"})
     concern_kind = fields.String(allow_none=True, load_default=None, validate=CONCERN_KIND)
     concern_text = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -53,6 +55,7 @@ class ContactOut(Schema):
     duration_minutes = fields.Integer()
     notes = fields.String()
     child_mood = fields.String()
+    school_dropout = fields.Boolean()
     logged_by_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     concern_id = fields.Integer(allow_none=True, metadata={
@@ -64,6 +67,11 @@ class ConcernIn(Schema):
                              validate=validate.Range(1, MAX_ID))
     kind = fields.String(required=True, validate=CONCERN_KIND)
     text = fields.String(required=True, validate=[validate.Length(max=2000), NOT_BLANK])
+    immediate_danger = fields.Boolean(load_default=False, metadata={
+        "description": "The child is in danger now: mandatory alerts go out at once (the "
+                       "reporter should call 110)"})
+    occurred_on = fields.Date(load_default=None, allow_none=True)
+    place = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class ConcernRaisedOut(Schema):
@@ -72,6 +80,8 @@ class ConcernRaisedOut(Schema):
     kind = fields.String()
     text = fields.String()
     status = fields.String()
+    step = fields.String()
+    immediate_danger = fields.Boolean()
     created_at = fields.DateTime()
 
 
@@ -155,8 +165,19 @@ class DashboardPairs(Schema):
     overdue = fields.Integer(metadata={"description": "A contact or visit due date has passed"})
 
 
+class DashboardCases(Schema):
+    open = fields.Integer()
+    by_step = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Open cases by step: reported, acknowledged, assessed, referred"})
+    by_age = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Open cases by days since the report"})
+    overdue_acknowledgements = fields.Integer()
+    overdue_reviews = fields.Integer()
+
+
 class DashboardOut(Schema):
     today = fields.Date()
+    cases = fields.Nested(DashboardCases)
     children = fields.Nested(DashboardChildren)
     volunteers = fields.Nested(DashboardVolunteers)
     pairs = fields.Nested(DashboardPairs)
@@ -172,7 +193,7 @@ ReminderPage = page_schema(ReminderOut, "ReminderPage")
 def _contact_out(entry: ContactLog, concern_id: int | None) -> dict:
     return {name: getattr(entry, name) for name in (
         "id", "pair_id", "contact_date", "kind", "duration_minutes", "notes", "child_mood",
-        "logged_by_id", "created_at")} | {"concern_id": concern_id}
+        "school_dropout", "logged_by_id", "created_at")} | {"concern_id": concern_id}
 
 
 def _readable_pair(pair_id: int) -> Pair:
@@ -235,8 +256,7 @@ def raise_concern(body):
     pair = _own_pair(body["pair_id"])
     if pair.status != "active":
         fail_from(DomainError("This pair has ended; contacts can no longer be logged."))
-    concern = contacts.raise_concern(db.session, g.api_user, pair.child_id, body["kind"],
-                                      body["text"], pair_id=pair.id)
+    concern = cases.report(db.session, g.api_user, pair.child, body, pair_id=pair.id)
     return concern
 
 
@@ -296,4 +316,5 @@ def dashboard():
     """The caller's counties at a glance: children, volunteers, pairs, open concerns."""
     today = today_local()
     counties = dashboard_figures.county_figures(db.session, g.api_user, today)
-    return {"today": today, **dashboard_figures.totals(counties)}
+    return {"today": today, **dashboard_figures.totals(counties),
+            "cases": dashboard_figures.case_figures(db.session, g.api_user, now())}

@@ -10,6 +10,7 @@ from blueprints.forms import ActionForm
 from blueprints.imports.upload import import_page
 from blueprints.transaction import saving
 from blueprints.web import requires, scoped_or_404, show_problems, tree
+from core.clock import now
 from core.errors import DomainError
 from extensions import db
 from models import Child
@@ -19,6 +20,7 @@ from services.duplicates import review
 from services.pairs import history as pairing
 from services.pairs.repairing import END_CAUSES
 from services.registry import children
+from services.reports import child_file
 from services.shared import taxonomy
 from services.shared.validation import Invalid
 
@@ -65,6 +67,21 @@ def new():
             flash_notices(child.duplicate_notices)
             return redirect(url_for("children.detail", child_id=child.id))
     return render_template("children/form.html", form=form, child=None)
+
+
+@bp.route("/<int:child_id>/file")
+@requires("child.view")
+def file(child_id: int):
+    """一人一档: the child's whole story, filtered by kind; ``?print=1`` for A4."""
+    child = scoped_or_404(Child, child_id)
+    kinds = set(request.args.getlist("kind")) & set(child_file.KINDS)
+    printing = request.args.get("print") == "1"
+    audit.record(db.session, current_user, "child.file_print" if printing else "child.file",
+                 "child", child.id, kinds=sorted(kinds))
+    return render_template("children/file_print.html" if printing else "children/file.html",
+                           child=child, entries=child_file.timeline(db.session, child, kinds),
+                           pairs=child_file.pairs_of(db.session, child.id), kinds=kinds,
+                           labels=child_file.LABELS, printed_at=now())
 
 
 @bp.route("/<int:child_id>")

@@ -19,17 +19,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.dashboard import bp
 from blueprints.dashboard.forms import MonthReportForm
 from blueprints.web import requires, translate, tree
-from core.clock import today_local
+from core.clock import now, today_local
 from core.errors import DomainError
 from extensions import db
 from services.access import policy
+from services.followups import cases
 from services.reports import county_map, dashboard, ledgers, targets
 from services.shared.taxonomy import PRIORITIES
+
+AGE_LABELS = {"under_1_day": _l("Under a day"), "days_1_7": _l("1–7 days"),
+              "days_8_30": _l("8–30 days"), "over_30_days": _l("Over 30 days")}
 
 
 def _figures():
@@ -46,7 +51,9 @@ def index():
                            names=names, today=today_local(),
                            first_county=dashboard.busiest_county(counties),
                            targets=targets.progress(db.session, current_user, counties, tree(),
-                                                    today_local()))
+                                                    today_local()),
+                           case_figures=dashboard.case_figures(db.session, current_user, now()),
+                           case_ages=AGE_LABELS, case_steps=cases.STEPS)
 
 
 @bp.route("/data")

@@ -5,15 +5,15 @@ from sqlalchemy import func, select
 
 from blueprints import edge
 from blueprints.followups import bp
-from blueprints.followups.forms import ActionForm, ContactForm, OptOutForm, SettingsForm
+from blueprints.followups.forms import ContactEditForm, ContactForm, OptOutForm, SettingsForm
 from blueprints.transaction import saving
 from blueprints.web import requires
 from core.clock import now, today_local
 from core.errors import NotFound
 from extensions import db
-from models import Concern, ContactLog, OutboxMessage, Pair
+from models import Concern, OutboxMessage, Pair
 from services.access import policy, submissions
-from services.followups import contacts, opt_outs, volunteer_home, welfare_contacts
+from services.followups import contacts, opt_outs, volunteer_home, watch, welfare_contacts
 from services.settings import get_settings, update_settings
 from services.shared.names import given_name
 from services.shared.phones import normalise_phone
@@ -45,6 +45,37 @@ def log_contact(pair_id: int):
                            child_given_name=given_name(pair.child.name))
 
 
+@bp.route("/pairs/<int:pair_id>/history")
+@requires("contact.log")
+def history(pair_id: int):
+    """The volunteer's own log of this pair; corrections allowed for 24 hours."""
+    pair = contacts.pair_of_volunteer(db.session, current_user, pair_id)
+    if pair is None:
+        abort(404)
+    return render_template("followups/history.html", pair=pair,
+                           child_given_name=given_name(pair.child.name),
+                           contact_kinds=contacts.CONTACT_KINDS, child_moods=contacts.CHILD_MOODS,
+                           **contacts.own_history(db.session, current_user, pair))
+
+
+@bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@requires("contact.log")
+def edit_contact(contact_id: int):
+    entry = contacts.own_contact(db.session, current_user, contact_id)
+    if entry is None:
+        abort(404)
+    form = ContactEditForm(obj=entry)
+    back = url_for("followups.history", pair_id=entry.pair_id)
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            contacts.edit_contact(db.session, current_user, entry, form.data)
+        if saved:
+            flash(_("Your correction is saved."), "success")
+            return redirect(back)
+    return render_template("followups/edit_contact.html", form=form, entry=entry, back=back,
+                           child_given_name=given_name(entry.pair.child.name))
+
+
 @bp.route("/")
 @requires("followup.view")
 def index():
@@ -67,22 +98,14 @@ def _open_concerns():
         .where(Concern.status == "open").order_by(Concern.created_at)).scalars().all()
 
 
-@bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
-@requires("concern.act")
-def concern(concern_id: int):
-    found = db.session.execute(policy.scoped_by_child(db.session, current_user, Concern)
-                               .where(Concern.id == concern_id)).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    form = ActionForm()
-    if form.validate_on_submit():
-        with saving() as saved:
-            contacts.act_on_concern(db.session, current_user, found, form.action.data)
-        if saved:
-            flash(_("Action recorded; the concern is closed."), "success")
-            return redirect(url_for("followups.index"))
-    contact = db.session.get(ContactLog, found.contact_log_id) if found.contact_log_id else None
-    return render_template("followups/concern.html", concern=found, form=form, contact=contact)
+@bp.route("/watch")
+@requires("followup.view")
+def watch_list():
+    """监测预防: children with a warning signal, each with its reasons."""
+    items = watch.watch_list(db.session, current_user, today_local(),
+                             get_settings(db.session))
+    return render_template("followups/watch.html", items=items, reasons=watch.REASONS,
+                           suggested=watch.SUGGESTED_KIND)
 
 
 @bp.route("/outbox")
@@ -150,3 +173,13 @@ def open_concern_count() -> int:
     return db.session.execute(policy.scoped_by_child(
         db.session, current_user, Concern, select(func.count(Concern.id)))
         .where(Concern.status == "open")).scalar_one()
+
+
+def open_cases_for_alert(limit: int = 5) -> list[Concern]:
+    """The open cases the home page's alert links to: immediate danger and unacknowledged
+    first, then the oldest."""
+    return db.session.execute(
+        policy.scoped_by_child(db.session, current_user, Concern)
+        .where(Concern.status == "open")
+        .order_by(Concern.immediate_danger.desc(), Concern.acknowledged_at.is_not(None),
+                  Concern.created_at).limit(limit)).scalars().all()

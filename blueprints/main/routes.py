@@ -2,7 +2,7 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
-from blueprints.followups.routes import open_concern_count
+from blueprints.followups.routes import open_cases_for_alert, open_concern_count
 from blueprints.main import bp
 from blueprints.web import safe_next
 from core.clock import today_local
@@ -27,7 +27,9 @@ def home():
         "concerns": open_concern_count(),
         **overview.pair_figures(db.session, current_user, today_local()),
     }
-    return render_template("main/home.html", counts=counts, continuity=_continuity())
+    alert_cases = open_cases_for_alert() if counts["concerns"] else []
+    return render_template("main/home.html", counts=counts, continuity=_continuity(),
+                           alert_cases=alert_cases)
 
 
 def _continuity() -> dict:

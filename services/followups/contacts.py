@@ -3,8 +3,8 @@
 Every active pair has a next contact (call/video) due date and a next home-visit due
 date from the programme settings. Logging a contact moves them forward from the
 contact's date; any logged contact moves the contact date, a home visit moves both.
-A concern is never just a note: it opens an alert for the coordinators of the child's
-county at once (SMS + dashboard) that stays open until a coordinator records an action.
+A concern is never just a note: it opens a case (services.followups.cases) and alerts the
+coordinators of the child's county at once (SMS + dashboard).
 """
 
 import logging
@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from core.clock import LOCAL_TZ, now, today_local
 from core.errors import DomainError
 from models import Child, Concern, ContactLog, Pair, User, Volunteer
-from services import notices
 from services.access.policy import scoped_pairs
+from services.followups import cases
+from services.followups.cases import CONCERN_KINDS
 from services.settings import get_settings
 from services.shared.taxonomy import N_
 from services.shared.validation import Checker
@@ -30,12 +31,6 @@ CONTACT_KINDS = {"call": N_("Phone call"), "video": N_("Video call"),
                  "message": N_("Messages")}
 CHILD_MOODS = {"happy": N_("Happy"), "fine": N_("Fine"), "low": N_("Low"),
                "worried": N_("Worried me")}
-CONCERN_KINDS = {"safety": N_("Safety"), "health": N_("Health"),
-                 "abuse_neglect": N_("Abuse or neglect suspected"),
-                 "dropout": N_("Dropping out of school"), "other": N_("Other")}
-#: Short Chinese labels for the coordinators' SMS (the SMS is always in Chinese).
-CONCERN_SMS_LABELS = {"safety": "安全", "health": "健康", "abuse_neglect": "疑似虐待或忽视",
-                      "dropout": "辍学", "other": "其他"}
 
 
 def plan_pair(session: Session, pair: Pair, start: date) -> None:
@@ -61,6 +56,7 @@ def log_contact(session: Session, actor: User, pair: Pair, raw: dict) -> Contact
         "duration_minutes": c.integer("duration_minutes", 0, 1440, required=False) or 0,
         "notes": c.text("notes", required=False, max_len=2000),
         "child_mood": c.choice("child_mood", CHILD_MOODS),
+        "school_dropout": bool(raw.get("school_dropout")),
     }
     concern_kind = c.choice("concern_kind", CONCERN_KINDS, required=False)
     concern_text = c.text("concern_text", required=False, max_len=2000)
@@ -98,29 +94,24 @@ def _move_due_dates(session: Session, pair: Pair, day: date, kind: str) -> None:
 
 
 def raise_concern(session: Session, actor: User, child_id: int, kind: str, text: str, *,
-                  pair_id: int | None = None, contact_log_id: int | None = None) -> Concern:
-    """Open a concern and alert every coordinator of the child's county by SMS."""
-    concern = Concern(child_id=child_id, pair_id=pair_id, contact_log_id=contact_log_id,
-                      kind=kind, text=text.strip(), raised_by_id=actor.id, status="open")
-    session.add(concern)
-    session.flush()
-    child = session.get(Child, child_id)
-    notices.queue_concern_alert(session, concern, child, CONCERN_SMS_LABELS[kind])
-    log.warning("concern %s (%s) raised about child %s by user %s", concern.id, kind,
-                child_id, actor.id)
-    return concern
+                  pair_id: int | None = None, contact_log_id: int | None = None,
+                  immediate_danger: bool = False) -> Concern:
+    """Open a case reported by ``actor`` and alert every coordinator of the child's county."""
+    return cases.open_case(session, actor, session.get(Child, child_id), kind, text,
+                           pair_id=pair_id, contact_log_id=contact_log_id,
+                           reporter_kind="volunteer" if actor.role == "volunteer"
+                           else "coordinator", immediate_danger=immediate_danger)
 
 
-def act_on_concern(session: Session, actor: User, concern: Concern, action: str) -> None:
-    """Record what a coordinator did; this closes the concern."""
+def act_on_concern(session: Session, actor: User, concern: Concern, action: str,
+                   reason: str = "") -> None:
+    """Close the case with what was done (the outcome) and why (defaults to the outcome)."""
     if not (action or "").strip():
         raise DomainError("Describe what was done.")
     if concern.status != "open":
         raise DomainError("This concern is already closed.")
-    concern.action, concern.action_by_id, concern.action_at = action.strip(), actor.id, now()
-    concern.status = "closed"
-    session.flush()
-    log.info("concern %s closed by user %s", concern.id, actor.id)
+    cases.close(session, actor, concern, {"outcome": action,
+                                          "close_reason": reason or action})
 
 
 def pair_of_volunteer(session: Session, actor: User, pair_id: int) -> Pair | None:
@@ -156,3 +147,57 @@ def compliance(session: Session, user: User, today: date) -> dict:
         .order_by(func.sum(overdue).desc(), Volunteer.name).limit(200)
     ).all()
     return {"by_county": by_county, "by_volunteer": by_volunteer}
+
+
+#: A volunteer may correct their own contact log for this long after saving it.
+EDIT_WINDOW = timedelta(hours=24)
+
+
+def own_history(session: Session, actor: User, pair: Pair) -> dict:
+    """What this volunteer logged on this pair (never another volunteer's notes), newest
+    first, each marked editable while inside EDIT_WINDOW, and the concerns they reported."""
+    logs = session.execute(select(ContactLog).where(
+        ContactLog.pair_id == pair.id, ContactLog.logged_by_id == actor.id)
+        .order_by(ContactLog.contact_date.desc(), ContactLog.id.desc())).scalars().all()
+    reports = session.execute(select(Concern).where(
+        Concern.pair_id == pair.id, Concern.raised_by_id == actor.id)
+        .order_by(Concern.id.desc())).scalars().all()
+    moment = now()
+    return {"contacts": [{"log": log, "editable": moment - log.created_at < EDIT_WINDOW}
+                         for log in logs], "reports": reports}
+
+
+def own_contact(session: Session, actor: User, contact_id: int) -> ContactLog | None:
+    """A contact this volunteer logged, else None."""
+    return session.execute(select(ContactLog).where(
+        ContactLog.id == contact_id, ContactLog.logged_by_id == actor.id)).scalar_one_or_none()
+
+
+def edit_contact(session: Session, actor: User, entry: ContactLog, raw: dict) -> None:
+    """Correct one's own contact within EDIT_WINDOW of saving it; a later date moves the due
+    dates forward as logging would (an earlier one leaves them)."""
+    if entry.logged_by_id != actor.id:
+        raise DomainError("You can only change what you logged yourself.")
+    if now() - entry.created_at >= EDIT_WINDOW:
+        raise DomainError("A contact can be changed for 24 hours after it was saved; ask "
+                          "your coordinator to correct it.")
+    pair = session.get(Pair, entry.pair_id)
+    c = Checker(raw)
+    contact_date = c.day("contact_date", not_after=today_local())
+    if contact_date and contact_date < pair.started_at.date() - timedelta(days=1):
+        c.fail("contact_date", "The date is before the pair started.")
+    values = {
+        "contact_date": contact_date,
+        "kind": c.choice("kind", CONTACT_KINDS),
+        "duration_minutes": c.integer("duration_minutes", 0, 1440, required=False) or 0,
+        "notes": c.text("notes", required=False, max_len=2000),
+        "child_mood": c.choice("child_mood", CHILD_MOODS),
+        "school_dropout": bool(raw.get("school_dropout")),
+    }
+    c.done()
+    for name, value in values.items():
+        setattr(entry, name, value)
+    session.flush()
+    if pair.status == "active":
+        _move_due_dates(session, pair, values["contact_date"], values["kind"])
+    log.info("contact %s corrected by user %s", entry.id, actor.id)

@@ -1,4 +1,5 @@
-"""The periodic sweep: queue every reminder, escalation and feedback request that is due.
+"""The periodic sweep: queue every reminder, escalation, feedback request and
+unacknowledged-case alert that is due.
 
 Reminders wait for the end of quiet hours. Messages stuck in "sending" since before
 ``STALE_SENDING`` lost their worker: the one per batch that may have gone out is marked
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from core.clock import LOCAL_TZ
-from services.followups import feedback
+from services.followups import cases, feedback
 from services.followups.escalation import ladder_rows
 from services.sms.claims import recover_interrupted
 from services.sms.outbox import after_quiet_hours, queue
@@ -34,7 +35,9 @@ def sweep(session: Session, moment: datetime, settings) -> dict:
     rows = ladder_rows(session, today, not_before, settings)
     queue(session, rows)
     feedback_requests = feedback.queue_due_requests(session, moment, settings)
+    rungs = cases.sweep_acknowledgements(session, moment, settings)
     stale = recover_interrupted(session, moment - STALE_SENDING)
     log.info("sweep at %s: %s reminder rows considered, %s interrupted sends marked unknown",
              moment.isoformat(), len(rows), stale)
-    return {"considered": len(rows), "interrupted": stale, "feedback": feedback_requests}
+    return {"considered": len(rows), "interrupted": stale, "feedback": feedback_requests,
+            "case_rungs": rungs}

@@ -255,3 +255,39 @@ def busiest_county(counties: dict[str, CountyFigures]) -> str | None:
     if not counties:
         return None
     return max(counties.values(), key=lambda c: (c.registered, c.code)).code
+
+
+#: Age bands of open cases, in days since the report: (code, first day, last day or None).
+CASE_AGES = (("under_1_day", 0, 0), ("days_1_7", 1, 7), ("days_8_30", 8, 30),
+             ("over_30_days", 31, None))
+
+
+def case_figures(session: Session, user: User, moment: datetime) -> dict:
+    """Open cases of the user's counties by step and by age, and how many are overdue:
+    not acknowledged by their due time, or past their next review date.
+
+    One grouped query over the open cases (the status index), joined to the child for
+    the county scope.
+    """
+    today = moment.astimezone(LOCAL_TZ).date()
+    age = case(*[(Concern.created_at > moment - timedelta(days=last + 1), code)
+                 for code, _, last in CASE_AGES if last is not None], else_="over_30_days")
+    late_ack = and_(Concern.acknowledged_at.is_(None), Concern.ack_due_at < moment)
+    stmt = select(Concern.step, age, func.count(Concern.id), func.count(case((late_ack, 1))),
+                  func.count(case((Concern.next_review_on < today, 1)))
+                  ).select_from(Concern).join(Child, Child.id == Concern.child_id).where(
+        Concern.status == "open")
+    counties = policy.county_scope(session, user)
+    if counties is not None:
+        stmt = stmt.where(Child.region_code.in_(sorted(counties)))
+    by_step = dict.fromkeys(("reported", "acknowledged", "assessed", "referred"), 0)
+    by_age = dict.fromkeys((code for code, *_ in CASE_AGES), 0)
+    overdue_ack = overdue_review = 0
+    for step, band, count, late, review in session.execute(
+            stmt.group_by(Concern.step, age)).tuples():
+        by_step[step] += count
+        by_age[band] += count
+        overdue_ack += late
+        overdue_review += review
+    return {"open": sum(by_step.values()), "by_step": by_step, "by_age": by_age,
+            "overdue_acknowledgements": overdue_ack, "overdue_reviews": overdue_review}

@@ -22,7 +22,12 @@ from tests.conftest import COUNTY_A, COUNTY_B
 OWN_OR_PUBLIC = {"/volunteers/me", "/followups/pairs/<int:pair_id>/contact", "/f/<token>",
                  "/feedback/requests/<int:request_id>", "/verify/<code>",
                  # the uploader's own list (tests/web/test_compare_before_import.py)
-                 "/children/compare/<int:comparison_id>"}
+                 "/children/compare/<int:comparison_id>",
+                 "/followups/pairs/<int:pair_id>/report", "/followups/pairs/<int:pair_id>/history",
+                 "/followups/contacts/<int:contact_id>/edit"}
+#: The volunteer's own pages: 200 for their own pair, 404 for anyone else's.
+VOLUNTEER_OWN = ("/followups/pairs/<int:pair_id>/contact", "/followups/pairs/<int:pair_id>/report",
+                 "/followups/pairs/<int:pair_id>/history")
 
 
 @pytest.fixture
@@ -228,3 +233,12 @@ def test_application_decisions(app, world, login):
 
         assert {a.status for a in db.session.execute(db.select(Application)).scalars()} \
             == {"waiting"}
+
+
+def test_volunteer_pages_reach_only_their_own_pair(app, world, login):
+    volunteer = login(world["own"]["volunteer_user"], app.test_client())
+    coordinator = login(min(world["own"]["coordinators"]), app.test_client())
+    for rule in VOLUNTEER_OWN:
+        assert volunteer.get(_fill(rule, _ids(world["own"]))).status_code == 200, rule
+        assert volunteer.get(_fill(rule, _ids(world["other"]))).status_code == 404, rule
+        assert coordinator.get(_fill(rule, _ids(world["own"]))).status_code == 403, rule

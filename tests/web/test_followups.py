@@ -185,10 +185,12 @@ def test_concern_alerts_coordinators_at_once_and_stays_open(app, make_pair, logi
     assert "alert-danger" in staff.get("/").get_data(as_text=True)
     with app.app_context():
         concern_id = db.session.execute(select(Concern.id)).scalar_one()
-    staff.post(f"/followups/concerns/{concern_id}", data={"action": ""})
+    staff.post(f"/followups/concerns/{concern_id}/close", data={"close-outcome": "",
+                                                                 "close-close_reason": ""})
     with app.app_context():
         assert db.session.get(Concern, concern_id).status == "open"
-    staff.post(f"/followups/concerns/{concern_id}", data={"action": "已联系派出所和村儿童主任"})
+    staff.post(f"/followups/concerns/{concern_id}/close", data={
+        "close-outcome": "已联系派出所和村儿童主任", "close-close_reason": "孩子已由姑姑照看"})
     with app.app_context():
         assert db.session.get(Concern, concern_id).status == "closed"
 
