@@ -36,10 +36,13 @@ def put(app, key, template, phone="+8613900001234", not_before=None, at=MORNING,
 def test_every_template_declares_its_class():
     mandatory = {code for code, t in TEMPLATES.items() if t.priority == "mandatory"}
     assert mandatory == {"concern_raised", "escalation_coordinator",
-                         "escalation_no_local_contact", "escalation_local_contact"}
-    assert priority_of("verification_code") == INTERACTIVE
+                         "escalation_no_local_contact", "escalation_local_contact",
+                         "case_immediate_danger", "case_danger_local_contact",
+                         "case_unacknowledged"}
+    interactive = {"verification_code", "signup_has_account", "signup_on_ledger"}
+    assert {priority_of(code) for code in interactive} == {INTERACTIVE}
     assert {priority_of(code) for code in TEMPLATES.keys() - mandatory
-            - {"verification_code"}} == {ROUTINE}
+            - interactive} == {ROUTINE}
 
 
 def test_claims_take_the_class_first_then_due_time_then_queue_order(app):
