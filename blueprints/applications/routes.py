@@ -8,11 +8,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints import codes
 from blueprints.applications import bp
 from blueprints.applications.forms import AcceptForm, DeclineForm, VerifyForm
 from blueprints.children.duplicates import flash_notices
-from blueprints.transaction import after_commit, saving
+from blueprints.transaction import saving
 from blueprints.web import requires, tree
 from core.errors import NotFound
 from extensions import db
@@ -61,7 +60,6 @@ def _act(application_id: int, form, act, done: str):
         result = act(application, form)
     if not saved:
         return back
-    after_commit(codes.send_now)  # the family's SMS (a decision) goes at once, like a code
     flash(done, "success")
     return result or back
 

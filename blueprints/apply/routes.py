@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from blueprints import codes
 from blueprints.apply import bp
 from blueprints.apply.forms import ApplicationForm, CodeForm, PhoneForm, StatusForm
-from blueprints.transaction import after_commit, saving
+from blueprints.transaction import saving
 from blueprints.web import tree
 from core import crypto
 from core.clock import now
@@ -57,7 +57,6 @@ def start():
             phone = intake.send_apply_code(db.session, form.phone.data,
                                            codes.client_address(), codes.limits())
         if saved:
-            after_commit(codes.send_now)
             session.pop(PROVEN_KEY, None)
             session[PHONE_KEY] = crypto.encrypt(phone)
             return redirect(url_for("apply.code"))
@@ -95,7 +94,6 @@ def form():
                 notice_version=request.form.get("notice_version", ""),
                 client=codes.client_address())
         if saved:
-            after_commit(codes.send_now)
             session.pop(PROVEN_KEY, None)
             session.pop(PHONE_KEY, None)
             session["apply_reference"] = application.reference
@@ -123,7 +121,6 @@ def status():
                 db.session, form.reference.data, form.phone.data, codes.client_address(),
                 codes.limits())
         if saved:
-            after_commit(codes.send_now)
             session[STATUS_KEY] = {"reference": form.reference.data.strip().upper(),
                                    "phone_hash": phone_hash}
             flash(_("If this reference was sent to this number, a code is on its way."),

@@ -70,6 +70,7 @@ def prepare_child(tree: RegionTree, own: set[str] | None):
         row.day("birth_date")
         row.from_id_number()
         row.region("region_code", tree, own)
+        row.region("hukou_region_code", tree, None)  # anywhere in China: where the family is from
         row.choice("category", county.CATEGORIES, taxonomy.CATEGORIES, county.WRITE_CATEGORY)
         row.choice("sub_type", county.SUB_TYPES, taxonomy.SUB_TYPES, county.WRITE_SUB_TYPE)
         row.needs("needs", taxonomy.NEEDS)

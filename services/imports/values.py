@@ -21,7 +21,8 @@ from services.shared.taxonomy import N_
 GENDERS = {"男": "M", "女": "F", "m": "M", "f": "F", "男孩": "M", "女孩": "F", "男性": "M",
            "女性": "F", "male": "M", "female": "F"}
 CATEGORIES = {"留守儿童": "left_behind", "留守": "left_behind", "农村留守儿童": "left_behind",
-              "困境儿童": "in_difficulty", "困境": "in_difficulty"}
+              "困境儿童": "in_difficulty", "困境": "in_difficulty",
+              "流动儿童": "migrant", "流动": "migrant", "随迁子女": "migrant"}
 PRIORITIES = {"一般": "normal", "普通": "normal", "重点": "high", "高": "high",
               "紧急": "urgent", "特急": "urgent"}
 NEEDS = {"学业辅导": "academic", "学业": "academic", "课业辅导": "academic",
@@ -46,13 +47,16 @@ SUB_TYPES = {"父母均外出务工": "both_parents_away", "父母双方外出�
              "孤儿": "orphan", "事实无人抚养": "unsupported", "事实无人抚养儿童": "unsupported",
              "残疾": "disability", "残疾儿童": "disability", "重病": "serious_illness",
              "重病儿童": "serious_illness", "低保家庭": "low_income", "低保": "low_income",
+             "随父母流动": "with_migrant_parents", "随父母外出务工": "with_migrant_parents",
+             "随父母一方流动": "with_one_migrant_parent", "随亲属流动": "with_migrant_relatives",
              "其他": "other"}
 #: The words to write, as suggested in messages and the template's drop-downs.
 WRITE_GENDER = "男、女"
-WRITE_CATEGORY = "留守儿童、困境儿童"
+WRITE_CATEGORY = "留守儿童、困境儿童、流动儿童"
 WRITE_PRIORITY = "一般、重点、紧急"
 WRITE_NEEDS = "学业辅导、心理陪伴、生活帮扶、安全教育、医疗康复、法律援助、网络素养、兴趣培养"
-WRITE_SUB_TYPE = "父母均外出务工、父母一方外出务工、孤儿、事实无人抚养、残疾、重病、低保家庭、其他"
+WRITE_SUB_TYPE = ("父母均外出务工、父母一方外出务工、孤儿、事实无人抚养、残疾、重病、低保家庭、"
+                  "随父母流动、随父母一方流动、随亲属流动、其他")
 WRITE_RELATION = "祖父母、外祖父母、父亲、母亲、其他亲属、寄养照料人、儿童福利机构、其他"
 
 _SPLIT_NEEDS = re.compile(r"[、，,;；/\s]+")

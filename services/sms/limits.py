@@ -54,9 +54,15 @@ def local_day(moment: datetime) -> tuple[datetime, datetime]:
 
 
 def sent_today(session: Session, message: OutboxMessage, moment: datetime) -> int:
-    """Messages of the same class claimed for the same number today, this one left out."""
+    """Messages of the same class claimed for the same number today, this one left out.
+
+    Interactive messages count per template: a family's application receipts never use
+    up the one-time codes it still needs.
+    """
     start, end = local_day(moment)
-    return session.execute(select(func.count(OutboxMessage.id)).where(
+    same_kind = [OutboxMessage.template == message.template] \
+        if message.priority == INTERACTIVE else []
+    return session.execute(select(func.count(OutboxMessage.id)).where(*same_kind,
         OutboxMessage.to_phone_hash == message.to_phone_hash,
         OutboxMessage.id != message.id, OutboxMessage.priority == message.priority,
         OutboxMessage.status.in_(COUNTED_STATUSES),

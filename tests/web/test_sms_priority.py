@@ -39,7 +39,8 @@ def test_every_template_declares_its_class():
                          "escalation_no_local_contact", "escalation_local_contact",
                          "case_immediate_danger", "case_danger_local_contact",
                          "case_unacknowledged"}
-    interactive = {"verification_code", "signup_has_account", "signup_on_ledger"}
+    interactive = {"verification_code", "signup_has_account", "signup_on_ledger",
+                   "application_received", "application_accepted", "application_declined"}
     assert {priority_of(code) for code in interactive} == {INTERACTIVE}
     assert {priority_of(code) for code in TEMPLATES.keys() - mandatory
             - interactive} == {ROUTINE}
@@ -137,4 +138,4 @@ def test_the_outbox_page_says_why_a_routine_message_waits(app, client, login, ma
     login(coordinator_id)
     with clock.frozen(night):
         page = client.get("/followups/outbox?status=queued").get_data(as_text=True)
-    assert "12-02 07:00" in page or "12月2日 07:00" in page or "2026-12-02 07:00" in page
+    assert "免打扰时段，07:00 发送" in page  # the words of the coordinators' pages (issue 19)
