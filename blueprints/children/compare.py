@@ -13,7 +13,7 @@ from blueprints.forms import ActionForm, UploadForm
 from blueprints.web import requires, translate, tree
 from core.errors import NotFound
 from extensions import db
-from services.imports import CHILD_COLUMNS, ImportFailed, compare
+from services.imports import ImportFailed, compare, headers
 
 
 def _held_or_404(comparison_id: int):
@@ -41,7 +41,8 @@ def compare_upload():
             _flash_failure(failure)
         else:
             return redirect(url_for("children.compare_result", comparison_id=held.id))
-    return render_template("children/compare_upload.html", form=form, columns=CHILD_COLUMNS)
+    required = [headers.LABELS[name] for name in headers.REQUIRED["children"]]
+    return render_template("children/compare_upload.html", form=form, columns=required)
 
 
 @bp.route("/compare/<int:comparison_id>")

@@ -23,7 +23,8 @@ class ChildForm(FlaskForm):
         _l("County of household registration (migrant children only)"),
         validators=[Optional(), Regexp(r"^\d{6}$", message=_l(
             "Pick a county, or type its 6-digit code."))],
-        render_kw={"data-region-picker": "1", "inputmode": "numeric"})
+        # anywhere in China: the family's home county, not the coordinator's
+        render_kw={"data-region-picker": "anywhere", "inputmode": "numeric"})
     needs = MultiCheckboxField(_l("Needs"), choices=need_choices())
     priority = SelectField(_l("Priority"), choices=labelled(taxonomy.PRIORITIES),
                            default="normal")

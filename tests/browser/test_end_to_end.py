@@ -301,7 +301,12 @@ def wait_for_the_import(page, state: str) -> str:
     assert_accessible(page)
     value = page.get_attribute("[data-import-job] [role=progressbar]", "aria-valuenow")
     assert page.locator("[data-run-bar]").evaluate("el => el.style.width") == f"{value}%"
-    assert page.locator("[data-run-percent]").inner_text() == f"{value}%"
+    if state == "failed":  # red, and says it was not imported (no percentage to misread)
+        assert "bg-danger" in page.get_attribute("[data-run-bar]", "class")
+        assert page.locator("[data-run-percent]").count() == 0
+        assert page.inner_text("[data-run-status]") in ("未导入", "Not imported")
+    else:
+        assert page.locator("[data-run-percent]").inner_text() == f"{value}%"
     return value
 
 
@@ -316,7 +321,7 @@ def test_a_ledger_upload_shows_its_progress_and_then_the_answer(browser, web,
         bad_row = LEDGER_ROWS[1].replace("2016-07-19", "2016-13-40")
         assert_progress_shown(upload_ledger(page, [LEDGER_ROWS[0], bad_row]), checking)
         # Every row was checked, then the import stopped: nothing saved, each problem listed.
-        assert wait_for_the_import(page, "failed") == "50"
+        assert wait_for_the_import(page, "failed") == "100"  # a full red bar: 未导入
         assert "3" in page.inner_text(".alert-danger table tbody tr")  # the bad row's number
         page.click("main a[href$='/children/import']")
         page.wait_for_load_state()

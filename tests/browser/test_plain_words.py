@@ -23,9 +23,11 @@ pytestmark = pytest.mark.integration
 #: Latin words a Chinese page may show: formats, units, the language button, brand names
 #: of SMS providers, and the placeholders of fields where people type codes.
 LATIN_ALLOWED = {"API", "XLSX", "CSV", "km", "English", "SMS", "ID", "QQ", "WPS", "Excel",
-                 "T", "HH", "MM", "YYYY", "OpenAPI", "JSON", "Bearer"}
+                 "T", "HH", "MM", "YYYY", "OpenAPI", "JSON", "Bearer",
+                 # file types a clerk saves as, written as Excel and WPS write them
+                 "xlsx", "xls", "ods", "csv", "XLS", "ODS", "PDF"}
 #: Elements whose text is the people's own data or the SMS as sent (always Chinese).
-USER_TEXT = ".sms-text, [data-user-text], [data-lang-switch]"
+USER_TEXT = ".sms-text, [data-user-text], [data-lang-switch], [data-required-columns]"
 
 VISIBLE_TEXT = """(skip) => {
   const body = document.body.cloneNode(true);
@@ -93,7 +95,11 @@ def world(app, make_pair, create_user, create_child):
                "pair_id": made["pair"], "run_id": run.id, "proposal_id": proposal.id,
                "user_id": coordinator, "concern_id": concern.id}
     return {"ids": ids, "phones": phones, "own_words": sorted(
-        names | places | {"孩子说放学路上有陌生人跟着", "中文", "牵手童行"}, key=len,
+        names | places | {"孩子说放学路上有陌生人跟着", "中文", "牵手童行", "周末", "想帮助孩子"}
+        # The programme's own terms, kept beside the English words on purpose.
+        | {"一人一档", "打印档案", "户籍地", "自主申报", "强制报告", "五位一体", "监测预防",
+           "应急处置", "评估帮扶", "监护干预", "受理", "办结", "登记表", "民政", "资源", "转介"},
+        key=len,
         reverse=True)}
 
 
@@ -108,6 +114,8 @@ def pages(app, ids) -> list[str]:
             continue
         if any(arg not in ids for arg in rule.arguments):
             continue
+        if rule.rule.endswith((".xlsx", ".pdf", ".csv", ".png")):
+            continue  # files to download (templates, certificates), not pages
         urls.append(re.sub(r"<(?:int:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule))
     return sorted(set(urls))
 
