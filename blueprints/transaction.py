@@ -13,7 +13,9 @@ answer; anywhere else on the web it is flashed and the person is sent back.
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import InternalServerError
 
 from blueprints.api.core import refusal_problem
 from blueprints.web import safe_next, show_problems, translate
@@ -73,7 +75,16 @@ def commit_request(response):
     if response.status_code >= 400 and not g.pop("_keep_when_refused", False):
         db.session.rollback()
         return response
-    db.session.commit()
+    try:
+        db.session.commit()
+    except SQLAlchemyError:  # e.g. the database restarting: a clean error page, nothing half-saved
+        current_app.logger.exception("the request's commit failed")
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:  # the connection itself is gone
+            db.session.close()
+        return current_app.make_response(
+            current_app.handle_http_exception(InternalServerError()))
     for callback, args in callbacks:
         callback(*args)
     return response

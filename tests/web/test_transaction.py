@@ -134,3 +134,21 @@ def test_views_never_commit_or_roll_back_by_hand():
             if re.search(r"db\.session\.(commit|rollback)\(", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}")
     assert offenders == []
+
+
+def test_a_failed_commit_is_a_clean_error_page_and_saves_nothing(app, monkeypatch):
+    """The database going away at the commit (a restart) answers with the error page."""
+    from sqlalchemy.exc import OperationalError
+
+    def gone():
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    seen = []
+    with app.test_request_context("/"):
+        _write()
+        transaction.after_commit(seen.append, "ran")
+        monkeypatch.setattr(db.session, "commit", gone)
+        response = transaction.commit_request(Response(status=302))
+        monkeypatch.undo()
+    assert response.status_code == 500 and seen == []
+    assert _saved_elsewhere() is None
