@@ -6,14 +6,47 @@ list reads its comparison (anyone else gets a 404).
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.children import bp
 from blueprints.forms import ActionForm, UploadForm
-from blueprints.web import requires, translate, tree
+from blueprints.web import label, requires, translate, tree
 from core.errors import NotFound
 from extensions import db
 from services.imports import ImportFailed, compare, headers
+from services.shared import taxonomy
+from services.shared.phones import mask_phone
+
+#: What each compared field is called on the child's form.
+FIELD_LABELS = {"name": _l("Name"), "gender": _l("Gender"), "birth_date": _l("Birth date"),
+                "region_code": _l("County"), "township": _l("Township and village"),
+                "category": _l("Category"), "sub_type": _l("Situation"),
+                "hukou_region_code": _l("Household registration"), "needs": _l("Needs"),
+                "priority": _l("Priority"), "guardian_name": _l("Guardian's name"),
+                "guardian_relation": _l("Guardian's relation"),
+                "guardian_phone": _l("Guardian's mobile number"), "school": _l("School")}
+#: Fields holding a code, with the table of its words.
+CODED = {"gender": taxonomy.GENDERS, "category": taxonomy.CATEGORIES,
+         "sub_type": taxonomy.SUB_TYPES, "priority": taxonomy.PRIORITIES,
+         "guardian_relation": taxonomy.GUARDIAN_RELATIONS}
+
+
+def shown_value(field: str, value) -> str:
+    """A compared value as the child's page shows it: words for codes, a county's full
+    name, needs listed, the phone masked."""
+    if value is None or value == "":
+        return ""
+    if field in CODED:
+        return label(CODED[field], value)
+    if field in ("region_code", "hukou_region_code"):
+        return tree().full_name(str(value)) or str(value)
+    if field == "needs":
+        codes = value.split(";") if isinstance(value, str) else list(value)
+        return "、".join(label(taxonomy.NEEDS, code) for code in codes if code)
+    if field == "guardian_phone":
+        return mask_phone(value)
+    return str(value)
 
 
 def _held_or_404(comparison_id: int):
@@ -60,7 +93,8 @@ def compare_result(comparison_id: int):
         else result.rows
     return render_template("children/compare.html", result=result, rows=shown[:1000],
                            status=status, action_form=ActionForm(), tree=tree(),
-                           rule_labels=compare.RULE_LABELS)
+                           rule_labels=compare.RULE_LABELS, field_labels=FIELD_LABELS,
+                           shown_value=shown_value)
 
 
 @bp.route("/compare/<int:comparison_id>/import", methods=["POST"])

@@ -100,6 +100,7 @@ class RowDuplicates:
     row: int
     external_id: str
     notices: list = field(default_factory=list)
+    name: str = ""  # the child's name as the row gives it: how a clerk finds the row
 
 
 def detect_for_import(session: Session, actor: User, job: ImportJob,

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from models import ImportJob, ImportUpload, User
+from models import Child, ImportJob, ImportUpload, User
 from services.duplicates.detect import RowDuplicates
 from services.duplicates.review import notices_for
 from services.imports import (
@@ -209,9 +209,10 @@ def duplicate_rows(session: Session, viewer: User, job: ImportJob) -> list[RowDu
     them (pairs decided since the import are no longer listed)."""
 
     rows = {d["child_id"]: d for d in job.duplicates or []}
+    names = dict(session.execute(select(Child.id, Child.name).where(Child.id.in_(rows))).all())
     found: dict[int, RowDuplicates] = {}
     for notice in notices_for(session, viewer, list(rows)):
         row = rows[notice.child_id]
-        found.setdefault(row["row"], RowDuplicates(row["row"], row["external_id"])) \
-            .notices.append(notice)
+        found.setdefault(row["row"], RowDuplicates(row["row"], row["external_id"], name=names.get(
+            notice.child_id, ""))).notices.append(notice)
     return [found[number] for number in sorted(found)]

@@ -2,6 +2,7 @@
 written until the coordinator imports the new (or chosen) rows; audited; list deleted."""
 
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -171,3 +172,20 @@ def test_a_file_that_is_no_list_says_so(client, create_user, login):
     page = client.post("/children/compare", data={"file": (io.BytesIO(b"\x00\x01"), "x.csv")},
                        content_type="multipart/form-data", follow_redirects=True)
     assert page.status_code == 200 and "CSV" in page.get_data(as_text=True)
+
+
+def test_differences_are_shown_in_words_not_field_names_or_codes(client, app, create_user,
+                                                                 create_child, login):
+    coordinator = create_user()
+    create_child(coordinator, id_number=ID_NUMBER)  # 黄小明, a boy, left-behind, urgent
+    login(coordinator)
+    changed = row("E1", "黄小明", id_number=ID_NUMBER, priority="normal")
+    changed[7], changed[12] = "in_difficulty", "relative"
+    response = upload(client, xlsx_bytes(HEADER, [changed]), "list.xlsx")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    differences = re.findall(r'<li data-field="(\w+)">(.*?)</li>', page, re.S)
+    shown = {field: re.sub(r"<[^>]+>", "", text) for field, text in differences}
+    assert set(shown) == {"category", "priority", "guardian_relation"}
+    assert shown["priority"] == "优先级：登记 “紧急” → 名单 “一般”"
+    assert shown["category"].startswith("类别：") and "in_difficulty" not in shown["category"]
+    assert shown["guardian_relation"] == "监护人关系：登记 “祖父母/外祖父母” → 名单 “其他亲属”"
