@@ -37,6 +37,9 @@ VOLUNTEER_COLUMNS = ("external_id", "name", "phone", "gender", "region_code", "l
                      "age_max", "child_gender")
 
 
+#: Units a clerk may write after a number: 2人, 25公里, 30km.
+COUNTS = ("人", "名", "个")
+KILOMETRES = ("公里", "千米", "km")
 CHILD_GENDERS = {"男": "M", "女": "F", "男孩": "M", "女孩": "F", "不限": "any", "均可": "any",
                  "男女均可": "any", "": "any"}
 
@@ -50,6 +53,8 @@ def prepare_volunteer(tree: RegionTree, own: set[str] | None):
         row.choice("gender", county.GENDERS, taxonomy.GENDERS, county.WRITE_GENDER)
         row.region("region_code", tree, own)
         row.needs("skills", taxonomy.NEEDS)
+        row.amount("capacity", COUNTS)
+        row.amount("max_distance_km", KILOMETRES)
         row.choice("child_gender", CHILD_GENDERS, CHILD_GENDER_CHOICES, "男、女、不限")
 
     return prepare
