@@ -134,8 +134,7 @@ def import_children(session: Session, actor: User, ledger: Ledger, tree: RegionT
               keep_if_empty=("id_number_encrypted", "id_number_tail", "id_number_hash",
                              "sub_type"))
     _record_paper_consent(session, actor, job)
-    finish_job(session, job, cleaned, existing)
-    job.updated -= unchanged
+    finish_job(session, job, cleaned, existing, unchanged)
     job.report = {"unchanged": unchanged, "matched_by": matched_by,
                   "extra_columns": ledger.extra[:50]}
     #: Possible duplicates anywhere, per row; they never fail the import.

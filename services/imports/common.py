@@ -178,10 +178,12 @@ def start_job(session: Session, kind: str, actor: User, cleaned, problems,
     return job
 
 
-def finish_job(session: Session, job: ImportJob, cleaned, existing: dict) -> None:
-
+def finish_job(session: Session, job: ImportJob, cleaned, existing: dict,
+               unchanged: int = 0) -> None:
+    """Close the import's record and audit it: rows created, changed (existing rows less
+    the ``unchanged`` ones left alone)."""
     job.rows = len(cleaned)
-    job.updated = len(existing)
+    job.updated = len(existing) - unchanged
     job.created = len(cleaned) - len(existing)
     job.status, job.phase, job.progress = "done", "done", 1.0
     job.finished_at = now()
