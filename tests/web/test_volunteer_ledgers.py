@@ -199,3 +199,39 @@ def test_a_refused_ledger_comes_back_marked_and_imports_once_corrected(
     assert "data-import-done" in page and "问题说明" not in page
     assert saved(app)["莫小燕"][:4] == ("+8613900001002", "F", COUNTY_A, "emotional")
     assert count(app, Volunteer) == 3
+
+
+@pytest.mark.parametrize("name", ["志愿者台账.xlsx", "志愿者台账.xls", "志愿者台账.ods",
+                                  "志愿者台账.csv"])
+def test_the_command_line_takes_the_same_files_and_reports_in_chinese(
+        app, runner, create_user, tmp_path, name):
+    create_user(role="admin")
+    data = {"xlsx": workbook, "xls": xls_workbook}.get(name.rsplit(".")[-1], lambda: None)()
+    if name.endswith(".ods"):
+        data = ods_workbook([[TITLE], HEADERS, *as_text(), ["填表人：李四"]])
+    elif name.endswith(".csv"):
+        data = "\n".join([",".join(HEADERS), *(",".join(r) for r in as_text())]).encode("gbk")
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = runner.invoke(args=["import", "volunteers", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "新增 4，更新 0，未变 0" in result.output
+    assert "识别每行的方式" in result.output and "按手机号码 4 行" in result.output
+    assert "忽略的列：序号、备注。" in result.output
+    assert saved(app) == SAVED
+    result = runner.invoke(args=["import", "volunteers", str(path), "--lang", "en"])
+    assert "0 created, 0 changed, 4 unchanged" in result.output
+    assert "by phone number: 4 rows" in result.output
+
+
+def test_the_command_line_names_bad_cells_in_chinese(app, runner, create_user, tmp_path):
+    create_user(role="admin")
+    rows = [list(ROWS[0]), list(ROWS[1])]
+    rows[1][2], rows[1][6] = "1390000", 5
+    path = tmp_path / "志愿者台账.xlsx"
+    path.write_bytes(workbook(rows))
+    result = runner.invoke(args=["import", "volunteers", str(path)])
+    assert result.exit_code == 1 and count(app, Volunteer) == 0
+    assert "第 5 行 C 列（手机号码）" in result.output and "1390000" in result.output
+    assert "第 5 行 G 列（可结对人数）" in result.output
+    assert not re.search(r"[A-Za-z]{3,}", result.output), result.output
