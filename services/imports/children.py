@@ -104,7 +104,7 @@ def import_children(session: Session, actor: User, ledger: Ledger, tree: RegionT
     matched_by = _assign_keys(session, cleaned, own, problems)
     table = Child.__table__
     existing = check_scope(session, actor, table, cleaned, problems, N_(
-        "external_id %(value)s is already used by a child outside your regions."))
+        "external_id %(value)s is already used by a child outside your regions."), tree)
     on_file = _on_file(session, [v["external_id"] for _, v in cleaned])
     _keep_masked_phones(cleaned, on_file, problems)
     locate(problems, ledger)

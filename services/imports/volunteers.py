@@ -76,7 +76,7 @@ def import_volunteers(session: Session, actor: User, ledger: Ledger, tree: Regio
     matched_by = _assign_keys(session, cleaned)
     table = Volunteer.__table__
     existing = check_scope(session, actor, table, cleaned, problems, N_(
-        "external_id %(value)s is already used by a volunteer outside your regions."))
+        "external_id %(value)s is already used by a volunteer outside your regions."), tree)
     phone_owner = _phone_owners(session, [v["phone"] for _, v in cleaned])
     seen_phones: dict[str, int] = {}
     for number, values in cleaned:

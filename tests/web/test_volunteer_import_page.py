@@ -51,6 +51,7 @@ def test_a_refused_volunteers_import_is_told_in_chinese(app, client, create_user
                   "第 5 行 K 列（最大年龄）", "第 5 行 L 列（纬度）", "第 6 行 C 列（手机号码）",
                   "第 6 行 E 列（县（市、区））"):
         assert where in page, where
+    assert "您不负责地区 广西壮族自治区桂林市资源县 450329" in page
     assert not latin_words(page), latin_words(page)
 
 
