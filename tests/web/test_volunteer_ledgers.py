@@ -118,6 +118,15 @@ def test_a_countys_volunteers_ledger_is_saved_field_by_field(app, client, create
     assert statuses == {"pending"}
 
 
+def test_header_spellings_of_wps_and_other_counties(app, client, create_user, login):
+    spelled = ["序号", "志愿者姓名", "联系方式", "性 别", "所在县(市、区)", "服务特长",
+               "可结对儿童数", "服务半径(公里)", "结对儿童性别", "备注"]
+    login(create_user())
+    page = send(client, workbook(headers=spelled))
+    assert "data-import-done" in page, problems(page)
+    assert saved(app) == SAVED
+
+
 def test_the_same_ledger_again_changes_nothing(app, client, create_user, login):
     login(create_user())
     send(client, workbook())
