@@ -156,6 +156,9 @@ def result_lines(job, ledger) -> list[str]:
             "Rows are recognised, so that importing again updates them, not duplicates "
             "them:") + " " + "; ".join(gettext("%(rule)s: %(n)s rows", rule=rules[rule], n=n)
                                        for rule, n in matched.items() if rule in rules))
+    if (job.report or {}).get("vetted"):
+        lines.append(gettext("%(n)s volunteers vetted, with the importer recorded as the "
+                             "checker.", n=job.report["vetted"]))
     if ledger.extra:
         lines.append(gettext("Columns ignored: %(columns)s.", columns="、".join(ledger.extra)))
     return lines

@@ -104,7 +104,7 @@ def import_children(session: Session, actor: User, ledger: Ledger, tree: RegionT
     matched_by = _assign_keys(session, cleaned, own, problems)
     table = Child.__table__
     existing = check_scope(session, actor, table, cleaned, problems, N_(
-        "external_id %(value)s is already used by a child outside your regions."))
+        "external_id %(value)s is already used by a child outside your regions."), tree)
     on_file = _on_file(session, [v["external_id"] for _, v in cleaned])
     _keep_masked_phones(cleaned, on_file, problems)
     locate(problems, ledger)
@@ -134,8 +134,7 @@ def import_children(session: Session, actor: User, ledger: Ledger, tree: RegionT
               keep_if_empty=("id_number_encrypted", "id_number_tail", "id_number_hash",
                              "sub_type"))
     _record_paper_consent(session, actor, job)
-    finish_job(session, job, cleaned, existing)
-    job.updated -= unchanged
+    finish_job(session, job, cleaned, existing, unchanged)
     job.report = {"unchanged": unchanged, "matched_by": matched_by,
                   "extra_columns": ledger.extra[:50]}
     #: Possible duplicates anywhere, per row; they never fail the import.

@@ -10,6 +10,7 @@ from core.clock import now
 from models import ImportJob, User
 from services.access import audit
 from services.access.policy import county_scope
+from services.regions import RegionTree
 from services.shared.bulk import upsert_rows
 from services.shared.taxonomy import N_
 from services.shared.validation import Checker, Invalid
@@ -140,8 +141,10 @@ def existing_by_external_id(session: Session, table: Table, ids: list[str], *col
 
 
 def check_scope(session: Session, actor: User, table: Table, cleaned, problems,
-                taken_message: str) -> dict:
+                taken_message: str, tree: RegionTree | None = None) -> dict:
     """Rows must lie in the actor's counties and may only update records there.
+
+    With ``tree``, a county the actor does not cover is named as well as coded.
 
     Returns the existing rows by external_id (their count is the number of updates).
     """
@@ -152,8 +155,10 @@ def check_scope(session: Session, actor: User, table: Table, cleaned, problems,
         return existing
     for number, values in cleaned:
         if values["region_code"] not in scope:
+            code = values["region_code"]
+            named = f"{tree.full_name(code)} {code}" if tree is not None else code
             problems.append(RowProblem(number, "region_code", "You do not cover region "
-                                       "%(value)s.", {"value": values["region_code"]}))
+                                       "%(value)s.", {"value": named}))
         old = existing.get(values["external_id"])
         if old is not None and old.region_code not in scope:
             problems.append(RowProblem(number, "external_id", taken_message,
@@ -178,10 +183,12 @@ def start_job(session: Session, kind: str, actor: User, cleaned, problems,
     return job
 
 
-def finish_job(session: Session, job: ImportJob, cleaned, existing: dict) -> None:
-
+def finish_job(session: Session, job: ImportJob, cleaned, existing: dict,
+               unchanged: int = 0) -> None:
+    """Close the import's record and audit it: rows created, changed (existing rows less
+    the ``unchanged`` ones left alone)."""
     job.rows = len(cleaned)
-    job.updated = len(existing)
+    job.updated = len(existing) - unchanged
     job.created = len(cleaned) - len(existing)
     job.status, job.phase, job.progress = "done", "done", 1.0
     job.finished_at = now()

@@ -164,6 +164,18 @@ class RowValues:
         elif value is not None:
             self.raw[name] = _fold(value)
 
+    def amount(self, name: str, units: tuple[str, ...]) -> None:
+        """A number written with its unit (2人, 25公里, 30km): the number."""
+        value = self.raw.get(name)
+        if not isinstance(value, str):
+            return
+        text = _fold(value).replace(" ", "")
+        for unit in units:
+            if text.lower().endswith(unit) and len(text) > len(unit):
+                text = text[:-len(unit)]
+                break
+        self.raw[name] = text
+
     def region(self, name: str, tree: RegionTree, own: set[str] | None) -> None:
         text = _fold(self.raw.get(name)).replace(" ", "")
         if text.endswith(".0"):

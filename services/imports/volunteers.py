@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from core.clock import now, today_local
 from core.crypto import lookup_hash
 from models import BackgroundCheck, ImportJob, User, Volunteer
+from services.access import audit
 from services.access.policy import county_scope
 from services.imports import values as county
 from services.imports.common import (
@@ -37,6 +38,9 @@ VOLUNTEER_COLUMNS = ("external_id", "name", "phone", "gender", "region_code", "l
                      "age_max", "child_gender")
 
 
+#: Units a clerk may write after a number: 2人, 25公里, 30km.
+COUNTS = ("人", "名", "个")
+KILOMETRES = ("公里", "千米", "km")
 CHILD_GENDERS = {"男": "M", "女": "F", "男孩": "M", "女孩": "F", "不限": "any", "均可": "any",
                  "男女均可": "any", "": "any"}
 
@@ -50,6 +54,8 @@ def prepare_volunteer(tree: RegionTree, own: set[str] | None):
         row.choice("gender", county.GENDERS, taxonomy.GENDERS, county.WRITE_GENDER)
         row.region("region_code", tree, own)
         row.needs("skills", taxonomy.NEEDS)
+        row.amount("capacity", COUNTS)
+        row.amount("max_distance_km", KILOMETRES)
         row.choice("child_gender", CHILD_GENDERS, CHILD_GENDER_CHOICES, "男、女、不限")
 
     return prepare
@@ -70,7 +76,7 @@ def import_volunteers(session: Session, actor: User, ledger: Ledger, tree: Regio
     matched_by = _assign_keys(session, cleaned)
     table = Volunteer.__table__
     existing = check_scope(session, actor, table, cleaned, problems, N_(
-        "external_id %(value)s is already used by a volunteer outside your regions."))
+        "external_id %(value)s is already used by a volunteer outside your regions."), tree)
     phone_owner = _phone_owners(session, [v["phone"] for _, v in cleaned])
     seen_phones: dict[str, int] = {}
     for number, values in cleaned:
@@ -91,8 +97,8 @@ def import_volunteers(session: Session, actor: User, ledger: Ledger, tree: Regio
                   "last_import_id": job.id, "created_at": stamp, "updated_at": stamp,
                   "availability": "", "motivation": "", "status_reason": ""}
         old = on_file.get(values["external_id"])
-        #: A vetted import vets the rows it writes, so it writes every row.
-        if not vetted and old is not None and all(
+        # A row the same as on file is left alone, unless a vetted import is to vet it.
+        if old is not None and not (vetted and old.status == "pending") and all(
                 record[c] == getattr(old, c) for c in COMPARED if c not in absent):
             unchanged += 1
             continue
@@ -100,12 +106,10 @@ def import_volunteers(session: Session, actor: User, ledger: Ledger, tree: Regio
     save_rows(session, table, records, "external_id", progress,
               keep_on_update=("status", "privacy_consent_at", "availability", "motivation",
                               "status_reason", *absent))
-    if vetted:
-        _vet_imported(session, actor, job)
-    finish_job(session, job, cleaned, existing)
-    job.updated -= unchanged
+    newly_vetted = _vet_imported(session, actor, job) if vetted else 0
+    finish_job(session, job, cleaned, existing, unchanged)
     job.report = {"unchanged": unchanged, "extra_columns": ledger.extra[:50],
-                  "matched_by": matched_by}
+                  "matched_by": matched_by, "vetted": newly_vetted}
     log.info("volunteers import %s: %s created, %s updated, vetted=%s",
              job.id, job.created, job.updated, vetted)
     return job
@@ -120,7 +124,8 @@ COMPARED = ("name", "phone_hash", "gender", "region_code", "skills", "capacity",
 
 def _on_file(session: Session, ids: list[str]) -> dict:
     found = {}
-    columns = [Volunteer.external_id, *(getattr(Volunteer, c) for c in COMPARED)]
+    columns = [Volunteer.external_id, Volunteer.status,
+               *(getattr(Volunteer, c) for c in COMPARED)]
     for start in range(0, len(ids), 2000):
         stmt = select(*columns).where(Volunteer.external_id.in_(ids[start:start + 2000]))
         found.update({row.external_id: row for row in session.execute(stmt)})
@@ -169,8 +174,13 @@ def _phone_owners(session: Session, phones: list[str]) -> dict[str, str | None]:
     return owners
 
 
-def _vet_imported(session: Session, actor: User, job: ImportJob) -> None:
-    """Vet the imported volunteers still pending, with the importer as the checker."""
+def _vet_imported(session: Session, actor: User, job: ImportJob) -> int:
+    """Vet the volunteers this import wrote that are still pending, with the importer as
+    the checker: a check and a vetting on each one's audit trail. Returns how many.
+
+    Volunteers already vetted, rejected or suspended keep their status and checks; rows
+    left alone as unchanged were not written, so they are not vetted again.
+    """
     volunteers = Volunteer.__table__
     checks = BackgroundCheck.__table__
     expires_on = expiry_for(get_settings(session), today_local())
@@ -181,6 +191,12 @@ def _vet_imported(session: Session, actor: User, job: ImportJob) -> None:
                literal(actor.id), literal(now(), checks.c.checked_at.type),
                literal(expires_on, checks.c.expires_on.type))
         .where(volunteers.c.last_import_id == job.id, volunteers.c.status == "pending")))
-    session.execute(update(volunteers).where(
+    vetted_ids = list(session.execute(update(volunteers).where(
         volunteers.c.last_import_id == job.id, volunteers.c.status == "pending",
-    ).values(status="vetted", status_changed_at=now(), status_reason="vetted ledger import"))
+    ).values(status="vetted", status_changed_at=now(), status_reason="vetted ledger import")
+        .returning(volunteers.c.id)).scalars())
+    audit.record_each(session, actor, "volunteer.check", "volunteer", vetted_ids,
+                      import_id=job.id)
+    audit.record_each(session, actor, "volunteer.vet", "volunteer", vetted_ids,
+                      status="vetted", import_id=job.id)
+    return len(vetted_ids)
