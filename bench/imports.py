@@ -22,6 +22,18 @@ def _import(kind: str, path: Path, actor_id: int, **options) -> tuple[float, obj
     return time.perf_counter() - started, job
 
 
+def import_in_parts(kind: str, path: Path, actor_id: int, rows_per_file: int,
+                    **options) -> None:
+    """Import a ledger too long for one file as a clerk is told to: split into files of
+    at most ``rows_per_file`` rows (the header repeated in each), imported in turn."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, body = lines[0], lines[1:]
+    for start in range(0, len(body), rows_per_file):
+        part = path.with_name(f"{path.stem}-{start // rows_per_file + 1}{path.suffix}")
+        part.write_text(header + "".join(body[start:start + rows_per_file]), encoding="utf-8")
+        _import(kind, part, actor_id, **options)
+
+
 def run(app, admin_id: int, work: Path) -> dict:
     counties = counties_of(region_tree(db.session), PROVINCE)
     children, volunteers = work / "children.csv", work / "volunteers.csv"
