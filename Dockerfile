@@ -15,5 +15,4 @@ RUN python -c "from services.matching.engine import warm_up; warm_up()" \
     && chown -R qianshou /app/.numba-cache
 USER qianshou
 ENV QIANSHOU_ENV=production
-CMD ["gunicorn", "--workers", "4", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
-     "--logger-class", "gunicorn_logging.RedactingLogger", "app:app"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "app:app"]

@@ -32,6 +32,8 @@ def _ensure_database(url: str) -> None:
 
 def main() -> None:
     env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}")
+    env.setdefault("WEB_CONCURRENCY", "2")  # gunicorn.conf.py reads it; 2 cores here
+    env.setdefault("PORT", "8000")
     _ensure_database(env["DATABASE_URL"])
     subprocess.run([BIN / "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True)
@@ -40,8 +42,7 @@ def main() -> None:
     processes = []
     for line in (ROOT / "Procfile").read_text().splitlines():
         name, _, command = line.partition(":")
-        command = os.path.expandvars(command.strip().replace("${WEB_CONCURRENCY:-4}", "2")
-                                     .replace("${PORT:-8000}", "8000"))
+        command = os.path.expandvars(command.strip())
         print(f"starting {name}: {command}", flush=True)
         processes.append(subprocess.Popen(
             shlex.split(command), cwd=ROOT, env=env, start_new_session=True,

@@ -53,8 +53,9 @@ def main() -> None:
                                                      "redis://127.0.0.1:6379/13"),
            "OTP_CODES_PER_ADDRESS_HOUR": "1000000", "LOAD_ACCOUNTS": str(accounts_file)}
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "4", "-k", "gthread", "--threads", "2",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"], cwd=ROOT, env=env)
+        # The production settings (gunicorn.conf.py), on this machine's loopback only.
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
+         "--access-logfile", "/dev/null", "--log-level", "warning", "app:app"], cwd=ROOT, env=env)
     try:
         _wait_until_serving(port)
         stats = run_locust(port, users, seconds, work, env)
