@@ -186,8 +186,12 @@ def walk(browser, base, app, world, role, lang):
         page.goto(base + url)
         if "html" not in (page.evaluate("document.contentType") or ""):
             continue
-        if (role, lang, url) == ("coordinator", "zh", "/followups/outbox"):
-            screenshot(page, "zh-desktop-outbox")
+        shots = {"/followups/outbox": "zh-desktop-outbox",
+                 f"/imports/{world['ids']['job_id']}": "zh-desktop-import-refused",
+                 f"/imports/{world['ids'].get('done_job_id')}": "zh-desktop-import-done",
+                 f"/children/compare/{world['ids']['comparison_id']}": "zh-desktop-compare"}
+        if (role, lang) == ("coordinator", "zh") and url in shots:
+            screenshot(page, shots[url])
         text = page.evaluate(VISIBLE_TEXT, USER_TEXT)
         found = latin_words(text, world["codes"]) if lang == "zh" else \
             chinese_left(text, world["own_words"])
