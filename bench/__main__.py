@@ -14,9 +14,12 @@ The benchmark database is dropped and rebuilt with the migrations each time.
 
 import json
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 from bench import compare_engines, county_ledger, dashboard, imports, matching, reminders, sms
 from bench.common import recreate_database
@@ -29,6 +32,11 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qianshou_bench"
 def _prepare(url: str):
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("QIANSHOU_INSTANCE", tempfile.mkdtemp(prefix="qianshou-bench-"))
+    # One set of keys for this process and every worker and command it starts: a phone
+    # encrypted here must decrypt in the SMS workers.
+    os.environ.setdefault("DATA_KEY", Fernet.generate_key().decode())
+    os.environ.setdefault("LOOKUP_KEY", secrets.token_hex(32))
+    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
     recreate_database(url)
 
     from flask_migrate import upgrade
@@ -94,26 +102,37 @@ def main() -> None:
         return
     app, admin_id = _prepare(url)
     results = {}
+
+    def done(name: str) -> None:
+        """Each part's figures as soon as it ends (a later part may take long or fail)."""
+        print(json.dumps({name: results[name]}, ensure_ascii=False), file=sys.stderr,
+              flush=True)
+
     with app.app_context():
         work = Path(tempfile.mkdtemp(prefix="qianshou-bench-data-"))
         # First, so the process's peak memory is the county ledger's.
         results["county_ledger_xlsx"] = county_ledger.run(app, admin_id, work)
+        done("county_ledger_xlsx")
         results["import"] = imports.run(app, admin_id, work)
+        done("import")
         results["matching"] = matching.prepare_county(app, admin_id, work)
     _matching_runs(app, results, workers=True)
+    done("matching")
 
     with app.app_context():
         results["reminders"] = reminders.run(app)
+    done("reminders")
 
     with app.app_context():
         results["dashboard"] = dashboard.run(app)
+    done("dashboard")
     # Sichuan last, so the figures above are over the same data as before it was added.
     with app.app_context():
         results["matching"].update(matching.prepare_sichuan(app, admin_id, work))
     results["matching"].update(matching.run_cli(matching.SICHUAN, "province (Sichuan)"))
+    done("matching")
     results["sms"] = sms.run(app)
     print(json.dumps(results, ensure_ascii=False, indent=2))
-
 
 if __name__ == "__main__":
     main()
