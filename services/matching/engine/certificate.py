@@ -57,7 +57,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import NegativeCycleError, bellman_ford, breadth_first_order
+from scipy.sparse.csgraph import breadth_first_order
 
 from . import certificate_kernels as ck
 from . import kernels
@@ -120,8 +120,11 @@ def check(comp, pair_child, pair_volunteer, *, compiled: bool | None = None) -> 
         edge_child, edge_volunteer, cost = edge_child[order], edge_volunteer[order], cost[order]
         if not in_order(edge_child, edge_volunteer, nc, nv):
             return Verdict("malformed")
-    vol_cap = np.minimum(comp.capacities,
-                         np.bincount(edge_volunteer, minlength=nv)).astype(np.int64)
+    if use_kernels:
+        vol_cap = ck.places(edge_volunteer, comp.capacities.astype(np.int64))
+    else:
+        vol_cap = np.minimum(comp.capacities,
+                             np.bincount(edge_volunteer, minlength=nv)).astype(np.int64)
     pairing = (np.asarray(pair_child, dtype=np.int64), np.asarray(pair_volunteer, dtype=np.int64))
     tiers = comp.child_tiers.astype(np.int64)
     if use_kernels:
@@ -214,34 +217,52 @@ def _augmenting_path(edge_child, edge_volunteer, tiers, vol_cap, pair_child, pai
 
 def _min_cost(edge_child, edge_volunteer, cost, tiers, vol_cap, pair_child, load, is_used,
               nc) -> bool:
-    """Whether the residual graph has potentials with no negative reduced cost (SciPy's
-    Bellman-Ford from a root joined to every node; it refuses a negative cycle)."""
+    """Whether the residual graph has potentials with no negative reduced cost.
+
+    Bellman-Ford in rounds, each relaxing every arc at once from the previous round's
+    distances, from a root joined to every node: after round r a distance is the
+    shortest over walks of at most r arcs, so without a negative cycle nothing changes
+    after as many rounds as there are nodes, and a change then proves a cycle.
+    Unpaired children are folded into their tier node, as in ``certificate_kernels``.
+    """
     nv, n_tiers = len(vol_cap), len(TIERS)
     tier0, sink = nc + nv, nc + nv + n_tiers
-    root = sink + 1
     paired = np.zeros(nc, dtype=bool)
     paired[pair_child] = True
-    kids = np.arange(nc)
-    vols = nc + np.arange(nv)
     w = -cost.astype(np.int64)
-    arcs = [  # (tails, heads, costs) of every residual arc
-        (edge_child[~is_used], nc + edge_volunteer[~is_used], w[~is_used]),
+    # Tier node -> volunteer: the cheapest pair of the tier's unpaired children.
+    alone = ~paired[edge_child]
+    fold = np.full(n_tiers * nv, np.iinfo(np.int64).max)
+    np.minimum.at(fold, tiers[edge_child[alone]] * nv + edge_volunteer[alone], w[alone])
+    folded = np.flatnonzero(fold < np.iinfo(np.int64).max)
+    free = paired[edge_child] & ~is_used
+    kids, vols = np.flatnonzero(paired), np.arange(nv)
+    arcs = [  # (tails, heads, costs) of the residual arcs
+        (edge_child[free], nc + edge_volunteer[free], w[free]),
         (nc + edge_volunteer[is_used], edge_child[is_used], -w[is_used]),
-        (tier0 + tiers[~paired], kids[~paired], np.zeros((~paired).sum(), np.int64)),
-        (kids[paired], tier0 + tiers[paired], np.zeros(paired.sum(), np.int64)),
-        (vols[load < vol_cap], np.full((load < vol_cap).sum(), sink), 0),
-        (np.full((load > 0).sum(), sink), vols[load > 0], 0),
+        (tier0 + folded // nv, nc + folded % nv, fold[folded]),
+        (kids, tier0 + tiers[kids], 0),
+        (nc + vols[load < vol_cap], sink, 0),
+        (sink, nc + vols[load > 0], 0),
     ]
-    tails, heads, costs = (np.concatenate([np.broadcast_to(a[i], a[0].shape) for a in arcs])
-                           for i in range(3))
-    graph = coo_matrix(
-        (np.concatenate((costs, np.zeros(root))).astype(np.float64),
-         (np.concatenate((tails, np.full(root, root))),
-          np.concatenate((heads, np.arange(root))))),
-        shape=(root + 1, root + 1)).tocsr()
-    try:
-        dist = bellman_ford(graph, directed=True, indices=root)
-    except NegativeCycleError:
+    arcs = [np.broadcast_arrays(*(np.asarray(x, dtype=np.int64) for x in a)) for a in arcs]
+    tails, heads, costs = (np.concatenate([a[i] for a in arcs]) for i in range(3))
+    dist = np.zeros(sink + 1, dtype=np.int64)
+    for _ in range(sink + 2):
+        nearer = dist.copy()
+        np.minimum.at(nearer, heads, dist[tails] + costs)
+        if np.array_equal(nearer, dist):
+            break
+        dist = nearer
+    else:
+        return False  # still improving after as many rounds as nodes: a negative cycle
+    dist[:nc][~paired] = dist[tier0 + tiers[~paired]]
+    # Every residual arc, the pairs of unpaired children included.
+    pot_child = dist[edge_child]
+    pot_vol = dist[nc + edge_volunteer]
+    if (np.where(is_used, -w + pot_vol - pot_child, w + pot_child - pot_vol) < 0).any():
         return False
-    dist = np.rint(dist).astype(np.int64)
-    return bool((costs + dist[tails] - dist[heads] >= 0).all())
+    child_arc = dist[:nc] - dist[tier0 + tiers]
+    return bool((np.where(paired, child_arc, -child_arc) >= 0).all()
+                and (dist[nc:tier0][load < vol_cap] >= dist[sink]).all()
+                and (dist[nc:tier0][load > 0] <= dist[sink]).all())

@@ -37,6 +37,19 @@ def in_order(edge_child, edge_volunteer, n_children, n_volunteers):
 
 
 @_jit
+def places(edge_volunteer, capacities):
+    """Free capacity of each volunteer, at most their number of candidate pairs (what
+    ``np.minimum(capacities, np.bincount(edge_volunteer))`` gives, without a copy of
+    the pairs' volunteers as 8-byte integers)."""
+    degree = np.zeros(capacities.shape[0], dtype=np.int64)
+    for e in range(edge_volunteer.shape[0]):
+        degree[edge_volunteer[e]] += 1
+    for v in range(capacities.shape[0]):
+        degree[v] = min(degree[v], capacities[v])
+    return degree
+
+
+@_jit
 def _find_pair(edge_volunteer, lo, hi, v):
     """The pair of volunteer ``v`` among a child's pairs ``lo:hi`` (binary search), or -1."""
     end = hi

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from . import certificate
+from . import certificate, solver
 from .candidates import Candidates, build_candidates, unpaired_reasons
 from .records import PRIORITIES, ChildIn, Proposal, VolunteerIn
 from .solver import Component, solve_component, split_components
@@ -101,7 +101,8 @@ def solve(cands: Candidates, components: Sequence[Component],
 def warm_up() -> None:
     """Compile the kernels (``kernels``) on a tiny run, or load them from numba's cache
     (``__pycache__`` or ``NUMBA_CACHE_DIR``), so the first real run does not pay the
-    ~5 s compilation; the Docker image calls it at build time."""
+    ~5 s compilation; the Docker image calls it at build time.  The optimality
+    certificate's kernels are compiled on the same run."""
     children = [ChildIn(i, 23.0, 108.0, frozenset({"a"}), "F", 9, "normal") for i in (1, 2)]
     volunteers = [VolunteerIn(i, 23.0, 108.0, frozenset({"a"}), 1, 5.0) for i in (3, 4, 5)]
     split_components(build_candidates(children, volunteers[:2], compiled=True), compiled=True)
@@ -110,3 +111,9 @@ def warm_up() -> None:
     children.append(ChildIn(7, 30.0, 100.0, frozenset({"a"}), "F", 9, "normal"))
     split_components(build_candidates(children, volunteers[:2] + far, compiled=True),
                      compiled=True)
+    # Two children, two places: the certificate's kernels run their every check.
+    (comp,) = split_components(build_candidates(children[:2], volunteers[:2], compiled=True),
+                               compiled=True)
+    chosen = solver._solve_flow(comp)
+    certificate.check(comp, comp.edge_child[chosen], comp.edge_volunteer[chosen],
+                      compiled=True)
