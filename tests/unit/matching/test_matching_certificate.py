@@ -174,6 +174,10 @@ def test_hand_made_pairs_in_any_order_are_checked_in_order():
         assert certificate.check(comp, [0, 1], [1, 0], compiled=compiled).failure is None
         assert certificate.check(comp, [0, 1], [0, 1],
                                  compiled=compiled).failure == "lower_quality"
+    comp.edge_volunteer[0] = 0  # now (1, 0) is listed twice
+    for compiled in (True, False):
+        assert certificate.check(comp, [0, 1], [1, 0],
+                                 compiled=compiled) == certificate.Verdict("malformed")
 
 
 def test_a_component_whose_pairing_is_not_optimal_raises(monkeypatch):
