@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from core.clock import now
 from models import Child, MatchRun, MatchRunPart, Proposal, UnpairedChild
 from services.matching import engine
+from services.matching.failures import NOT_PROVEN, fail_run
 from services.matching.store import insert_result, load_inputs, withdraw_open_proposals
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,12 @@ def solve_part(session: Session, run_id: int, part_no: int, *,
     inputs = load_inputs(session, run, part.child_ids, part.volunteer_ids)
     loading = time.perf_counter() - started
     commit()
-    result = engine.match(inputs.children, inputs.volunteers, inputs.rejected,
-                          progress=lambda phase, fraction: beat(run_id),
-                          max_pairs=engine.pairs_within(memory_mb))
+    try:
+        result = engine.match(inputs.children, inputs.volunteers, inputs.rejected,
+                              progress=lambda phase, fraction: beat(run_id),
+                              max_pairs=engine.pairs_within(memory_mb))
+    except engine.MatchingSolverError as failure:
+        return _fail(session, run_id, part_no, failure, commit=commit)
     seconds = {"loading": round(loading, 3), **result.stats["seconds"]}
     return _save(session, run_id, part_no, result.proposals, result.unpaired, seconds,
                  commit=commit)
@@ -95,11 +99,24 @@ def solve_here(session: Session, run_id: int, part_no: int, cands, components, *
     """Solve a part from components already built (the dispatching worker's own part):
     the same solver on the same components, without loading or building them again."""
     started = time.perf_counter()
-    result = engine.solve(cands, components)
+    try:
+        result = engine.solve(cands, components)
+    except engine.MatchingSolverError as failure:
+        return _fail(session, run_id, part_no, failure, commit=commit)
     members = {cid for comp in components for cid in comp.child_ids.tolist()}
     unpaired = {cid: why for cid, why in result.unpaired.items() if cid in members}
     return _save(session, run_id, part_no, result.proposals, unpaired,
                  {"solving": round(time.perf_counter() - started, 3)}, commit=commit)
+
+
+def _fail(session: Session, run_id: int, part_no: int, failure: Exception, *,
+          commit: Callable[[], None]) -> bool:
+    """A part whose pairing is not proven optimal fails the whole run (the other parts
+    then find it no longer running and save nothing more)."""
+    log.error("match run %s part %s failed: %s", run_id, part_no, failure)
+    fail_run(session, run_id, NOT_PROVEN)
+    commit()
+    return False
 
 
 def _save(session: Session, run_id: int, part_no: int, proposals, unpaired: dict,

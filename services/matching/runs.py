@@ -20,17 +20,12 @@ from core.errors import DomainError
 from models import MatchRun, Proposal, User
 from services.access.policy import covers_region
 from services.matching import engine
+from services.matching.failures import NOT_PROVEN, TOO_LARGE, fail_run
 from services.matching.parts import dispatch, solve_here
 from services.matching.store import load_inputs, save_result
 from services.regions import region_tree
-from services.shared.taxonomy import N_
 
 log = logging.getLogger(__name__)
-
-#: Shown (translated) on a run refused because its candidates would not fit its memory.
-TOO_LARGE = N_("This region has too many possible pairs to match in one run on this "
-               "server. Run it city by city, or ask the administrator to give matching "
-               "more memory.")
 
 #: Share of the whole run each phase ends at, for one progress bar.
 PHASE_END = {"loading": 0.1, "candidates": 0.3, "solving": 0.9, "saving": 1.0}
@@ -71,7 +66,9 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
     ``parts`` > 1 and ``queue_parts``, a run with several independent components is
     split over workers (services.matching.parts) and finished by the last of them.
     ``memory_mb`` (MATCH_MEMORY_MB) caps the run: a region whose candidate pairs would
-    not fit is stopped while they are being built and failed with ``TOO_LARGE``.
+    not fit is stopped while they are being built and failed with ``TOO_LARGE``. A
+    pairing that fails its optimality certificate (engine.certificate) fails the run with
+    ``NOT_PROVEN`` before anything is saved.
     """
     report = progress or (lambda *args: None)
     claimed = session.execute(
@@ -119,7 +116,13 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
         solve_here(session, run_id, 0, cands, [components[i] for i in dealt[0]],
                    commit=commit)
         return session.get(MatchRun, run_id)
-    result = engine.solve(cands, components, engine_progress)
+    try:
+        result = engine.solve(cands, components, engine_progress)
+    except engine.MatchingSolverError as failure:
+        log.error("match run %s failed: %s", run_id, failure)
+        fail_run(session, run_id, NOT_PROVEN)
+        commit()
+        return session.get(MatchRun, run_id)
     result.stats["seconds"] = {"candidates": candidates_seconds, **result.stats["seconds"]}
     report(run_id, "saving", _PHASE_START["saving"])
     started = time.perf_counter()
@@ -160,12 +163,6 @@ def recover_runs(session: Session, moment: datetime,
         log.warning("%s match runs lost their worker and were marked failed", failed)
     return list(session.execute(select(MatchRun.id).where(
         MatchRun.status == "queued", MatchRun.created_at < moment - waiting)).scalars())
-
-
-def fail_run(session: Session, run_id: int, message: str) -> None:
-    """Mark a run failed with a message for the coordinator."""
-    session.execute(update(MatchRun).where(MatchRun.id == run_id).values(
-        status="failed", error=message, finished_at=now()))
 
 
 def open_proposal_count(session: Session, run_id: int) -> int:

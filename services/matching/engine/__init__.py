@@ -8,7 +8,7 @@ Large runs may instead call ``build_candidates`` and ``split_components`` and
 solve each ``Component`` (``to_dict``/``from_dict`` for transport) elsewhere.
 """
 
-from . import kernels
+from . import certificate, kernels
 from .candidates import (
     AT_CAPACITY,
     NO_NEED_MATCH,
@@ -25,7 +25,13 @@ from .candidates import (
 from .engine import MatchResult, ProgressCallback, match, solve, warm_up
 from .geo import EARTH_RADIUS_KM, chord_radius, haversine_km, haversine_km_array, unit_vectors
 from .records import PRIORITIES, TIERS, ChildIn, Proposal, VolunteerIn, tier_of
-from .solver import Component, MatchingSolverError, solve_component, split_components
+from .solver import (
+    Component,
+    MatchingSolverError,
+    NotProvenOptimal,
+    solve_component,
+    split_components,
+)
 
 __all__ = [
     "AT_CAPACITY",
@@ -42,11 +48,13 @@ __all__ = [
     "Component",
     "MatchResult",
     "MatchingSolverError",
+    "NotProvenOptimal",
     "ProgressCallback",
     "Proposal",
     "TooManyCandidates",
     "VolunteerIn",
     "build_candidates",
+    "certificate",
     "chord_radius",
     "haversine_km",
     "haversine_km_array",

@@ -396,7 +396,8 @@ def test_progress_callback_and_stats():
     assert stats["children"] == len(children) and stats["volunteers"] == len(volunteers)
     assert stats["proposed"] == len(result.proposals)
     assert stats["proposed"] + len(result.unpaired) == len(children)
-    assert set(stats["seconds"]) == {"candidates", "solving"}
+    assert set(stats["seconds"]) == {"candidates", "solving", "certifying"}
+    assert stats["seconds"]["certifying"] <= stats["seconds"]["solving"]
 
 
 def test_a_component_solves_the_same_alone_or_with_others():

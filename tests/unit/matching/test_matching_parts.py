@@ -5,6 +5,7 @@ from sqlalchemy import select
 from extensions import db
 from models import MatchRun, MatchRunPart, Proposal, UnpairedChild
 from services.matching import parts, runs
+from services.matching.engine import solver
 
 PROVINCE = "450000"
 #: Rural counties far enough apart that nobody reaches across (separate components).
@@ -129,3 +130,24 @@ def test_deal_balances_by_candidate_pairs():
     # Largest first, each to the lighter part: 10+4 and 6+5+1.
     assert sorted(sorted(members) for members in dealt) == [[0, 3], [1, 2, 4]]
     assert parts.deal([Comp(3)], 4) == [[0]]
+
+
+def test_a_part_whose_pairing_is_not_proven_optimal_fails_the_run(app, create_user,
+                                                                  create_volunteer,
+                                                                  create_child, monkeypatch):
+    _people(create_user, create_volunteer, create_child)
+    with app.app_context():
+        queued = []
+        run_id = _run(parts=3, queued=queued)
+        assert db.session.get(MatchRun, run_id).status == "running"
+        # A solver gone wrong on a worker: every component's first pair left out.
+        tiny, flow = solver._solve_tiny, solver._solve_flow
+        monkeypatch.setattr(solver, "_solve_tiny", lambda comp: tiny(comp)[1:])
+        monkeypatch.setattr(solver, "_solve_flow", lambda comp: flow(comp)[1:])
+        assert not parts.solve_part(db.session, *queued[0], commit=db.session.commit)
+        db.session.expire_all()
+        run = db.session.get(MatchRun, run_id)
+        assert run.status == "failed" and run.error == runs.NOT_PROVEN
+        assert not parts.solve_part(db.session, *queued[1], commit=db.session.commit)
+        assert db.session.execute(select(MatchRunPart.status).where(
+            MatchRunPart.part_no > 0)).scalars().all() == ["queued", "queued"]
