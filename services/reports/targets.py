@@ -9,6 +9,7 @@ shown beside its figure). The trend is the figure at the end of each of the last
 for caring parents by the day their first check was recorded.
 """
 
+from bisect import bisect_left
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -89,21 +90,26 @@ def _share(metric: str, actual, value: int):
     return min(1.0, actual / value) if value else 1.0
 
 
-def _trend(session: Session, user: User, counties: set[str], today: date) -> list[dict]:
-    """Vetted caring parents at the end of each of the last weeks (by first check)."""
+def _first_checks(session: Session, user: User) -> list[tuple[str, object]]:
+    """(county, time of the first check) of every vetted caring parent the user reaches:
+    read once, then counted per target and week."""
     first_check = (select(BackgroundCheck.volunteer_id,
                           func.min(BackgroundCheck.checked_at).label("at"))
                    .group_by(BackgroundCheck.volunteer_id).subquery())
-    stmt = policy.scoped(session, user, Volunteer, select(first_check.c.at)
+    stmt = policy.scoped(session, user, Volunteer, select(Volunteer.region_code,
+                                                          first_check.c.at)
                          .select_from(Volunteer)
                          .join(first_check, first_check.c.volunteer_id == Volunteer.id))
-    stmt = stmt.where(Volunteer.status == "vetted", Volunteer.region_code.in_(sorted(counties)))
-    times = sorted(at for (at,) in session.execute(stmt).tuples())
-    weeks = week_starts(today, TREND_WEEKS)
+    return session.execute(stmt.where(Volunteer.status == "vetted")).tuples().all()
+
+
+def _trend(first_checks: list, counties: set[str], today: date) -> list[dict]:
+    """Vetted caring parents of ``counties`` at the end of each of the last weeks (by
+    first check)."""
+    times = sorted(at for county, at in first_checks if county in counties)
     return [{"week": start.isoformat(),
-             "value": sum(1 for at in times
-                          if at < local_midnight(start + timedelta(weeks=1)))}
-            for start in weeks]
+             "value": bisect_left(times, local_midnight(start + timedelta(weeks=1)))}
+            for start in week_starts(today, TREND_WEEKS)]
 
 
 def progress(session: Session, user: User, figures: dict[str, CountyFigures],
@@ -115,6 +121,8 @@ def progress(session: Session, user: User, figures: dict[str, CountyFigures],
         ProgrammeTarget.due_on, ProgrammeTarget.region_code, ProgrammeTarget.metric)
     ).scalars().all()
     own = {(t.region_code, t.metric, t.due_on): t.value for t in targets}
+    first_checks = _first_checks(session, user) \
+        if any(t.metric == "caring_parents" for t in targets) else []
     result = []
     for target in targets:
         counties = tree.leaves_under([target.region_code])
@@ -145,7 +153,7 @@ def progress(session: Session, user: User, figures: dict[str, CountyFigures],
             "days_left": (target.due_on - today).days, "actual": actual,
             "share": _share(target.metric, actual, target.value),
             "met": met(target.metric, actual, target.value), "parts": parts,
-            "trend": _trend(session, user, counties, today)
+            "trend": _trend(first_checks, counties, today)
             if target.metric == "caring_parents" else [],
         })
     return result

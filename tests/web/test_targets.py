@@ -76,3 +76,37 @@ def test_a_county_coordinator_sees_the_targets_over_their_county(client, create_
     page = client.get("/dashboard/").get_data(as_text=True)
     assert "目标 10000，现在 0。" in page and 'data-target-part="450329"' in page
     assert 'data-target-part="450127"' not in page
+
+
+def test_the_trend_counts_caring_parents_of_each_target_by_week(app, create_user,
+                                                               create_volunteer):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from core.clock import today_local
+    from models import BackgroundCheck, User
+    from services.reports import dashboard, targets
+    from services.regions import region_tree
+
+    coordinator = create_user(regions=("450000",))
+    weeks_ago = {COUNTY_A: (0, 3), COUNTY_B: (1,)}  # first checks, in weeks before today
+    made = [(create_volunteer(status="vetted", actor_id=coordinator, region_code=code), age)
+            for code, ages in weeks_ago.items() for age in ages]
+    with app.app_context():
+        weeks = dashboard.week_starts(today_local(), targets.TREND_WEEKS)
+        for volunteer, age in made:  # a Tuesday morning of the week ``age`` weeks back
+            at = dashboard.local_midnight(weeks[-1 - age]) + timedelta(days=1, hours=9)
+            db.session.execute(update(BackgroundCheck).where(
+                BackgroundCheck.volunteer_id == volunteer).values(checked_at=at))
+        db.session.commit()
+        user, tree = db.session.get(User, coordinator), region_tree(db.session)
+        for region in ("450000", "450100"):
+            targets.set_target(db.session, user, region, "caring_parents", 5,
+                               date(2030, 1, 1), tree)
+        figures = dashboard.county_figures(db.session, user, today_local())
+        rows = targets.progress(db.session, user, figures, tree, today_local())
+    trends = {row["region_code"]: [week["value"] for week in row["trend"]] for row in rows}
+    # Oldest week first, this week last.
+    assert trends["450000"][-5:] == [0, 1, 1, 2, 3]
+    assert trends["450100"][-5:] == [0, 1, 1, 1, 2]  # 南宁市 holds COUNTY_A only
