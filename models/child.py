@@ -2,12 +2,14 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, false
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.clock import now
 from core.crypto import lookup_hash
 from models.base import Base, EncryptedText
+
+URGENT_WITH_CONSENT = "priority = 'urgent' AND consenting"
 
 
 class Child(Base):
@@ -24,6 +26,11 @@ class Child(Base):
         CheckConstraint("priority IN ('normal', 'high', 'urgent')", name="priority"),
         #: Covers the dashboard's counts per county, priority and consent (index-only scans).
         Index("ix_children_region_code", "region_code", "priority", "consenting", "id"),
+        #: Urgent children with consent by county and registration (the targets' "paired
+        #: within N days").
+        Index("ix_children_urgent_waiting", "region_code", "created_at",
+              postgresql_where=text(URGENT_WITH_CONSENT),
+              sqlite_where=text(URGENT_WITH_CONSENT)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

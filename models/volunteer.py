@@ -112,7 +112,9 @@ class BackgroundCheck(Base):
 
     __tablename__ = "background_checks"
     __table_args__ = (Index("ix_background_checks_volunteer_id_expires_on", "volunteer_id",
-                            "expires_on"),)
+                            "expires_on"),
+                      #: Each caring parent's first check (the targets' weekly trend).
+                      Index("ix_background_checks_first", "volunteer_id", "checked_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(

@@ -93,14 +93,11 @@ def _share(metric: str, actual, value: int):
 def _first_checks(session: Session, user: User) -> list[tuple[str, object]]:
     """(county, time of the first check) of every vetted caring parent the user reaches:
     read once, then counted per target and week."""
-    first_check = (select(BackgroundCheck.volunteer_id,
-                          func.min(BackgroundCheck.checked_at).label("at"))
-                   .group_by(BackgroundCheck.volunteer_id).subquery())
-    stmt = policy.scoped(session, user, Volunteer, select(Volunteer.region_code,
-                                                          first_check.c.at)
-                         .select_from(Volunteer)
-                         .join(first_check, first_check.c.volunteer_id == Volunteer.id))
-    return session.execute(stmt.where(Volunteer.status == "vetted")).tuples().all()
+    stmt = policy.scoped(session, user, Volunteer, select(
+        Volunteer.region_code, func.min(BackgroundCheck.checked_at))
+        .join(BackgroundCheck, BackgroundCheck.volunteer_id == Volunteer.id))
+    return session.execute(stmt.where(Volunteer.status == "vetted")
+                           .group_by(Volunteer.id, Volunteer.region_code)).tuples().all()
 
 
 def _trend(first_checks: list, counties: set[str], today: date) -> list[dict]:
