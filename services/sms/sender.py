@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -46,7 +46,10 @@ DEFAULT_BATCH = 100
 #: Every class, most urgent first (a routine sender also sends what the priority lane has
 #: not reached yet).
 PRIORITY_ORDER = (MANDATORY, INTERACTIVE, ROUTINE)
-OUTBOX = OutboxMessage.__table__
+#: One outcome written: a plain UPDATE built once, its SET clause the columns given (no
+#: ORM object to load, track or flush, and no statement to build, per message).
+WRITE_OUTCOME = OutboxMessage.__table__.update().where(
+    OutboxMessage.__table__.c.id == bindparam("message_id"))
 OPT_OUT_WORDS = {"T", "TD", "N", "STOP", "退订", "退订短信", "取消"}
 
 
@@ -83,8 +86,7 @@ class _Batch:
             self.cap.count(message)
         if values["status"] != "queued" and message.template in SECRET_PARAMS:
             values["params"] = redacted(message.template, message.params)
-        # A plain UPDATE of the table: no ORM object to load, track or flush per message.
-        self.session.execute(OUTBOX.update().where(OUTBOX.c.id == message.id).values(values))
+        self.session.execute(WRITE_OUTCOME, {"message_id": message.id, **values})
         return status
 
     def _outcome(self, message: Pending) -> tuple[str, dict]:

@@ -132,3 +132,23 @@ def test_a_batch_costs_a_few_queries_and_one_update_per_message(app, mixed):
     # The ids in send order, the rows, opt-outs, consent, accounts, the cap and the
     # settings (for the held ones): never one per message.
     assert statements.count("SELECT") <= 7
+
+
+def test_a_send_task_keeps_one_connection_for_its_whole_run(app):
+    from tasks import reminders
+
+    for i in range(5):
+        _queue(app, f"run:{i}", phone=20 + i)
+    checkouts = []
+
+    def record(*args):
+        checkouts.append(1)
+
+    with app.app_context():
+        event.listen(db.engine, "checkout", record)
+        try:
+            reminders.send_due()
+        finally:
+            event.remove(db.engine, "checkout", record)
+    assert set(_outcomes(app, [f"run:{i}" for i in range(5)]).values()) == {SENT}
+    assert len(checkouts) == 1  # not one per commit (each checkout pings the database)
