@@ -55,8 +55,12 @@ def _workers(sms_file: Path, queues: list[str], **extra) -> list[subprocess.Pope
     env = {**os.environ, "QIANSHOU_INSTANCE": str(INSTANCE_DIR), "REDIS_URL": _redis_url(),
            "SMS_BACKEND": "file", "SMS_FILE": str(sms_file), **extra}
     return [subprocess.Popen(
+        # One task at a time, and one reserved: a solo worker left at the default
+        # concurrency (the CPU count) reserves a second send task that the other worker
+        # should be running.
         [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool=solo",
-         "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "--concurrency=1", "--loglevel=warning", "--without-gossip", "--without-mingle",
+         "--without-heartbeat",
          "--queues", queue, "-n", f"sms{n}@%h"], cwd=ROOT, env=env)
         for n, queue in enumerate(queues)]
 
