@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from bench.common import ROOT
+from config import INSTANCE_DIR
 from core.clock import now
 from extensions import db
 from models import OutboxMessage
@@ -49,11 +50,17 @@ def _workers(sms_file: Path, queues: list[str], **extra) -> list[subprocess.Pope
     import redis
 
     redis.Redis.from_url(_redis_url()).flushdb()
-    env = {**os.environ, "REDIS_URL": _redis_url(), "SMS_BACKEND": "file",
-           "SMS_FILE": str(sms_file), **extra}
+    # The instance directory this process really uses (read when config was imported):
+    # the workers need its keys to decrypt the numbers this process queued.
+    env = {**os.environ, "QIANSHOU_INSTANCE": str(INSTANCE_DIR), "REDIS_URL": _redis_url(),
+           "SMS_BACKEND": "file", "SMS_FILE": str(sms_file), **extra}
     return [subprocess.Popen(
+        # One task at a time, and one reserved: a solo worker left at the default
+        # concurrency (the CPU count) reserves a second send task that the other worker
+        # should be running.
         [sys.executable, "-m", "celery", "-A", "tasks.worker", "worker", "--pool=solo",
-         "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "--concurrency=1", "--loglevel=warning", "--without-gossip", "--without-mingle",
+         "--without-heartbeat",
          "--queues", queue, "-n", f"sms{n}@%h"], cwd=ROOT, env=env)
         for n, queue in enumerate(queues)]
 

@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from core.clock import now
 from extensions import db
@@ -32,13 +33,26 @@ def sweep() -> None:
     send_due.delay()
 
 
+def _send(priorities: tuple[int, ...]) -> bool:
+    """One send run on a connection of its own; True when more may be due.
+
+    The run writes each outcome before the next send. On one connection kept for the whole
+    run (not handed back to the pool, checked out and pinged again at every commit), in
+    autocommit: the claim and each outcome are single UPDATEs, each on disk when it returns,
+    with no BEGIN and COMMIT round trips around them."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection, \
+            Session(connection) as session:
+        counts = sender.send_due(session, sms_providers(), None, commit=session.commit,
+                                 daily_cap=current_app.config["SMS_DAILY_CAP"],
+                                 limit=RUN_LIMIT, priorities=priorities)
+    return sum(counts.values()) >= RUN_LIMIT
+
+
 @shared_task(name="sms.send_due", acks_late=True)
 def send_due() -> None:
     """Send every due outbox message, most urgent class first (any number of workers may
     run this at once)."""
-    counts = sender.send_due(db.session, sms_providers(), None, commit=db.session.commit,
-                             daily_cap=current_app.config["SMS_DAILY_CAP"], limit=RUN_LIMIT)
-    if sum(counts.values()) >= RUN_LIMIT:  # more may be due: go on in a fresh task
+    if _send(sender.PRIORITY_ORDER):  # more may be due: go on in a fresh task
         send_due.delay()
 
 
@@ -46,8 +60,5 @@ def send_due() -> None:
 def send_priority() -> None:
     """Send the due mandatory and interactive messages only (the ``sms-priority`` queue,
     so a worker busy with the morning's reminders never holds up a concern alert)."""
-    counts = sender.send_due(db.session, sms_providers(), None, commit=db.session.commit,
-                             daily_cap=current_app.config["SMS_DAILY_CAP"], limit=RUN_LIMIT,
-                             priorities=(MANDATORY, INTERACTIVE))
-    if sum(counts.values()) >= RUN_LIMIT:
+    if _send((MANDATORY, INTERACTIVE)):
         send_priority.delay()

@@ -9,9 +9,10 @@ counted on its own, so that none starves the others:
   useless, and the cap is what stops a number being flooded with codes);
 - routine: everything else; past the cap a message waits for the next local day, after
   quiet hours.
-Two workers sending to one number at once each count the other's claimed ("sending")
-messages, so the cap is never exceeded (at worst both wait); a worker's own batch is
-counted as it goes (each outcome is committed before the next send).
+The counts are read once per claimed batch, after its claim is committed, and the batch's
+own sends are added as it goes. Of two batches sending to one number at once, the one
+read later therefore counts every message the other claimed ("sending" or already sent),
+so the cap is never exceeded (at worst both wait).
 
 Rate limit per provider (``SMS_<PROVIDER>_RATE_LIMIT``, e.g. "10/second;300/minute"): a
 moving window in Redis when REDIS_URL is set, so every worker shares it, otherwise in the
@@ -53,23 +54,37 @@ def local_day(moment: datetime) -> tuple[datetime, datetime]:
         moment.tzinfo)
 
 
-def sent_today(session: Session, message: OutboxMessage, moment: datetime) -> int:
-    """Messages of the same class claimed for the same number today, this one left out.
+def _kind(priority: int, template: str, phone_hash: str) -> tuple:
+    # Interactive messages count per template: a family's application receipts never use
+    # up the one-time codes it still needs.
+    return phone_hash, priority, template if priority == INTERACTIVE else ""
 
-    Interactive messages count per template: a family's application receipts never use
-    up the one-time codes it still needs.
-    """
+
+def sent_today(session: Session, messages, moment: datetime) -> dict[tuple, int]:
+    """Messages of each class claimed today for the numbers of a claimed batch (one
+    query for the whole batch), keyed like ``DailyCap``; the batch's own untried messages
+    are left out (another worker's claims count)."""
+    numbers = {m.to_phone_hash for m in messages if m.priority != MANDATORY}
+    if not numbers:
+        return {}
     start, end = local_day(moment)
-    same_kind = [OutboxMessage.template == message.template] \
-        if message.priority == INTERACTIVE else []
-    return session.execute(select(func.count(OutboxMessage.id)).where(*same_kind,
-        OutboxMessage.to_phone_hash == message.to_phone_hash,
-        OutboxMessage.id != message.id, OutboxMessage.priority == message.priority,
-        OutboxMessage.status.in_(COUNTED_STATUSES),
-        # Its own batch's untried messages do not count; another worker's claims do.
-        or_(OutboxMessage.status != "sending",
-            OutboxMessage.claim_token.is_distinct_from(message.claim_token)),
-        OutboxMessage.claimed_at >= start, OutboxMessage.claimed_at < end)).scalar_one()
+    token = next(iter(messages)).claim_token  # one claim, one token
+    rows = session.execute(
+        select(OutboxMessage.to_phone_hash, OutboxMessage.priority, OutboxMessage.template,
+               func.count(OutboxMessage.id))
+        .where(OutboxMessage.to_phone_hash.in_(numbers),
+               OutboxMessage.priority != MANDATORY,
+               OutboxMessage.status.in_(COUNTED_STATUSES),
+               or_(OutboxMessage.status != "sending",
+                   OutboxMessage.claim_token.is_distinct_from(token)),
+               OutboxMessage.claimed_at >= start, OutboxMessage.claimed_at < end)
+        .group_by(OutboxMessage.to_phone_hash, OutboxMessage.priority,
+                  OutboxMessage.template)).all()
+    counts: dict[tuple, int] = {}
+    for phone_hash, priority, template, count in rows:
+        kind = _kind(priority, template, phone_hash)
+        counts[kind] = counts.get(kind, 0) + count
+    return counts
 
 
 @dataclass(frozen=True)
@@ -78,14 +93,28 @@ class CapDecision:
     reason: str = ""
 
 
-def check_daily_cap(session: Session, message: OutboxMessage, moment: datetime,
-                    cap: int) -> CapDecision:
-    if message.priority == MANDATORY or sent_today(session, message, moment) < cap:
-        return CapDecision("send")
-    if message.priority == INTERACTIVE:
-        return CapDecision("skip", f"daily limit of {cap} codes for this number reached")
-    return CapDecision("hold", f"daily limit of {cap} SMS for this number reached; "
-                               "waits for the next day")
+class DailyCap:
+    """The daily cap over one claimed batch: counted once when the batch is loaded, then
+    kept up to date by the sender (``count`` for each message that went to a provider)."""
+
+    def __init__(self, session: Session, messages, moment: datetime, cap: int):
+        self.cap = cap
+        self.counts = sent_today(session, messages, moment) if messages else {}
+
+    def check(self, message) -> CapDecision:
+        if message.priority == MANDATORY or self.counts.get(
+                _kind(message.priority, message.template, message.to_phone_hash), 0) < self.cap:
+            return CapDecision("send")
+        if message.priority == INTERACTIVE:
+            return CapDecision("skip", f"daily limit of {self.cap} codes for this number reached")
+        return CapDecision("hold", f"daily limit of {self.cap} SMS for this number reached; "
+                                   "waits for the next day")
+
+    def count(self, message) -> None:
+        """``message`` went (or may have gone) to a provider."""
+        if message.priority != MANDATORY:
+            kind = _kind(message.priority, message.template, message.to_phone_hash)
+            self.counts[kind] = self.counts.get(kind, 0) + 1
 
 
 def next_day(moment: datetime) -> datetime:

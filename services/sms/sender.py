@@ -9,7 +9,8 @@ ambiguous failures (the request may have been accepted) become ``unknown``.
 
 Several providers are tried in order (services.sms.failover); each routine message is
 checked against the per-number daily cap (services.sms.limits) before any provider is
-called.
+called. What those checks need is read once per batch (services.sms.batch), so a message
+costs its provider call and one UPDATE and commit of its outcome.
 """
 
 import logging
@@ -17,16 +18,18 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.crypto import lookup_hash
-from models import ConsentRecord, OptOut, OutboxMessage, User
+from models import OptOut, OutboxMessage, User
 from services.settings import get_settings
+from services.sms import batch
+from services.sms.batch import Pending
 from services.sms.claims import claim_batch, release
 from services.sms.failover import ProviderChain, as_chain
-from services.sms.limits import DEFAULT_DAILY_CAP, check_daily_cap, next_day
+from services.sms.limits import COUNTED_STATUSES, DEFAULT_DAILY_CAP, DailyCap, next_day
 from services.sms.outbox import after_quiet_hours, skip_queued
 from services.sms.providers import Message
 from services.sms.templates import INTERACTIVE, MANDATORY, ROUTINE, SECRET_PARAMS, redacted
@@ -43,6 +46,10 @@ DEFAULT_BATCH = 100
 #: Every class, most urgent first (a routine sender also sends what the priority lane has
 #: not reached yet).
 PRIORITY_ORDER = (MANDATORY, INTERACTIVE, ROUTINE)
+#: One outcome written: a plain UPDATE built once, its SET clause the columns given (no
+#: ORM object to load, track or flush, and no statement to build, per message).
+WRITE_OUTCOME = OutboxMessage.__table__.update().where(
+    OutboxMessage.__table__.c.id == bindparam("message_id"))
 OPT_OUT_WORDS = {"T", "TD", "N", "STOP", "退订", "退订短信", "取消"}
 
 
@@ -53,83 +60,75 @@ def claim_next(session: Session, moment: datetime,
     return claimed[0] if claimed else None
 
 
-def _skip_reason(session: Session, message: OutboxMessage) -> str:
-    """Why a claimed message is not sent at all ("" to send it). An opt-out holds back only
-    routine messages: a concern alert, an escalation or a code the person asked for is
-    always sent (a disabled account or withdrawn consent still stops anything)."""
-    if message.priority == ROUTINE:
-        opted_out = session.execute(
-            select(OptOut.source).where(OptOut.phone_hash == message.to_phone_hash)
-        ).scalar_one_or_none()
-        if opted_out:
-            return f"opted out ({opted_out})"
-    if message.child_id and message.audience in ("volunteer", "guardian"):
-        consented = session.execute(select(exists().where(
-            ConsentRecord.child_id == message.child_id,
-            ConsentRecord.withdrawn_at.is_(None)))).scalar_one()
-        if not consented:
-            return "guardian consent withdrawn"
-    if message.recipient_user_id:
-        user = session.get(User, message.recipient_user_id)
-        if user is not None and not user.active:
-            return "recipient account disabled"
-    return ""
-
-
-def _hold(message: OutboxMessage, until: datetime, reason: str) -> None:
+def _held(message: Pending, until: datetime, reason: str) -> dict:
     """Back to the queue without using up an attempt (nothing was sent)."""
-    message.status, message.reason, message.not_before = "queued", reason, until
-    message.attempts -= 1
+    return {"status": "queued", "reason": reason, "not_before": until,
+            "attempts": message.attempts - 1}
+
+
+class _Batch:
+    """One claimed batch being sent: its rows and checks read at once (services.sms.batch),
+    then one provider call and one UPDATE per message."""
+
+    def __init__(self, session: Session, message_ids: list[int], chain: ProviderChain,
+                 moment: datetime, daily_cap: int):
+        self.session, self.chain, self.moment = session, chain, moment
+        self.messages = batch.load(session, message_ids)
+        self.cap = DailyCap(session, self.messages, moment, daily_cap)
+        self._quiet = None
+
+    def deliver(self, message: Pending) -> str:
+        """Send one message and write what happened (the caller commits); returns the new
+        status, or "held" (daily cap: queued for the next day) or "throttled" (every
+        provider at its rate limit: queued, still due)."""
+        status, values = self._outcome(message)
+        if values["status"] in COUNTED_STATUSES:
+            self.cap.count(message)
+        if values["status"] != "queued" and message.template in SECRET_PARAMS:
+            values["params"] = redacted(message.template, message.params)
+        self.session.execute(WRITE_OUTCOME, {"message_id": message.id, **values})
+        return status
+
+    def _outcome(self, message: Pending) -> tuple[str, dict]:
+        if message.skip:
+            return "skipped", {"status": "skipped", "reason": message.skip}
+        cap = self.cap.check(message)
+        if cap.action == "skip":
+            return "skipped", {"status": "skipped", "reason": cap.reason}
+        if cap.action == "hold":
+            if self._quiet is None:  # plain values: each commit expires the settings row
+                settings = get_settings(self.session)
+                self._quiet = (settings.quiet_start, settings.quiet_end)
+            return "held", _held(message, after_quiet_hours(next_day(self.moment),
+                                                            *self._quiet), cap.reason)
+        outcome = self.chain.send(Message(key=message.key, to=message.to_phone,
+                                          template=message.template,
+                                          params=dict(message.params)))
+        values = {"provider_attempts": [*(message.provider_attempts or []),
+                                        *outcome.attempts]}
+        if outcome.provider:
+            values["provider"] = outcome.provider
+        if outcome.status == "sent":
+            values.update(status="sent", sent_at=now(),
+                          provider_message_id=outcome.provider_message_id, reason="")
+        elif outcome.status == "throttled":
+            return "throttled", {**values, **_held(message, message.not_before, outcome.error)}
+        elif outcome.status == "retry" and message.attempts <= len(RETRY_AFTER):
+            values.update(status="queued", reason=outcome.error,
+                          not_before=self.moment + RETRY_AFTER[message.attempts - 1])
+        elif outcome.status == "unknown":
+            values.update(status="unknown", reason=outcome.error)
+        else:
+            values.update(status="failed", reason=outcome.error)
+        return values["status"], values
 
 
 def deliver(session: Session, message_id: int, providers, moment: datetime,
             daily_cap: int = DEFAULT_DAILY_CAP) -> str:
-    """Send one claimed message and record what happened; returns the new status, or
-    "held" (daily cap: queued for the next day) or "throttled" (every provider at its
-    rate limit: queued, still due)."""
-    chain: ProviderChain = as_chain(providers)
-    message = session.get(OutboxMessage, message_id)
-    status = _deliver(session, message, chain, moment, daily_cap)
-    if message.status != "queued" and message.template in SECRET_PARAMS:
-        message.params = redacted(message.template, message.params)
-    return status
-
-
-def _deliver(session: Session, message: OutboxMessage, chain: ProviderChain,
-             moment: datetime, daily_cap: int) -> str:
-    reason = _skip_reason(session, message)
-    if reason:
-        message.status, message.reason = "skipped", reason
-        return message.status
-    cap = check_daily_cap(session, message, moment, daily_cap)
-    if cap.action == "skip":
-        message.status, message.reason = "skipped", cap.reason
-        return message.status
-    if cap.action == "hold":
-        quiet = get_settings(session)
-        _hold(message, after_quiet_hours(next_day(moment), quiet.quiet_start, quiet.quiet_end),
-              cap.reason)
-        return "held"
-    outcome = chain.send(Message(key=message.key, to=message.to_phone,
-                                 template=message.template, params=dict(message.params)))
-    message.provider_attempts = [*(message.provider_attempts or []), *outcome.attempts]
-    if outcome.provider:
-        message.provider = outcome.provider
-    if outcome.status == "sent":
-        message.status, message.sent_at = "sent", now()
-        message.provider_message_id = outcome.provider_message_id
-        message.reason = ""
-    elif outcome.status == "throttled":
-        _hold(message, message.not_before, outcome.error)
-        return "throttled"
-    elif outcome.status == "retry" and message.attempts <= len(RETRY_AFTER):
-        message.status, message.reason = "queued", outcome.error
-        message.not_before = moment + RETRY_AFTER[message.attempts - 1]
-    elif outcome.status == "unknown":
-        message.status, message.reason = "unknown", outcome.error
-    else:
-        message.status, message.reason = "failed", outcome.error
-    return message.status
+    """Send one claimed message and record what happened (the caller commits); returns
+    the new status, or "held" or "throttled" (see _Batch.deliver)."""
+    one = _Batch(session, [message_id], as_chain(providers), moment, daily_cap)
+    return one.deliver(one.messages[0])
 
 
 def send_due(session: Session, providers, moment: datetime | None,
@@ -152,18 +151,18 @@ def send_due(session: Session, providers, moment: datetime | None,
     waited, handled = 0.0, 0
     while handled < limit:
         at = moment or now()
-        batch = claim_batch(session, at, min(batch_size, limit - handled), priorities)
+        claimed = claim_batch(session, at, min(batch_size, limit - handled), priorities)
         commit()  # "sending" is on disk before any provider is called
-        if not batch:
+        if not claimed:
             break
-        status = ""
-        for position, message_id in enumerate(batch):
-            status = deliver(session, message_id, chain, at, daily_cap)
+        status, sending = "", _Batch(session, claimed, chain, at, daily_cap)
+        for position, message in enumerate(sending.messages):
+            status = sending.deliver(message)
             commit()  # each outcome is on disk before the next message is sent
             counts[status] = counts.get(status, 0) + 1
             handled += 1
             if status == "throttled":
-                release(session, batch[position + 1:])
+                release(session, [m.id for m in sending.messages[position + 1:]])
                 commit()
                 break
         if status == "throttled":
