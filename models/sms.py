@@ -26,6 +26,8 @@ class OutboxMessage(Base):
               postgresql_where=text("status = 'queued'"), sqlite_where=text("status = 'queued'")),
         Index(None, "status", "created_at"),
         Index(None, "pair_id"),
+        #: A number's messages of the day (the daily cap counts them for every batch).
+        Index("ix_sms_outbox_number_claimed", "to_phone_hash", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

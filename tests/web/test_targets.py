@@ -86,8 +86,8 @@ def test_the_trend_counts_caring_parents_of_each_target_by_week(app, create_user
 
     from core.clock import today_local
     from models import BackgroundCheck, User
-    from services.reports import dashboard, targets
     from services.regions import region_tree
+    from services.reports import dashboard, targets
 
     coordinator = create_user(regions=("450000",))
     weeks_ago = {COUNTY_A: (0, 3), COUNTY_B: (1,)}  # first checks, in weeks before today
