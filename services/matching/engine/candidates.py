@@ -381,11 +381,16 @@ def _threaded_blocks(scan, eligible: np.ndarray, threads: int, block: int):
     bounds = np.linspace(0, n, threads * _RANGES_PER_THREAD + 1).astype(np.int64).tolist()
     ready: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
+    # One set of buffers per thread, allocated here for the same reason.
+    free: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(threads):
+        free.put(kernels.buffers(block))
 
     def run(index: int, start: int, end: int) -> None:
+        out = free.get()
         try:
             if not stop.is_set():
-                for views in scan.blocks(eligible, start, end, block, copy=False):
+                for views in scan.blocks(eligible, start, end, block, copy=False, out=out):
                     read = threading.Event()
                     ready.put((index, views, read))
                     read.wait()
@@ -395,6 +400,8 @@ def _threaded_blocks(scan, eligible: np.ndarray, threads: int, block: int):
             ready.put((index, failure, None))
         else:
             ready.put((index, None, None))
+        finally:
+            free.put(out)
 
     pending = len(bounds) - 1
     with ThreadPoolExecutor(threads, thread_name_prefix="match-pairs") as pool:

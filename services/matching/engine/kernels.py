@@ -201,6 +201,12 @@ def threads() -> int:
     return os.cpu_count() or 1
 
 
+def buffers(size: int) -> tuple:
+    """Output buffers of ``_scan`` for ``size`` pairs (13 bytes a pair)."""
+    return (np.empty(size, np.int32), np.empty(size, np.int32), np.empty(size, np.int32),
+            np.empty(size, np.bool_))
+
+
 class PairScan:
     """The grid and the kernel's arguments of one run, built once and shared by the
     threads that scan ranges of its children (``_scan`` releases the GIL and only reads
@@ -226,17 +232,16 @@ class PairScan:
                      grid.lmb0, grid.cell, grid.n_lat, grid.n_lng, grid.theta_max)
 
     def blocks(self, eligible: np.ndarray, start: int = 0, stop: int | None = None,
-               block: int = 1 << 21, copy: bool = True):
+               block: int = 1 << 21, copy: bool = True, out: tuple | None = None):
         """``near_pairs`` for children ``start`` to ``stop`` (excluded); with ``copy``
-        False, views of the buffers the next block overwrites."""
+        False, views of the buffers the next block overwrites (``out``, from
+        ``buffers``, if given)."""
         stop = self.n_children if stop is None else min(stop, self.n_children)
-        out = (np.empty(block, np.int32), np.empty(block, np.int32),
-               np.empty(block, np.int32), np.empty(block, np.bool_))
+        out = buffers(block) if out is None else out
         while start < stop:
             nxt, n = _scan(start, stop, *self.args, eligible, *out)
             if nxt < 0:  # one child sees more volunteers than the buffer holds
-                out = (np.empty(-nxt, np.int32), np.empty(-nxt, np.int32),
-                       np.empty(-nxt, np.int32), np.empty(-nxt, np.bool_))
+                out = buffers(-nxt)
                 continue
             yield tuple(column[:n].copy() if copy else column[:n] for column in out)
             start = nxt
