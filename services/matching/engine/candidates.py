@@ -23,7 +23,10 @@ is then tested against the limit with the same float64 haversine.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -346,21 +349,118 @@ def _tree_search(table: _Table, eligible: np.ndarray, max_pairs: int | None = No
     return child[order], volunteer[order], cost[order]
 
 
-def _grid_search(table: _Table, eligible: np.ndarray, max_pairs: int | None = None):
+def _kept(table: _Table, eligible: np.ndarray, ci, vi, cost, check):
+    """A block's pairs to keep, copied out of the kernel's buffers (by the thread that
+    reads the blocks: the time spent here is time the search runs on one core)."""
+    at = np.flatnonzero(check)
+    if not len(at):
+        return ci.copy(), vi.copy(), cost.copy()
+    # The few pairs at a limit or half a unit: NumPy decides.  A mask keeps the rows in
+    # order without sorting a block's worth of indices.
+    keep = np.zeros(len(at), dtype=bool)
+    kept_ci, kept_vi, kept_cost = table.finish(ci[at], vi[at], eligible, keep)
+    cost[at[keep]] = kept_cost
+    rows = ~check
+    rows[at[keep]] = True
+    return ci[rows], vi[rows], cost[rows]
+
+
+#: Ranges per thread: children come in id order, which often follows the ledgers'
+#: counties, so the pairs per child vary along it; smaller ranges, taken in turn by
+#: whichever thread is free, keep every thread busy to the end.
+_RANGES_PER_THREAD = 4
+
+
+def _threaded_blocks(scan, eligible: np.ndarray, threads: int, block: int):
+    """(range, kernel buffers) as the threads fill them.  Each range is scanned by one
+    thread of the pool, which waits while the caller reads its buffers (until the next
+    item is asked for), so everything kept is copied by the calling thread: its memory
+    is allocated as one thread's would be, not spread over one allocator arena per
+    thread (where what a thread frees stays out of the others' reach)."""
+    n = scan.n_children
+    bounds = np.linspace(0, n, threads * _RANGES_PER_THREAD + 1).astype(np.int64).tolist()
+    ready: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+    # One set of buffers per thread, allocated here for the same reason.
+    free: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(threads):
+        free.put(kernels.buffers(block))
+
+    def run(index: int, start: int, end: int) -> None:
+        out = free.get()
+        try:
+            if not stop.is_set():
+                for views in scan.blocks(eligible, start, end, block, copy=False, out=out):
+                    read = threading.Event()
+                    ready.put((index, views, read))
+                    read.wait()
+                    if stop.is_set():
+                        break
+        except BaseException as failure:  # handed over, raised by the calling thread
+            ready.put((index, failure, None))
+        else:
+            ready.put((index, None, None))
+        finally:
+            free.put(out)
+
+    pending = len(bounds) - 1
+    with ThreadPoolExecutor(threads, thread_name_prefix="match-pairs") as pool:
+        for index in range(pending):
+            pool.submit(run, index, bounds[index], bounds[index + 1])
+        try:
+            while pending:
+                index, views, read = ready.get()
+                if read is None:  # the range is done, or failed
+                    pending -= 1
+                    if views is not None:
+                        raise views
+                    continue
+                try:
+                    yield index, views
+                finally:
+                    read.set()
+        finally:
+            # Refused or failed: the threads stop after their current block.
+            stop.set()
+            while pending:
+                index, views, read = ready.get()
+                if read is None:
+                    pending -= 1
+                else:
+                    read.set()
+
+
+def _grid_search(table: _Table, eligible: np.ndarray, max_pairs: int | None = None,
+                 threads: int | None = None, block: int = 1 << 21):
     """The compiled path: blocks of children come out in (child, volunteer) order, so the
-    peak holds one block's temporaries and the kept pairs (12 bytes each)."""
-    parts = []
-    for ci, vi, cost, check in kernels.near_pairs(table, eligible):
-        if check.any():  # the few pairs at a limit or half a unit: NumPy decides
-            at = np.flatnonzero(check)
-            sure = np.flatnonzero(~check)
-            keep = np.zeros(len(at), dtype=bool)
-            kept_ci, kept_vi, kept_cost = table.finish(ci[at], vi[at], eligible, keep)
-            cost[at[keep]] = kept_cost
-            rows = np.sort(np.concatenate((sure, at[keep])))
-            ci, vi, cost = ci[rows], vi[rows], cost[rows]
-        parts.append((ci, vi, cost))
-        _count(parts, max_pairs)
+    peak holds one block's temporaries and the kept pairs (12 bytes each).
+
+    With ``threads`` > 1 (default ``kernels.threads()``, MATCH_THREADS) the children are
+    cut into contiguous ranges scanned by a pool of threads (the kernel releases the GIL);
+    each range keeps its blocks and they are joined in range order, so the pairs, their
+    order and ``eligible`` are exactly those of one thread.  The cap counts the pairs of
+    every range together, block by block, as one thread does.
+    """
+    threads = kernels.threads() if threads is None else max(threads, 1)
+    scan = kernels.PairScan(table)
+    if threads == 1:
+        blocks = ((0, views) for views in scan.blocks(eligible, block=block, copy=False))
+        ranges = [[]]
+    else:
+        # The threads' buffers together are as large as one thread's.
+        blocks = _threaded_blocks(scan, eligible, threads, max(block // threads, 1))
+        ranges = [[] for _ in range(threads * _RANGES_PER_THREAD)]
+    held = 0
+    try:
+        for index, views in blocks:
+            ranges[index].append(_kept(table, eligible, *views))
+            held += len(ranges[index][-1][0])
+            if max_pairs is not None and held > max_pairs:
+                raise TooManyCandidates(held, max_pairs)
+    finally:
+        blocks.close()  # on a failure, the threads stop and are waited for
+    parts = [part for kept in ranges for part in kept]
+    del ranges
     if not parts:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
     columns = []
@@ -378,12 +478,15 @@ def build_candidates(
     *,
     compiled: bool | None = None,
     max_pairs: int | None = None,
+    threads: int | None = None,
 ) -> Candidates:
     """All feasible pairs with their cost, and the unpaired reason for every child.
 
     ``compiled`` picks the numba kernels (default: when available) or the NumPy path;
     both give the same arrays.  More than ``max_pairs`` pairs raise ``TooManyCandidates``
     as soon as they are found (``pairs_within`` turns a memory budget into pairs).
+    The compiled search runs on ``threads`` threads (default MATCH_THREADS, else the
+    CPUs available), with the same result whatever their number.
     Pairs are in (child, volunteer) order, whatever order the
     search found them in: the same people always give the same components, solved the
     same way (so a run split over workers proposes what one process does;
@@ -402,7 +505,7 @@ def build_candidates(
     if not len(children) or not len(volunteers):
         child = volunteer = cost = np.zeros(0, np.int32)
     elif use_kernels:
-        child, volunteer, cost = _grid_search(table, eligible, max_pairs)
+        child, volunteer, cost = _grid_search(table, eligible, max_pairs, threads)
     else:
         child, volunteer, cost = _tree_search(table, eligible, max_pairs)
 

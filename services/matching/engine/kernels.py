@@ -16,6 +16,10 @@ from NumPy's in the last bit (a relative 1e-15), which can change a result only 
 pair within 1e-9 of its limit or whose cost sits within 1e-6 of half a unit; such pairs
 are flagged and decided again with NumPy's haversine (``candidates._Table.finish``), so
 the pairs and costs are exactly the NumPy path's.
+
+The kernel releases the GIL, so the children can be cut into contiguous ranges scanned by
+several threads at once (``PairScan``, ``candidates._grid_search``, ``MATCH_THREADS``);
+each range's pairs are in (child, volunteer) order and the ranges are joined in order.
 """
 
 from __future__ import annotations
@@ -52,19 +56,20 @@ def _popcount(mask):
 
 
 @_jit
-def _scan(start, c_phi, c_lmb, c_cos, c_xyz, c_needs, c_n_needs, c_gender, c_age,
+def _scan(start, stop, c_phi, c_lmb, c_cos, c_xyz, c_needs, c_n_needs, c_gender, c_age,
           v_phi, v_lmb, v_cos, v_theta, v_xyz, v_chord2, v_maxd, v_cap, v_skills, v_gender,
           v_amin, v_amax, v_index, n_volunteers, rejected,
           cell_start, cell_theta, phi0, lmb0, cell, n_lat, n_lng, theta_max,
           eligible, out_child, out_vol, out_cost, out_check):
-    """Pairs for children ``start``, ``start + 1``, ... until ``out_*`` would overflow.
+    """Pairs for children ``start``, ``start + 1``, ... (before ``stop``) until ``out_*``
+    would overflow.
 
     Volunteer arrays are in grid order (``v_index`` gives the run's index).  Returns
     (next child, pairs written); a child's pairs are written whole, in volunteer order,
     so the output is in (child, volunteer) order.  A pair is written when its volunteer
     has a free place, or when ``out_check`` marks it for the exact NumPy test.
     """
-    n_children = c_phi.shape[0]
+    n_children = min(stop, c_phi.shape[0])
     capacity = out_child.shape[0]
     written = 0
     sin_theta = np.sin(theta_max)
@@ -185,37 +190,71 @@ class Grid:
         np.maximum.at(self.cell_theta, cell_of, self.v_theta)
 
 
+def threads() -> int:
+    """How many threads search a run's pairs (``MATCH_THREADS``; default: the CPUs this
+    process may run on), at least one."""
+    value = os.environ.get("MATCH_THREADS", "").strip()
+    if value:
+        return max(int(value), 1)
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+def buffers(size: int) -> tuple:
+    """Output buffers of ``_scan`` for ``size`` pairs (13 bytes a pair)."""
+    return (np.empty(size, np.int32), np.empty(size, np.int32), np.empty(size, np.int32),
+            np.empty(size, np.bool_))
+
+
+class PairScan:
+    """The grid and the kernel's arguments of one run, built once and shared by the
+    threads that scan ranges of its children (``_scan`` releases the GIL and only reads
+    them; each range writes its own buffers and its own children's ``eligible``)."""
+
+    def __init__(self, table):
+        grid = Grid(table.v_phi, table.v_lmb, table.v_maxd)
+        o = grid.order
+        # The chord between unit vectors grows with the distance along the surface; the
+        # limit's chord (geo.chord_radius, already with an absolute slack) is widened a
+        # little.
+        chord2 = (table.v_chord * (1.0 + _SLACK)) ** 2
+        children = (table.c_phi, table.c_lmb, table.c_cos, np.ascontiguousarray(table.c_xyz),
+                    table.c_needs, np.bitwise_count(table.c_needs).astype(np.int64),
+                    table.c_gender, table.c_age)
+        volunteers = (table.v_phi[o], table.v_lmb[o], table.v_cos[o], grid.v_theta[o],
+                      np.ascontiguousarray(table.v_xyz[o]), chord2[o], table.v_maxd[o],
+                      table.v_cap[o], table.v_skills[o], table.v_gender[o],
+                      table.v_age_min[o], table.v_age_max[o], o, table.nv,
+                      table.rejected_keys)
+        self.n_children = len(table.c_phi)
+        self.args = (*children, *volunteers, grid.cell_start, grid.cell_theta, grid.phi0,
+                     grid.lmb0, grid.cell, grid.n_lat, grid.n_lng, grid.theta_max)
+
+    def blocks(self, eligible: np.ndarray, start: int = 0, stop: int | None = None,
+               block: int = 1 << 21, copy: bool = True, out: tuple | None = None):
+        """``near_pairs`` for children ``start`` to ``stop`` (excluded); with ``copy``
+        False, views of the buffers the next block overwrites (``out``, from
+        ``buffers``, if given)."""
+        stop = self.n_children if stop is None else min(stop, self.n_children)
+        out = buffers(block) if out is None else out
+        while start < stop:
+            nxt, n = _scan(start, stop, *self.args, eligible, *out)
+            if nxt < 0:  # one child sees more volunteers than the buffer holds
+                out = buffers(-nxt)
+                continue
+            yield tuple(column[:n].copy() if copy else column[:n] for column in out)
+            start = nxt
+
+
 def near_pairs(table, eligible: np.ndarray, block: int = 1 << 21):
     """Feasible pairs as (child, volunteer, cost, check) arrays in (child, volunteer)
     order, block by block; marks ``eligible`` the children with a pair that passes every
     rule but capacity.  Pairs with ``check`` set sit within 1e-9 of their distance limit
     or of half a cost unit: the caller decides them with NumPy (``_Table.finish``), the
-    others are decided here, the same way as NumPy would (see module doc)."""
-    grid = Grid(table.v_phi, table.v_lmb, table.v_maxd)
-    o = grid.order
-    # The chord between unit vectors grows with the distance along the surface; the
-    # limit's chord (geo.chord_radius, already with an absolute slack) is widened a little.
-    chord2 = (table.v_chord * (1.0 + _SLACK)) ** 2
-    volunteers = (table.v_phi[o], table.v_lmb[o], table.v_cos[o], grid.v_theta[o],
-                  np.ascontiguousarray(table.v_xyz[o]), chord2[o], table.v_maxd[o],
-                  table.v_cap[o], table.v_skills[o], table.v_gender[o], table.v_age_min[o],
-                  table.v_age_max[o], o, table.nv, table.rejected_keys)
-    children = (table.c_phi, table.c_lmb, table.c_cos, np.ascontiguousarray(table.c_xyz),
-                table.c_needs, np.bitwise_count(table.c_needs).astype(np.int64),
-                table.c_gender, table.c_age)
-    out = (np.empty(block, np.int32), np.empty(block, np.int32), np.empty(block, np.int32),
-           np.empty(block, np.bool_))
-    start = 0
-    while start < len(table.c_phi):
-        nxt, n = _scan(start, *children, *volunteers, grid.cell_start, grid.cell_theta,
-                       grid.phi0, grid.lmb0, grid.cell, grid.n_lat, grid.n_lng,
-                       grid.theta_max, eligible, *out)
-        if nxt < 0:  # one child sees more volunteers than the buffer holds
-            out = (np.empty(-nxt, np.int32), np.empty(-nxt, np.int32),
-                   np.empty(-nxt, np.int32), np.empty(-nxt, np.bool_))
-            continue
-        yield tuple(column[:n].copy() for column in out)
-        start = nxt
+    others are decided here, the same way as NumPy would (see module doc).  ``PairScan``
+    does the same for a range of children."""
+    yield from PairScan(table).blocks(eligible, block=block)
 
 
 @_jit
