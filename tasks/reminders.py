@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 from flask import current_app
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -33,18 +34,34 @@ def sweep() -> None:
     send_due.delay()
 
 
+def _reset_commits(connection) -> None:
+    """Outcomes flushed again before the connection goes back to the pool; a connection
+    that cannot say so is thrown away instead."""
+    if connection.dialect.name != "postgresql" or connection.invalidated:
+        return
+    try:
+        connection.exec_driver_sql("RESET synchronous_commit")
+    except DBAPIError:
+        connection.invalidate()
+
+
 def _send(priorities: tuple[int, ...]) -> bool:
     """One send run on a connection of its own; True when more may be due.
 
     The run writes each outcome before the next send. On one connection kept for the whole
     run (not handed back to the pool, checked out and pinged again at every commit), in
-    autocommit: the claim and each outcome are single UPDATEs, each on disk when it returns,
-    with no BEGIN and COMMIT round trips around them."""
+    autocommit: the claim and each outcome are single UPDATEs with no BEGIN and COMMIT
+    round trips around them; the claim is on disk when it returns, the outcomes may lag
+    a moment behind (services.sms.claims says why that stays exactly once)."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection, \
             Session(connection) as session:
-        counts = sender.send_due(session, sms_providers(), None, commit=session.commit,
-                                 daily_cap=current_app.config["SMS_DAILY_CAP"],
-                                 limit=RUN_LIMIT, priorities=priorities)
+        try:
+            counts = sender.send_due(session, sms_providers(), None, commit=session.commit,
+                                     daily_cap=current_app.config["SMS_DAILY_CAP"],
+                                     limit=RUN_LIMIT, priorities=priorities,
+                                     lag_outcomes=True)
+        finally:
+            _reset_commits(connection)
     return sum(counts.values()) >= RUN_LIMIT
 
 

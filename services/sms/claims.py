@@ -11,12 +11,23 @@ a provider without its outcome on disk.
 A worker killed mid-batch therefore leaves, per claim token, one message that may have
 gone out (the first still ``sending`` in send order: marked ``unknown``, never resent)
 and others that were never tried (back to ``queued``, sent later exactly once).
+
+Outcomes that may lag (PostgreSQL).  A send run on its own connection may write its
+outcomes with ``synchronous_commit`` off (``outcomes_may_lag``): an outcome's UPDATE then
+returns before its WAL record is flushed, which saves a disk flush per message.  Such a
+commit is lost only if the database server itself crashes (never when a worker dies: the
+server still holds it and flushes it within a fraction of a second), and what is lost is
+the last few outcomes in commit order.  The claim itself is always flushed before any
+provider is called.  So after a server restart, any of a batch's messages still
+``sending`` may have gone out: ``recover_interrupted`` marks every one of them
+``unknown`` when the claim is older than the server's start, and keeps the rule above
+otherwise.
 """
 
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage
@@ -55,19 +66,41 @@ def release(session: Session, message_ids: list[int]) -> None:
             .execution_options(synchronize_session=False))
 
 
-def recover_interrupted(session: Session, before: datetime) -> int:
+def outcomes_may_lag(session: Session, lag: bool) -> None:
+    """On PostgreSQL, let the statements that follow on this connection return before
+    their WAL is flushed (``lag``), or not.  Only for a send run's own connection, reset
+    before it goes back to the pool (``RESET synchronous_commit``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET synchronous_commit TO {'off' if lag else 'on'}"))
+
+
+def server_started_at(session: Session) -> datetime | None:
+    """When the database server last started (PostgreSQL); None where commits never lag."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.execute(text("SELECT pg_postmaster_start_time()")).scalar_one()
+
+
+def recover_interrupted(session: Session, before: datetime,
+                        restarted_at: datetime | None = None) -> int:
     """Messages ``sending`` since before ``before`` lost their worker: per claim, the first
     in send order becomes ``unknown`` (it may have been sent), the rest are queued again.
+    Every message of a claim older than the database server's start (``restarted_at``,
+    read from the server when not given) becomes ``unknown``: outcomes written with
+    ``outcomes_may_lag`` may have been lost in that restart.
     Returns how many were marked unknown."""
+    if restarted_at is None:
+        restarted_at = server_started_at(session)
     stale = session.execute(
-        select(OutboxMessage.id, OutboxMessage.claim_token)
+        select(OutboxMessage.id, OutboxMessage.claim_token, OutboxMessage.claimed_at)
         .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < before)
         .order_by(OutboxMessage.claim_token, *SEND_ORDER)
         .with_for_update(skip_locked=True)).all()
     unknown, untried, seen = [], [], set()
-    for message_id, token in stale:
+    for message_id, token, claimed_at in stale:
         # A row without a token was claimed alone (before batches): it may have been sent.
-        if token is None or token not in seen:
+        if token is None or token not in seen or (
+                restarted_at is not None and claimed_at < restarted_at):
             unknown.append(message_id)
             seen.add(token)
         else:

@@ -27,7 +27,7 @@ from models import OptOut, OutboxMessage, User
 from services.settings import get_settings
 from services.sms import batch
 from services.sms.batch import Pending
-from services.sms.claims import claim_batch, release
+from services.sms.claims import claim_batch, outcomes_may_lag, release
 from services.sms.failover import ProviderChain, as_chain
 from services.sms.limits import COUNTED_STATUSES, DEFAULT_DAILY_CAP, DailyCap, next_day
 from services.sms.outbox import after_quiet_hours, skip_queued
@@ -136,7 +136,7 @@ def send_due(session: Session, providers, moment: datetime | None,
              daily_cap: int = DEFAULT_DAILY_CAP, max_wait: float = 30.0,
              sleep: Callable[[float], None] = time.sleep,
              priorities: tuple[int, ...] = PRIORITY_ORDER,
-             batch_size: int = DEFAULT_BATCH) -> dict:
+             batch_size: int = DEFAULT_BATCH, lag_outcomes: bool = False) -> dict:
     """Send due messages of the given classes, most urgent first, until none is due or
     ``limit`` is reached; claims ``batch_size`` at a time (services.sms.claims).
 
@@ -145,14 +145,20 @@ def send_due(session: Session, providers, moment: datetime | None,
     ``providers`` is a ProviderChain (or one backend). When every provider is at its rate
     limit, the rest of the batch goes back to the queue and the run waits for room (at
     most ``max_wait`` seconds in all, then stops: the rest stays queued for the next run).
+    With ``lag_outcomes`` (a run on a connection of its own) every claim is flushed to disk
+    before a provider is called and the outcomes may lag (services.sms.claims).
     """
     chain = as_chain(providers)
     counts: dict[str, int] = {}
     waited, handled = 0.0, 0
     while handled < limit:
         at = moment or now()
+        if lag_outcomes:
+            outcomes_may_lag(session, False)
         claimed = claim_batch(session, at, min(batch_size, limit - handled), priorities)
         commit()  # "sending" is on disk before any provider is called
+        if lag_outcomes:
+            outcomes_may_lag(session, True)
         if not claimed:
             break
         status, sending = "", _Batch(session, claimed, chain, at, daily_cap)
