@@ -14,17 +14,15 @@ The benchmark database is dropped and rebuilt with the migrations each time.
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 from bench import compare_engines, county_ledger, dashboard, imports, matching, reminders, sms
-from bench.common import ROOT, recreate_database
+from bench.common import ROOT, recreate_database, use_bench_keys
 from extensions import db
 from services.access import accounts
 
@@ -34,11 +32,7 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qianshou_bench"
 def _prepare(url: str):
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("QIANSHOU_INSTANCE", tempfile.mkdtemp(prefix="qianshou-bench-"))
-    # One set of keys for this process and every worker and command it starts: a phone
-    # encrypted here must decrypt in the SMS workers.
-    os.environ.setdefault("DATA_KEY", Fernet.generate_key().decode())
-    os.environ.setdefault("LOOKUP_KEY", secrets.token_hex(32))
-    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+    use_bench_keys()
     recreate_database(url)
 
     from flask_migrate import upgrade
@@ -78,6 +72,7 @@ def main_matching(url: str) -> dict:
     results: dict = {"matching": {}}
     if os.environ.get("BENCH_REUSE") == "1":
         os.environ["DATABASE_URL"] = url
+        use_bench_keys()
         from app import create_app
 
         app = create_app()

@@ -1,6 +1,9 @@
 """What the benchmarks share: the repository root and running a flask command."""
 
+import base64
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -10,6 +13,15 @@ import psycopg2
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def use_bench_keys() -> None:
+    """One set of keys for a benchmark, every worker and command it starts, and a later
+    run on the same database (`python -m bench.dashboard`, BENCH_REUSE=1): a phone
+    encrypted by one must decrypt in the others. For the synthetic data only."""
+    for name in ("DATA_KEY", "LOOKUP_KEY", "SECRET_KEY"):
+        digest = hashlib.sha256(f"qianshou benchmark {name}".encode()).digest()
+        os.environ.setdefault(name, base64.urlsafe_b64encode(digest).decode())
 
 
 def run_cli(*args: str) -> tuple[dict, float]:

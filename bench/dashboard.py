@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
 
+from bench.common import use_bench_keys
 from bench.reminders import SWEEP_AT
 from core.clock import frozen, now, today_local
 from core.crypto import lookup_hash
@@ -140,6 +141,7 @@ if __name__ == "__main__":
 
     from app import create_app
 
+    use_bench_keys()
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL",
                                                 "postgresql://postgres@127.0.0.1:5432/"
                                                 "qianshou_bench")
