@@ -25,6 +25,7 @@ from bench import compare_engines, county_ledger, dashboard, imports, matching, 
 from bench.common import ROOT, recreate_database, use_bench_keys
 from extensions import db
 from services.access import accounts
+from services.matching.engine import warm_up
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qianshou_bench"
 
@@ -60,6 +61,7 @@ def _ledger_apart(url: str) -> dict:
 
 
 def _matching_runs(app, results: dict, workers: bool) -> None:
+    warm_up()  # the kernels compiled into numba's cache first, as the Docker image does
     results["matching"].update(matching.run_cli("450000", "province (Guangxi)"))
     if workers:
         province_run = results["matching"]["province (Guangxi)"]["run_id"]
