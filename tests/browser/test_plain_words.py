@@ -16,7 +16,7 @@ from models import Application, Child, ImportJob, MatchRun, OutboxMessage, Propo
 from services.followups import contacts
 from services.imports import compare
 from services.regions import region_tree
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, live_server, screenshot
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, live_server, screenshot
 from tests.conftest import APPROVED_AT, COUNTY_A, PASSWORD
 from tests.web.test_authorization_matrix import submit_application
 from tests.web.test_county_ledgers import HEADERS, ROWS, county_workbook, run
@@ -169,14 +169,20 @@ def chinese_left(text: str, own_words: list[str]) -> set[str]:
     return set(re.findall(r"[\u3400-\u9fff]+", text))
 
 
-def walk(browser, base, app, world, role, lang):
-    context = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US", **DESKTOP)
+def logged_in(browser, base, phone, lang, device=DESKTOP):
+    """A new browser context of ``device`` size, logged in, its page."""
+    context = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US", **device)
     page = context.new_page()
     page.goto(f"{base}/auth/login")
-    page.fill("#phone", world["phones"][role])
+    page.fill("#phone", phone)
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
         page.locator("main form [type=submit]").first.click()
+    return context, page
+
+
+def walk(browser, base, app, world, role, lang):
+    context, page = logged_in(browser, base, world["phones"][role], lang)
     if lang == "en":
         page.goto(f"{base}/")
         with page.expect_navigation():
@@ -207,4 +213,29 @@ def test_every_page_speaks_the_users_language(browser, make_app, app, world, rol
     web = make_app(WTF_CSRF_ENABLED=True)
     with live_server(web) as base:
         problems = walk(browser, base, app, world, role, lang)
+        if (role, lang) == ("coordinator", "zh"):
+            phone_shots(browser, base, world)
     assert not problems, sorted(problems.items())
+
+
+#: How many lines each child's name in a list takes (a name broken one character a line
+#: is unreadable on a phone).
+NAME_LINES = """() => Array.from(document.querySelectorAll('[data-name]')).map(cell => {
+  const range = document.createRange(); range.selectNodeContents(cell);
+  return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size;
+})"""
+
+
+def phone_shots(browser, base, world):
+    """The pages a clerk reads after an upload, on a phone: nothing cut off sideways."""
+    context, page = logged_in(browser, base, world["phones"]["coordinator"], "zh", PHONE)
+    ids = world["ids"]
+    for url, name in ((f"/children/compare/{ids['comparison_id']}", "zh-phone-compare"),
+                      (f"/imports/{ids['done_job_id']}", "zh-phone-import-done")):
+        page.goto(base + url)
+        screenshot(page, name)
+        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        assert overflow <= 0, f"{url} is wider than the phone by {overflow} px"
+        lines = page.evaluate(NAME_LINES)
+        assert lines and set(lines) == {1}, f"{url}: a name wraps over {max(lines)} lines"
+    context.close()
