@@ -195,8 +195,8 @@ def _vet_imported(session: Session, actor: User, job: ImportJob) -> int:
         volunteers.c.last_import_id == job.id, volunteers.c.status == "pending",
     ).values(status="vetted", status_changed_at=now(), status_reason="vetted ledger import")
         .returning(volunteers.c.id)).scalars())
-    audit.record_each(session, actor, "volunteer.check", "volunteer", vetted_ids,
+    audit.record_many(session, actor, "volunteer.check", "volunteer", vetted_ids,
                       import_id=job.id)
-    audit.record_each(session, actor, "volunteer.vet", "volunteer", vetted_ids,
+    audit.record_many(session, actor, "volunteer.vet", "volunteer", vetted_ids,
                       status="vetted", import_id=job.id)
     return len(vetted_ids)
