@@ -4,14 +4,13 @@ import logging
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.clock import now
 from extensions import db
 from services.followups import reminders
 from services.settings import get_settings
-from services.sms import sender
+from services.sms import claims, sender
 from services.sms.failover import chain_from_config
 from services.sms.templates import INTERACTIVE, MANDATORY
 
@@ -34,17 +33,6 @@ def sweep() -> None:
     send_due.delay()
 
 
-def _reset_commits(connection) -> None:
-    """Outcomes flushed again before the connection goes back to the pool; a connection
-    that cannot say so is thrown away instead."""
-    if connection.dialect.name != "postgresql" or connection.invalidated:
-        return
-    try:
-        connection.exec_driver_sql("RESET synchronous_commit")
-    except DBAPIError:
-        connection.invalidate()
-
-
 def _send(priorities: tuple[int, ...]) -> bool:
     """One send run on a connection of its own; True when more may be due.
 
@@ -61,7 +49,7 @@ def _send(priorities: tuple[int, ...]) -> bool:
                                      limit=RUN_LIMIT, priorities=priorities,
                                      lag_outcomes=True)
         finally:
-            _reset_commits(connection)
+            claims.stop_lagging(connection)
     return sum(counts.values()) >= RUN_LIMIT
 
 

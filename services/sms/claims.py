@@ -27,7 +27,8 @@ otherwise.
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Connection, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from models import OutboxMessage
@@ -69,9 +70,20 @@ def release(session: Session, message_ids: list[int]) -> None:
 def outcomes_may_lag(session: Session, lag: bool) -> None:
     """On PostgreSQL, let the statements that follow on this connection return before
     their WAL is flushed (``lag``), or not.  Only for a send run's own connection, reset
-    before it goes back to the pool (``RESET synchronous_commit``)."""
+    before it goes back to the pool (``stop_lagging``)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET synchronous_commit TO {'off' if lag else 'on'}"))
+
+
+def stop_lagging(connection: Connection) -> None:
+    """A send run's connection flushes every commit again before it goes back to the
+    pool; one that cannot say so is thrown away instead."""
+    if connection.dialect.name != "postgresql" or connection.invalidated:
+        return
+    try:
+        connection.exec_driver_sql("RESET synchronous_commit")
+    except DBAPIError:
+        connection.invalidate()
 
 
 def server_started_at(session: Session) -> datetime | None:
