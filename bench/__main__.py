@@ -53,7 +53,8 @@ def _prepare(url: str):
 def _ledger_apart(url: str) -> dict:
     """The county ledger benchmark in a process and database of its own: its peak memory
     is its own, and its 100,000 children do not join the province the runs below match."""
-    ledger_url = str(make_url(url).set(database=make_url(url).database + "_ledger"))
+    parsed = make_url(url)
+    ledger_url = str(parsed.set(database=parsed.database + "_ledger"))
     out = subprocess.run([sys.executable, "-m", "bench", "ledger"], cwd=ROOT, check=True,
                          env={**os.environ, "BENCH_DATABASE_URL": ledger_url},
                          capture_output=True, text=True)

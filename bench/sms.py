@@ -21,7 +21,6 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 
 from bench.common import ROOT
-from config import INSTANCE_DIR
 from core.clock import now
 from extensions import db
 from models import OutboxMessage
@@ -54,10 +53,10 @@ def _workers(sms_file: Path, queues: list[str], **extra) -> list[subprocess.Pope
     import redis
 
     redis.Redis.from_url(_redis_url()).flushdb()
-    # The instance directory this process really uses (read when config was imported):
-    # the workers need its keys to decrypt the numbers this process queued.
-    env = {**os.environ, "QIANSHOU_INSTANCE": str(INSTANCE_DIR), "REDIS_URL": _redis_url(),
-           "SMS_BACKEND": "file", "SMS_FILE": str(sms_file), **extra}
+    # The keys come with the environment (bench.common.use_bench_keys), so the workers
+    # decrypt the numbers this process queued.
+    env = {**os.environ, "REDIS_URL": _redis_url(), "SMS_BACKEND": "file",
+           "SMS_FILE": str(sms_file), **extra}
     return [subprocess.Popen(
         # One task at a time, and one reserved: a solo worker left at the default
         # concurrency (the CPU count) reserves a second send task that the other worker
