@@ -26,20 +26,29 @@ def test_a_batch_is_claimed_most_urgent_first_and_no_larger_than_asked(app):
     assert sorted(m.status for m in rows(app)) == ["queued"] * 2 + ["sending"] * 3
 
 
-def test_a_worker_killed_mid_batch_leaves_one_unknown_and_the_rest_queued(app):
-    queue(app, 5)
+def interrupted_after_one(app, n: int, restarted_at) -> tuple[FakeProvider, int]:
+    """A batch of ``n`` claimed, its first message sent, then its worker lost; the sweep
+    11 minutes later recovers it (the server last started at ``restarted_at``). The
+    provider, and how many the sweep marked unknown."""
+    queue(app, n)
     provider = FakeProvider("fake")
     with app.app_context():
-        batch = claims.claim_batch(db.session, MORNING, 5, ALL)
+        batch = claims.claim_batch(db.session, MORNING, n, ALL)
         db.session.commit()
         sender.deliver(db.session, batch[0], provider, MORNING)
         db.session.commit()
-        # The worker dies while the provider has batch[1]: no outcome for it, nor the rest.
-        # The database server kept running (it last started long before the claim).
         later = MORNING + timedelta(minutes=11)
-        assert claims.recover_interrupted(db.session, later - timedelta(minutes=10),
-                                          restarted_at=MORNING - timedelta(days=1)) == 1
+        unknown = claims.recover_interrupted(db.session, later - timedelta(minutes=10),
+                                             restarted_at=restarted_at)
         db.session.commit()
+    return provider, unknown
+
+
+def test_a_worker_killed_mid_batch_leaves_one_unknown_and_the_rest_queued(app):
+    # The worker dies while the provider has the second message: no outcome for it, nor
+    # the rest. The database server kept running (it last started long before the claim).
+    provider, unknown = interrupted_after_one(app, 5, MORNING - timedelta(days=1))
+    assert unknown == 1
     status = {m.key: (m.status, m.attempts) for m in rows(app)}
     assert status == {"m:0": ("sent", 1), "m:1": ("unknown", 1), "m:2": ("queued", 0),
                       "m:3": ("queued", 0), "m:4": ("queued", 0)}
@@ -50,18 +59,8 @@ def test_a_worker_killed_mid_batch_leaves_one_unknown_and_the_rest_queued(app):
 def test_after_a_database_restart_every_message_still_sending_is_unknown(app):
     """Outcomes written while they may lag can be lost by a server crash: any message of
     a batch claimed before the restart that is still ``sending`` may have gone out."""
-    queue(app, 4)
-    provider = FakeProvider("fake")
-    with app.app_context():
-        batch = claims.claim_batch(db.session, MORNING, 4, ALL)
-        db.session.commit()
-        sender.deliver(db.session, batch[0], provider, MORNING)
-        db.session.commit()
-        later = MORNING + timedelta(minutes=11)
-        restarted = MORNING + timedelta(minutes=1)
-        assert claims.recover_interrupted(db.session, later - timedelta(minutes=10),
-                                          restarted_at=restarted) == 3
-        db.session.commit()
+    provider, unknown = interrupted_after_one(app, 4, MORNING + timedelta(minutes=1))
+    assert unknown == 3
     status = {m.key: m.status for m in rows(app)}
     assert status == {"m:0": "sent", "m:1": "unknown", "m:2": "unknown", "m:3": "unknown"}
     send(app, [provider], MORNING + timedelta(minutes=12))
