@@ -2,7 +2,8 @@
 
 Runs after the reminder benchmark, which leaves every child of the province in an
 active pair; a third of them are ended here, so the children figures have waiting
-children to count. The programme's targets are set (province and city shares), then
+children to count, and every child is made two months old, so urgent children waiting
+are late for the 30-day target. The programme's targets are set (province and city shares), then
 150,000 contacts over the last twelve weeks and 2,000 open cases (every step, up to 45
 days old) are written straight into the database, and the dashboard's queries (figures
 per county, weekly trend, the grid map of the busiest county, the county map's classes,
@@ -42,12 +43,19 @@ def _seed(rng: random.Random) -> None:
     today = SWEEP_AT.date()
     db.session.execute(update(Pair).where(Pair.id % 3 == 0).values(
         status="ended", ended_at=now(), end_reason="bench"))
-    pair_ids = db.session.execute(select(Pair.id)).scalars().all()
-    contacts = [{"pair_id": rng.choice(pair_ids),
-                 "contact_date": today - timedelta(days=rng.randint(0, 83)),
-                 "kind": rng.choice(["call", "video", "home_visit"]), "duration_minutes": 20,
-                 "notes": "", "child_mood": "fine", "created_at": now()}
-                for _ in range(150_000)]
+    # Registered two months before: urgent children without a pair are late for the
+    # 30-day target, so its query counts every one of them.
+    db.session.execute(update(Child).values(created_at=Child.created_at - timedelta(days=60)))
+    pair_counties = db.session.execute(select(Pair.id, Child.region_code).join(
+        Child, Child.id == Pair.child_id)).tuples().all()
+    contacts = []
+    for _ in range(150_000):
+        pair_id, county = rng.choice(pair_counties)
+        contacts.append({"pair_id": pair_id, "region_code": county,
+                         "contact_date": today - timedelta(days=rng.randint(0, 83)),
+                         "kind": rng.choice(["call", "video", "home_visit"]),
+                         "duration_minutes": 20, "notes": "", "child_mood": "fine",
+                         "created_at": now()})
     insert_rows(db.session, ContactLog.__table__, contacts)
     children = db.session.execute(select(Child.id).limit(2_000)).scalars().all()
     steps = ("reported", "acknowledged", "assessed", "referred")
@@ -78,7 +86,7 @@ def _time_dashboard(user: User, county: str) -> dict:
         dashboard.totals(counties)
         timings["figures_ms"] = time.perf_counter() - started
         started = time.perf_counter()
-        dashboard.weekly_trend(db.session, user, today_local())
+        dashboard.weekly_trend(db.session, user, today_local(), counties)
         timings["trend_ms"] = time.perf_counter() - started
         started = time.perf_counter()
         dashboard.scatter(db.session, user, county)

@@ -24,12 +24,14 @@ class Child(Base):
         CheckConstraint("hukou_region_code IS NULL OR category = 'migrant'",
                         name="hukou_only_migrant"),
         CheckConstraint("priority IN ('normal', 'high', 'urgent')", name="priority"),
-        #: Covers the dashboard's counts per county, priority and consent (index-only scans).
-        Index("ix_children_region_code", "region_code", "priority", "consenting", "id"),
+        #: Covers the dashboard's counts per county, priority, consent and category, and its
+        #: join to pairs (index-only scans).
+        Index("ix_children_region_code", "region_code", "priority", "consenting", "category",
+              "id"),
         #: Urgent children with consent by county and registration (the targets' "paired
         #: within N days").
         Index("ix_children_urgent_waiting", "region_code", "created_at",
-              postgresql_where=text(URGENT_WITH_CONSENT),
+              postgresql_include=["id"], postgresql_where=text(URGENT_WITH_CONSENT),
               sqlite_where=text(URGENT_WITH_CONSENT)),
     )
 

@@ -68,6 +68,14 @@ class ProgrammeSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 
 
+def _county_of_pair(context) -> str:
+    """The county of the pair's child as the contact is written (a column default)."""
+    return context.connection.execute(text(
+        "SELECT children.region_code FROM pairs JOIN children ON children.id = pairs.child_id"
+        " WHERE pairs.id = :pair"), {"pair": context.get_current_parameters()["pair_id"]}
+    ).scalar_one()
+
+
 class ContactLog(Base):
     """A contact a volunteer had with their paired child."""
 
@@ -79,10 +87,15 @@ class ContactLog(Base):
         Index(None, "pair_id", "contact_date"),
         #: The dashboard's weekly trend and the month report read contacts by date.
         Index(None, "contact_date"),
+        #: The weekly trend of a user's counties, without joining pairs and children.
+        Index("ix_contact_logs_region_date", "region_code", "contact_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    #: The child's county when the contact was logged: a contact counts where it happened,
+    #: also after the child has moved.
+    region_code: Mapped[str] = mapped_column(String(6), default=_county_of_pair)
     contact_date: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))
     duration_minutes: Mapped[int] = mapped_column(default=0)

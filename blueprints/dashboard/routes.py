@@ -70,7 +70,7 @@ def data():
                    "coverage": c.coverage, "vetted_volunteers": c.volunteers_vetted,
                    "overdue_pairs": c.overdue_pairs}
                   for c in counties.values()],
-        trend=dashboard.weekly_trend(db.session, current_user, today_local()),
+        trend=dashboard.weekly_trend(db.session, current_user, today_local(), counties),
         first_county=dashboard.busiest_county(counties),
         map=_map(counties), labels=_chart_labels())
 

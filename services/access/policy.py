@@ -19,6 +19,7 @@ from models import (
     Application,
     Child,
     ChildDuplicate,
+    ContactLog,
     ImportJob,
     MatchRun,
     OutboxMessage,
@@ -131,6 +132,19 @@ def scoped_pairs(session: Session, user: User, stmt: Select | None = None) -> Se
     if counties is None:
         return stmt
     return stmt.where(Child.region_code.in_(sorted(counties)))
+
+
+def scoped_contacts(session: Session, user: User, stmt: Select) -> Select:
+    """Contacts logged in the user's counties (by the child's county when logged); a
+    volunteer reaches only the contacts of their own pairs."""
+    if user.role == "volunteer":
+        own = select(Pair.id).join(Volunteer, Volunteer.id == Pair.volunteer_id).where(
+            Volunteer.user_id == user.id)
+        return stmt.where(ContactLog.pair_id.in_(own))
+    counties = county_scope(session, user)
+    if counties is None:
+        return stmt
+    return stmt.where(ContactLog.region_code.in_(sorted(counties)))
 
 
 def scoped_by_child(session: Session, user: User, model, stmt: Select | None = None) -> Select:

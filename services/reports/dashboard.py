@@ -44,6 +44,8 @@ class CountyFigures:
     compliant_pairs: int = 0
     overdue_pairs: int = 0
     open_concerns: int = 0
+    #: Pairs begun in each week of the trend (``week_starts``), oldest first.
+    new_pairs: list = field(default_factory=lambda: [0] * TREND_WEEKS)
     #: Families' own applications (自主申报) and how many were verified within 7 days.
     applications: VerificationFigures = field(default_factory=VerificationFigures)
 
@@ -61,28 +63,40 @@ def consented():
 
 def county_figures(session: Session, user: User, today: date,
                    moment: datetime | None = None) -> dict[str, CountyFigures]:
-    """Per-county figures of the user's counties that have any record, by county code."""
+    """Per-county figures of the user's counties that have any record, by county code.
+
+    ``today`` also sets the weeks of ``new_pairs`` (those of ``weekly_trend``)."""
     rows: dict[str, CountyFigures] = {}
 
     def row(code: str) -> CountyFigures:
         return rows.setdefault(code, CountyFigures(code))
 
-    for code, registered, with_consent, paired, urgent, high, normal in _child_rows(session,
-                                                                                     user):
+    consenting: dict[tuple[str, str], int] = {}
+    for code, priority, has_consent, category, children in _child_rows(session, user):
         figures = row(code)
-        figures.registered, figures.with_consent, figures.paired = (registered, with_consent,
-                                                                   paired)
-        figures.waiting = {"urgent": urgent, "high": high, "normal": normal}
-    for code, category, count in category_rows(session, user):
-        row(code).by_category[category] = count
+        figures.registered += children
+        figures.by_category[category] += children
+        if has_consent:
+            figures.with_consent += children
+            consenting[code, priority] = consenting.get((code, priority), 0) + children
+    paired_with_consent: dict[tuple[str, str], int] = {}
+    for code, priority, has_consent, active, compliant, overdue, *weeks in _pair_rows(
+            session, user, today):
+        figures = row(code)
+        figures.paired += active
+        figures.active_pairs += active
+        figures.compliant_pairs += compliant
+        figures.overdue_pairs += overdue
+        figures.new_pairs = [a + b for a, b in zip(figures.new_pairs, weeks, strict=True)]
+        if has_consent:
+            key = code, priority
+            paired_with_consent[key] = paired_with_consent.get(key, 0) + active
+    for (code, priority), children in consenting.items():
+        rows[code].waiting[priority] = children - paired_with_consent.get((code, priority), 0)
     for code, pending, vetted, full in _volunteer_rows(session, user):
         figures = row(code)
         figures.volunteers_pending, figures.volunteers_vetted = pending, vetted
         figures.volunteers_at_capacity = full
-    for code, active, compliant, overdue in _pair_rows(session, user, today):
-        figures = row(code)
-        figures.active_pairs, figures.compliant_pairs, figures.overdue_pairs = (
-            active, compliant, overdue)
     for code, count in _concern_rows(session, user):
         row(code).open_concerns = count
     moment = moment or now()
@@ -93,27 +107,13 @@ def county_figures(session: Session, user: User, today: date,
 
 
 def _child_rows(session: Session, user: User):
-    """(county, registered, with consent, paired, waiting urgent, high, normal) rows.
-
-    One grouped index-only scan of the children by county, priority and consent, joined to
-    their active pair (at most one per child, by a unique index, so no row is counted
-    twice). Waiting = consented minus consented-and-paired, per priority.
-    """
-    stmt = select(Child.region_code, Child.priority, Child.consenting, func.count(Child.id),
-                  func.count(Pair.child_id)).select_from(Child).outerjoin(
-        Pair, and_(Pair.child_id == Child.id, Pair.status == "active"))
+    """(county, priority, has consent, category, children) rows: one grouped index-only
+    scan of the children (``ix_children_region_code``)."""
+    stmt = select(Child.region_code, Child.priority, Child.consenting, Child.category,
+                  func.count(Child.id))
     stmt = policy.scoped(session, user, Child, stmt).group_by(
-        Child.region_code, Child.priority, Child.consenting)
-    rows: dict[str, list[int]] = {}
-    waiting_at = {"urgent": 3, "high": 4, "normal": 5}
-    for code, priority, consenting, children, paired in session.execute(stmt).tuples():
-        row = rows.setdefault(code, [0] * 6)
-        row[0] += children
-        row[2] += paired
-        if consenting:
-            row[1] += children
-            row[waiting_at[priority]] += children - paired
-    return [(code, *values) for code, values in rows.items()]
+        Child.region_code, Child.priority, Child.consenting, Child.category)
+    return session.execute(stmt).tuples().all()
 
 
 def category_rows(session: Session, user: User, before: datetime | None = None):
@@ -136,13 +136,26 @@ def _volunteer_rows(session: Session, user: User):
 
 
 def _pair_rows(session: Session, user: User, today: date):
-    recent = Pair.last_contact_on >= today - timedelta(days=COMPLIANCE_DAYS)
-    late = or_(Pair.next_contact_due < today, Pair.next_visit_due < today)
+    """(county, priority, has consent, active, compliant, overdue, new pairs of each trend
+    week...) rows of the pairs active now or begun within the trend's weeks, by their
+    child's county, priority and consent: one join of pairs to children.
+
+    A child has at most one active pair (a unique index), so active pairs per priority
+    are also the children paired."""
+    starts = week_starts(today)
+    bounds = zip(starts, starts[1:] + [starts[-1] + timedelta(weeks=1)], strict=True)
+    active = Pair.status == "active"
+    recent = and_(active, Pair.last_contact_on >= today - timedelta(days=COMPLIANCE_DAYS))
+    late = and_(active, or_(Pair.next_contact_due < today, Pair.next_visit_due < today))
+    weeks = [func.count(case((and_(Pair.started_at >= local_midnight(lo),
+                                   Pair.started_at < local_midnight(hi)), 1)))
+             for lo, hi in bounds]
     stmt = policy.scoped_pairs(session, user, select(
-        Child.region_code, func.count(Pair.id), func.count(case((recent, 1))),
-        func.count(case((late, 1)))).select_from(Pair))
-    return session.execute(stmt.where(Pair.status == "active")
-                           .group_by(Child.region_code)).tuples().all()
+        Child.region_code, Child.priority, Child.consenting, func.count(case((active, 1))),
+        func.count(case((recent, 1))), func.count(case((late, 1))), *weeks).select_from(Pair))
+    stmt = stmt.where(or_(active, Pair.started_at >= local_midnight(starts[0])))
+    return session.execute(stmt.group_by(Child.region_code, Child.priority,
+                                         Child.consenting)).tuples().all()
 
 
 def _concern_rows(session: Session, user: User):
@@ -198,27 +211,19 @@ def week_starts(today: date, weeks: int = TREND_WEEKS) -> list[date]:
 
 
 def weekly_trend(session: Session, user: User, today: date,
-                 weeks: int = TREND_WEEKS) -> list[dict]:
-    """New pairs (by approval time, local weeks) and contacts logged (by contact date)."""
-    starts = week_starts(today, weeks)
-    bounds = list(zip(starts, starts[1:] + [starts[-1] + timedelta(weeks=1)], strict=True))
-
-    def bucket(column, lo, hi):
-        return func.count(case((and_(column >= lo, column < hi), 1)))
-
-    pairs = policy.scoped_pairs(session, user, select(*(
-        bucket(Pair.started_at, local_midnight(lo), local_midnight(hi)) for lo, hi in bounds
-    )).select_from(Pair)).where(Pair.started_at >= local_midnight(starts[0]))
+                 counties: dict[str, CountyFigures]) -> list[dict]:
+    """New pairs (by approval time, local weeks: from the county figures of the same
+    ``today``) and contacts logged (by contact date, in the county where they happened)."""
+    starts = week_starts(today)
     # Contacts are counted per day (a date column: at most 7 × weeks rows), then per week.
-    contacts = policy.scoped_pairs(session, user, select(
-        ContactLog.contact_date, func.count(ContactLog.id)
-    ).select_from(ContactLog).join(Pair, Pair.id == ContactLog.pair_id)).where(
+    contacts = policy.scoped_contacts(session, user, select(
+        ContactLog.contact_date, func.count(ContactLog.id))).where(
         ContactLog.contact_date >= starts[0], ContactLog.contact_date <= today
     ).group_by(ContactLog.contact_date)
-    new_pairs = session.execute(pairs).one()
-    logged = [0] * weeks
+    logged = [0] * len(starts)
     for day, count in session.execute(contacts).tuples():
         logged[(day - starts[0]).days // 7] += count
+    new_pairs = [sum(c.new_pairs[i] for c in counties.values()) for i in range(len(starts))]
     return [{"week": start.isoformat(), "new_pairs": new_pairs[i], "contacts": logged[i]}
             for i, start in enumerate(starts)]
 

@@ -59,7 +59,8 @@ def _urgent_late(session: Session, user: User, counties: set[str], days: int,
     stmt = policy.scoped(session, user, Child, select(Child.region_code, func.count(Child.id))
                          .outerjoin(Pair, (Pair.child_id == Child.id) & (Pair.status ==
                                                                         "active")))
-    stmt = stmt.where(Child.priority == "urgent", Child.consenting.is_(True),
+    # The bare flag (not "IS TRUE") matches the partial index ix_children_urgent_waiting.
+    stmt = stmt.where(Child.priority == "urgent", Child.consenting,
                       Pair.id.is_(None), Child.region_code.in_(sorted(counties)),
                       Child.created_at < local_midnight(today - timedelta(days=days)))
     return dict(session.execute(stmt.group_by(Child.region_code)).tuples().all())

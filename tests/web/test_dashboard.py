@@ -232,3 +232,50 @@ def test_the_consent_flag_follows_the_consent_records(app, create_user, create_c
         db.session.commit()
         assert flags_match()
         assert db.session.get(Child, with_consent).consenting is True
+
+
+def test_a_pair_ended_this_week_is_still_new_but_no_longer_active(planted, login, client,
+                                                                   app):
+    from services.pairs.lifecycle import end_pair
+
+    with app.app_context(), clock.frozen(SOON):
+        end_pair(db.session, db.session.get(User, planted["coordinator_a"]),
+                 db.session.get(Pair, planted["a"]["pair"]), "家庭搬迁", cause="other")
+        db.session.commit()
+    login(planted["coordinator_a"])
+    body = data_of(client)
+    assert body["totals"]["pairs"]["active"] == 0
+    assert body["totals"]["children"]["paired"] == 0
+    # The paired child (urgent, with consent) waits again.
+    assert body["totals"]["children"]["waiting"] == {"urgent": 2, "high": 1, "normal": 0}
+    assert {w["week"]: w["new_pairs"] for w in body["trend"]}["2026-11-30"] == 1
+
+
+def test_a_contact_counts_in_the_county_where_it_happened(planted, login, client, app):
+    """Contacts keep their child's county when logged: after the child moves, county A's
+    trend still has the contact and county B's does not gain it."""
+    from models import Child, ContactLog
+
+    with app.app_context():
+        (county,) = db.session.query(ContactLog.region_code).filter(
+            ContactLog.pair_id == planted["a"]["pair"]).one()
+        assert county == COUNTY_A
+        db.session.execute(update(Child).where(Child.id == planted["a"]["child"])
+                           .values(region_code=COUNTY_B))
+        db.session.commit()
+    login(planted["coordinator_a"])
+    assert sum(w["contacts"] for w in data_of(client)["trend"]) == 1
+    other = login(planted["coordinator_b"], app.test_client())
+    assert sum(w["contacts"] for w in data_of(other)["trend"]) == 0
+    assert data_of(other)["totals"]["children"]["registered"] == 4  # the child did move
+
+
+def test_a_contact_written_without_a_county_takes_its_childs(planted, app):
+    from models import ContactLog
+
+    with app.app_context():
+        entry = ContactLog(pair_id=planted["b"]["pair"], contact_date=date(2026, 12, 2),
+                           kind="call", child_mood="fine")
+        db.session.add(entry)
+        db.session.commit()
+        assert entry.region_code == COUNTY_B
