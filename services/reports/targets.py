@@ -9,10 +9,9 @@ shown beside its figure). The trend is the figure at the end of each of the last
 for caring parents by the day their first check was recorded.
 """
 
-from bisect import bisect_left
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
@@ -91,23 +90,28 @@ def _share(metric: str, actual, value: int):
     return min(1.0, actual / value) if value else 1.0
 
 
-def _first_checks(session: Session, user: User) -> list[tuple[str, object]]:
-    """(county, time of the first check) of every vetted caring parent the user reaches:
-    read once, then counted per target and week."""
-    stmt = policy.scoped(session, user, Volunteer, select(
-        Volunteer.region_code, func.min(BackgroundCheck.checked_at))
-        .join(BackgroundCheck, BackgroundCheck.volunteer_id == Volunteer.id))
-    return session.execute(stmt.where(Volunteer.status == "vetted")
-                           .group_by(Volunteer.id, Volunteer.region_code)).tuples().all()
+def _caring_parents_by_week(session: Session, user: User, today: date) -> dict[str, list]:
+    """Per county the user reaches: vetted caring parents whose first check was recorded
+    before the end of each of the trend's weeks (one grouped query, a row per county)."""
+    first = policy.scoped(session, user, Volunteer, select(
+        Volunteer.region_code.label("county"),
+        func.min(BackgroundCheck.checked_at).label("at"))
+        .join(BackgroundCheck, BackgroundCheck.volunteer_id == Volunteer.id)
+    ).where(Volunteer.status == "vetted").group_by(Volunteer.id, Volunteer.region_code
+                                                   ).subquery()
+    ends = [local_midnight(start + timedelta(weeks=1))
+            for start in week_starts(today, TREND_WEEKS)]
+    stmt = select(first.c.county, *(func.count(case((first.c.at < end, 1))) for end in ends)
+                  ).group_by(first.c.county)
+    return {county: counts for county, *counts in session.execute(stmt).tuples()}
 
 
-def _trend(first_checks: list, counties: set[str], today: date) -> list[dict]:
+def _trend(by_week: dict[str, list], counties: set[str], today: date) -> list[dict]:
     """Vetted caring parents of ``counties`` at the end of each of the last weeks (by
     first check)."""
-    times = sorted(at for county, at in first_checks if county in counties)
-    return [{"week": start.isoformat(),
-             "value": bisect_left(times, local_midnight(start + timedelta(weeks=1)))}
-            for start in week_starts(today, TREND_WEEKS)]
+    rows = [by_week[c] for c in counties if c in by_week]
+    return [{"week": start.isoformat(), "value": sum(row[i] for row in rows)}
+            for i, start in enumerate(week_starts(today, TREND_WEEKS))]
 
 
 def progress(session: Session, user: User, figures: dict[str, CountyFigures],
@@ -119,8 +123,8 @@ def progress(session: Session, user: User, figures: dict[str, CountyFigures],
         ProgrammeTarget.due_on, ProgrammeTarget.region_code, ProgrammeTarget.metric)
     ).scalars().all()
     own = {(t.region_code, t.metric, t.due_on): t.value for t in targets}
-    first_checks = _first_checks(session, user) \
-        if any(t.metric == "caring_parents" for t in targets) else []
+    by_week = _caring_parents_by_week(session, user, today) \
+        if any(t.metric == "caring_parents" for t in targets) else {}
     result = []
     for target in targets:
         counties = tree.leaves_under([target.region_code])
@@ -151,7 +155,7 @@ def progress(session: Session, user: User, figures: dict[str, CountyFigures],
             "days_left": (target.due_on - today).days, "actual": actual,
             "share": _share(target.metric, actual, target.value),
             "met": met(target.metric, actual, target.value), "parts": parts,
-            "trend": _trend(first_checks, counties, today)
+            "trend": _trend(by_week, counties, today)
             if target.metric == "caring_parents" else [],
         })
     return result
