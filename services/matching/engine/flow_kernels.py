@@ -43,10 +43,12 @@ def child_starts(edge_child, n_children):
 
 
 @_jit
-def _layers(roots, child_start, edge_volunteer, child_tiers, open_, mate, slot_start,
-            slot_child, load, vol_cap, dist, queue):
-    """Breadth-first layers from the unpaired ``roots``: ``dist`` of every child met
-    before the first layer that reaches a free place; returns that layer (or _UNSEEN)."""
+def _layers(roots, child_start, edge_volunteer, child_tiers, open_, reach, mate,
+            slot_start, slot_child, load, vol_cap, dist, queue):
+    """Breadth-first layers from the unpaired ``roots`` through the volunteers that can
+    ``reach`` a free place (no augmenting path passes any other): ``dist`` of every
+    child met before the first layer that reaches a free place; returns that layer (or
+    _UNSEEN)."""
     dist[:] = _UNSEEN
     tail = 0
     for c in roots:
@@ -65,7 +67,7 @@ def _layers(roots, child_start, edge_volunteer, child_tiers, open_, mate, slot_s
         allowed = open_[child_tiers[c]]
         for e in range(child_start[c], child_start[c + 1]):
             v = edge_volunteer[e]
-            if e == mate[c] or not allowed[v]:
+            if e == mate[c] or not allowed[v] or not reach[v]:
                 continue
             if load[v] < vol_cap[v]:
                 limit = d + 1
@@ -101,8 +103,9 @@ def _shift(stack, top, child_start, edge_volunteer, mate, child_slot, slot_start
 
 
 @_jit
-def _augment(root, child_start, edge_volunteer, child_tiers, open_, mate, child_slot,
-             slot_start, slot_child, load, vol_cap, dist, next_edge, next_slot, stack):
+def _augment(root, child_start, edge_volunteer, child_tiers, open_, reach, mate,
+             child_slot, slot_start, slot_child, load, vol_cap, dist, next_edge, next_slot,
+             stack):
     """Depth-first search along the layers from ``root``; pairs along the first path to
     a free place.  A child whose search fails is dropped for the rest of the phase."""
     stack[0] = root
@@ -114,7 +117,7 @@ def _augment(root, child_start, edge_volunteer, child_tiers, open_, mate, child_
         while next_edge[c] < child_start[c + 1]:
             e = next_edge[c]
             v = edge_volunteer[e]
-            if e != mate[c] and allowed[v]:
+            if e != mate[c] and allowed[v] and reach[v]:
                 if load[v] < vol_cap[v]:
                     _shift(stack, top, child_start, edge_volunteer, mate, child_slot,
                            slot_start, slot_child, load, next_edge, next_slot, dist)
@@ -205,22 +208,30 @@ def tier_plan(child_start, edge_volunteer, child_tiers, vol_cap, n_tiers):
     stack = np.empty(nc + 1, dtype=np.int64)
     next_edge = np.empty(nc, dtype=np.int64)
     next_slot = np.zeros(nc, dtype=np.int64)
+    reach = np.ones(nv, dtype=np.bool_)
     for t in range(n_tiers):
         roots = np.flatnonzero(child_tiers == t)
-        while _layers(roots, child_start, edge_volunteer, child_tiers, open_, mate,
-                      slot_start, slot_child, load, vol_cap, dist, queue) != _UNSEEN:
+        while roots.shape[0]:  # an empty tier leaves the pairing, and ``reach``, as it is
+            # Searches are confined to the volunteers that can reach a free place; that
+            # set only shrinks as children are paired (a volunteer reaching a free place
+            # after a path was flipped reached one of the path's volunteers, which all
+            # reached the free place at its end before).
+            reach = _open_places(child_start, edge_volunteer, child_tiers, open_, mate,
+                                 slot_start, slot_child, load, vol_cap)
+            if _layers(roots, child_start, edge_volunteer, child_tiers, open_, reach, mate,
+                       slot_start, slot_child, load, vol_cap, dist, queue) == _UNSEEN:
+                break
             for c in range(nc):
                 next_edge[c] = child_start[c]
                 next_slot[c] = 0
             for r in roots:
                 if mate[r] < 0 and dist[r] == 0:
-                    if _augment(r, child_start, edge_volunteer, child_tiers, open_, mate,
-                                child_slot, slot_start, slot_child, load, vol_cap, dist,
-                                next_edge, next_slot, stack):
+                    if _augment(r, child_start, edge_volunteer, child_tiers, open_, reach,
+                                mate, child_slot, slot_start, slot_child, load, vol_cap,
+                                dist, next_edge, next_slot, stack):
                         counts[t] += 1
         if t + 1 < n_tiers:
-            open_[t + 1] = _open_places(child_start, edge_volunteer, child_tiers, open_,
-                                        mate, slot_start, slot_child, load, vol_cap)
+            open_[t + 1] = reach  # no path is left, so the pairing is as it was computed
     return counts, open_, mate
 
 

@@ -463,7 +463,7 @@ def _min_cost_pairs(comp: Component, counts: list[int], edges: np.ndarray,
 
 
 # The pairs the priced cost stage starts from: each child's and each volunteer's best.
-_BEST_PER_CHILD = 10
+_BEST_PER_CHILD = 5
 _BEST_PER_VOLUNTEER = 20
 # Pairs within this reduced cost of helping are added too, so fewer rounds are needed.
 _NEAR = 2000
