@@ -236,16 +236,22 @@ def tier_plan(child_start, edge_volunteer, child_tiers, vol_cap, n_tiers):
 
 
 @_jit
-def kept_pairs(child_start, edge_volunteer, child_tiers, open_, n_tiers):
-    """The pairs offered to their child's tier, tier by tier, each tier's in pair order
-    (the order the flow-network path lists them in)."""
-    n_kept = 0
+def n_kept(child_start, edge_volunteer, child_tiers, open_):
+    """How many pairs are offered to their child's tier."""
+    n = 0
     for c in range(child_start.shape[0] - 1):
         allowed = open_[child_tiers[c]]
         for e in range(child_start[c], child_start[c + 1]):
             if allowed[edge_volunteer[e]]:
-                n_kept += 1
-    kept = np.empty(n_kept, dtype=np.int64)
+                n += 1
+    return n
+
+
+@_jit
+def kept_pairs(child_start, edge_volunteer, child_tiers, open_, n_tiers):
+    """The pairs offered to their child's tier, tier by tier, each tier's in pair order
+    (the order the flow-network path lists them in)."""
+    kept = np.empty(n_kept(child_start, edge_volunteer, child_tiers, open_), dtype=np.int64)
     i = 0
     for t in range(n_tiers):
         allowed = open_[t]

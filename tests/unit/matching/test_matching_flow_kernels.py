@@ -6,9 +6,10 @@ plentiful places."""
 import numpy as np
 import pytest
 
-from services.matching.engine import certificate, flow_kernels, solver
+from services.matching.engine import certificate, flow_kernels, kernels, match, solver
 from services.matching.engine.records import TIERS
 from services.matching.engine.solver import Component
+from tests.unit.matching.test_matching_kernels import _instance
 
 
 def _component(seed: int) -> Component:
@@ -111,3 +112,22 @@ def test_pairs_out_of_child_order_take_the_network_path():
         setattr(comp, name, getattr(comp, name)[order])
     plan = solver._plan(comp, solver._vol_caps(comp), compiled=True)
     assert plan.pairing is None and plan.kept is not None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_run_priced_from_the_first_pair_reaches_the_optimum_of_the_network_path(
+        seed, monkeypatch):
+    children, volunteers, rejected = _instance(seed)
+    monkeypatch.setattr(solver, "_PRICED_FROM", 0)
+    monkeypatch.setattr(solver, "_BEST_PER_CHILD", 1 + seed % 3)
+    monkeypatch.setattr(solver, "_BEST_PER_VOLUNTEER", 1 + seed % 2)
+    priced = match(children, volunteers, rejected)  # certified, or it raises
+    monkeypatch.setenv("MATCH_COMPILED", "0")
+    assert not kernels.available()
+    plain = match(children, volunteers, rejected)
+
+    def optimum(result):
+        return (sorted((p.priority, p.repair) for p in result.proposals),
+                sum(round(p.quality * 1000) for p in result.proposals))
+
+    assert optimum(priced) == optimum(plain)
