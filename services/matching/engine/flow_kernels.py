@@ -208,16 +208,20 @@ def tier_plan(child_start, edge_volunteer, child_tiers, vol_cap, n_tiers):
     stack = np.empty(nc + 1, dtype=np.int64)
     next_edge = np.empty(nc, dtype=np.int64)
     next_slot = np.zeros(nc, dtype=np.int64)
-    reach = np.ones(nv, dtype=np.bool_)
+    reach = vol_cap > 0
     for t in range(n_tiers):
         roots = np.flatnonzero(child_tiers == t)
+        phase = 0
         while roots.shape[0]:  # an empty tier leaves the pairing, and ``reach``, as it is
             # Searches are confined to the volunteers that can reach a free place; that
             # set only shrinks as children are paired (a volunteer reaching a free place
             # after a path was flipped reached one of the path's volunteers, which all
-            # reached the free place at its end before).
-            reach = _open_places(child_start, edge_volunteer, child_tiers, open_, mate,
-                                 slot_start, slot_child, load, vol_cap)
+            # reached the free place at its end before).  A tier's first phase starts
+            # from the pairing the set was last worked out for.
+            if phase:
+                reach = _open_places(child_start, edge_volunteer, child_tiers, open_, mate,
+                                     slot_start, slot_child, load, vol_cap)
+            phase += 1
             if _layers(roots, child_start, edge_volunteer, child_tiers, open_, reach, mate,
                        slot_start, slot_child, load, vol_cap, dist, queue) == _UNSEEN:
                 break
