@@ -115,5 +115,8 @@ def warm_up() -> None:
     (comp,) = split_components(build_candidates(children[:2], volunteers[:2], compiled=True),
                                compiled=True)
     chosen = solver._solve_flow(comp)
+    # The priced cost stage, which only components with millions of pairs take.
+    vol_cap = solver._vol_caps(comp)
+    solver._priced_min_cost(comp, solver._plan(comp, vol_cap), vol_cap)
     certificate.check(comp, comp.edge_child[chosen], comp.edge_volunteer[chosen],
                       compiled=True)

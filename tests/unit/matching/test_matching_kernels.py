@@ -7,6 +7,7 @@ from services.matching.engine import (
     ChildIn,
     VolunteerIn,
     build_candidates,
+    flow_kernels,
     haversine_km,
     kernels,
     match,
@@ -122,7 +123,8 @@ def test_match_proposes_the_same_either_way(seed, monkeypatch):
 
 def test_warm_up_compiles_every_kernel():
     warm_up()
-    for kernel in (kernels._scan, kernels._components, kernels._group):
+    for kernel in (kernels._scan, kernels._components, kernels._group, flow_kernels.tier_plan,
+                   flow_kernels.kept_pairs, flow_kernels.best_pairs, flow_kernels.underpriced):
         assert kernel.signatures, kernel
 
 
