@@ -187,3 +187,26 @@ def test_cli_run_export_approve(runner, app, create_user, create_volunteer, crea
     assert json.loads(approved.output)["approved"] == 1
     assert count(app, Pair, Pair.status == "active") == 1
     assert runner.invoke(args=["match", "run", "--region", "990000"]).exit_code == 1
+
+
+def test_a_child_whose_consent_was_withdrawn_is_not_considered(client, app, login,
+                                                               create_user, create_volunteer,
+                                                               create_child):
+    """Runs read consent from ``children.consenting``: a withdrawal must reach it."""
+    from models import Child, User
+    from services.registry.children import withdraw_consent
+
+    coordinator, volunteer, urgent, normal, _ = setup_county(
+        create_user, create_volunteer, create_child)
+    with app.app_context():
+        withdraw_consent(db.session, db.session.get(User, coordinator),
+                         db.session.get(Child, urgent))
+        db.session.commit()
+    login(coordinator)
+    response = client.post("/matching/runs", data={"region_code": COUNTY_A})
+    run_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    status = client.get(f"/matching/runs/{run_id}/status").get_json()
+    assert status["stats"]["children"] == 1
+    with app.app_context():
+        proposal = db.session.execute(select(Proposal)).scalar_one()
+        assert (proposal.child_id, proposal.volunteer_id) == (normal, volunteer)
