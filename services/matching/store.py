@@ -18,17 +18,13 @@ from services.regions import region_tree
 from services.shared.bulk import insert_rows
 
 
-def _shared_code_sets():
-    """Parse ';'-joined codes once per distinct string (there are only a few hundred)."""
-    cache: dict[str, frozenset[str]] = {}
+class _CodeSets(dict):
+    """';'-joined codes → their set, parsed once per distinct string (there are only a few
+    hundred); a hit is a plain dict look-up, with no Python call per row."""
 
-    def codes(text: str) -> frozenset[str]:
-        found = cache.get(text)
-        if found is None:
-            found = cache[text] = frozenset(text.split(";"))
+    def __missing__(self, text: str) -> frozenset[str]:
+        found = self[text] = frozenset(text.split(";"))
         return found
-
-    return codes
 
 
 class RunInputs:
@@ -64,7 +60,8 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
     counties = sorted(tree.leaves_under([run.region_code]))
     centre = {code: (tree.get(code).latitude, tree.get(code).longitude) for code in counties}
     paired = exists().where(Pair.child_id == Child.id, Pair.status == "active")
-    rows = session.execute(
+    # Plain column reads: run on the connection, without the ORM's per-row loading.
+    rows = session.connection().execute(
         select(Child.id, Child.latitude, Child.longitude, Child.region_code, Child.needs,
                Child.gender, Child.birth_date, Child.priority,
                Child.repair_needed_since.is_not(None))
@@ -78,7 +75,7 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
     rows = _narrow(rows, child_ids)
     later = links.later_twins(session, counties, {row[0] for row in rows})
     rows = [row for row in rows if row[0] not in later]
-    codes = _shared_code_sets()
+    codes = _CodeSets()
     ages: dict = {}
     children = []
     for child_id, lat, lng, county, needs, gender, birth, priority, repair in rows:
@@ -87,9 +84,9 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
             age = ages[birth] = age_on(birth, run.run_date)
         if lat is None or lng is None:
             lat, lng = centre[county]
-        children.append(engine.ChildIn(child_id, lat, lng, codes(needs), gender, age,
+        children.append(engine.ChildIn(child_id, lat, lng, codes[needs], gender, age,
                                          priority, bool(repair)))
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Volunteer.id, Volunteer.latitude, Volunteer.longitude, Volunteer.region_code,
                Volunteer.skills, Volunteer.capacity, Volunteer.active_pairs,
                Volunteer.max_distance_km, Volunteer.child_gender, Volunteer.age_min,
@@ -103,7 +100,7 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
         engine.VolunteerIn(
             id=r.id, lat=r.latitude if r.latitude is not None else centre[r.region_code][0],
             lng=r.longitude if r.longitude is not None else centre[r.region_code][1],
-            skills=codes(r.skills),
+            skills=codes[r.skills],
             free_capacity=max(r.capacity - r.active_pairs, 0),
             max_distance_km=r.max_distance_km, child_gender=r.child_gender,
             age_min=r.age_min, age_max=r.age_max)

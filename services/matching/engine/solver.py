@@ -489,9 +489,9 @@ def _priced_min_cost(comp: Component, plan: _Plan, vol_cap: np.ndarray) -> np.nd
     potentials.  While an offered pair left out has an arc of negative reduced cost under
     them, every pair left out whose reduced cost is below ``_NEAR`` is added (those near
     zero would likely turn negative next) and the flow solved again; when none is
-    negative, the potentials give
-    every arc of the network over *all* offered pairs a reduced cost >= 0, which proves
-    the flow optimal there too (no negative cycle).  Each round adds a pair, so it ends.
+    negative, the potentials give every arc of the network over *all* offered pairs a
+    reduced cost >= 0, which proves the flow optimal there too (no negative cycle).  Each
+    round adds a pair, so it ends.
     """
     nc, nv = len(comp.child_ids), len(comp.volunteer_ids)
     tiers = comp.child_tiers.astype(np.int64)
