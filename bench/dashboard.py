@@ -16,7 +16,7 @@ import random
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Interval, func, literal, select, update
 
 from bench.common import use_bench_keys
 from bench.reminders import SWEEP_AT
@@ -45,7 +45,8 @@ def _seed(rng: random.Random) -> None:
         status="ended", ended_at=now(), end_reason="bench"))
     # Registered two months before: urgent children without a pair are late for the
     # 30-day target, so its query counts every one of them.
-    db.session.execute(update(Child).values(created_at=Child.created_at - timedelta(days=60)))
+    db.session.execute(update(Child).values(
+        created_at=Child.created_at - literal(timedelta(days=60), Interval())))
     pair_counties = db.session.execute(select(Pair.id, Child.region_code).join(
         Child, Child.id == Pair.child_id)).tuples().all()
     contacts = []
