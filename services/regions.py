@@ -99,6 +99,12 @@ class RegionTree:
         names = [r.name for r in self.path(code) if r.name not in _PLACEHOLDER_NAMES]
         return "".join(names) or code
 
+    def name_in_province(self, code: str) -> str:
+        """City and county names, without the province's (a row among one province's)."""
+        names = [r.name for r in self.path(code)
+                 if r.level != "province" and r.name not in _PLACEHOLDER_NAMES]
+        return "".join(names) or self.full_name(code)
+
     def counties_named(self, text: str) -> list[str]:
         """Codes of the counties a written name may mean: 横县, 南宁市横县 and
         广西壮族自治区南宁市横县 all mean 450127; 朝阳区 means two districts."""

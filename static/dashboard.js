@@ -39,7 +39,7 @@
         })).join("<br>");
       } },
       legend: { data: [labels.new_pairs, labels.contacts] },
-      grid: { left: 40, right: 40, bottom: 30, top: 40 },
+      grid: { left: 8, right: 8, bottom: 8, top: 40, containLabel: true },
       xAxis: { type: "category", data: data.trend.map(function (w) { return w.week; }),
                axisLabel: { formatter: function (v) { return v.slice(5); } } },
       yAxis: [{ type: "value", minInterval: 1, name: labels.unit_pairs },
@@ -94,8 +94,9 @@
     target.setOption({
       tooltip: { trigger: "axis" },
       legend: { data: [labels.paired, labels.waiting, labels.coverage] },
-      grid: { left: 50, right: 50, bottom: 80, top: 40 },
-      dataZoom: counties.length > 20 ? [{ type: "slider", bottom: 0 }] : [],
+      grid: { left: 8, right: 8, bottom: 40, top: 40, containLabel: true },
+      // A province: twenty counties at a time, so every name reads; the slider moves on.
+      dataZoom: counties.length > 20 ? [{ type: "slider", bottom: 0, startValue: 0, endValue: 19 }] : [],
       xAxis: { type: "category", data: counties.map(function (c) { return c.name; }),
                axisLabel: { rotate: 40, interval: 0 } },
       yAxis: [{ type: "value", minInterval: 1, name: labels.unit_children },

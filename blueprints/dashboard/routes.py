@@ -47,8 +47,9 @@ def _figures():
 def index():
     counties, totals = _figures()
     names = {code: tree().full_name(code) for code in counties}
+    row_names = {code: tree().name_in_province(code) for code in counties}
     return render_template("dashboard/index.html", totals=totals, counties=counties,
-                           names=names, today=today_local(),
+                           names=names, row_names=row_names, today=today_local(),
                            first_county=dashboard.busiest_county(counties),
                            targets=targets.progress(db.session, current_user, counties, tree(),
                                                     today_local()),

@@ -279,3 +279,19 @@ def test_a_contact_written_without_a_county_takes_its_childs(planted, app):
         db.session.add(entry)
         db.session.commit()
         assert entry.region_code == COUNTY_B
+
+
+def test_county_rows_name_the_city_and_county_without_the_province(planted, login, client,
+                                                                   app):
+    """On a phone the per-county table scrolls sideways; a row's name stays on one line
+    and leaves out the province every row shares (the full name is its title)."""
+    from services.regions import region_tree
+
+    with app.app_context():
+        tree = region_tree(db.session)
+        full, short = tree.full_name(COUNTY_A), tree.name_in_province(COUNTY_A)
+    assert short.endswith(tree.get(COUNTY_A).name) and full.endswith(short) and short != full
+    login(planted["coordinator_a"])
+    with clock.frozen(SOON):
+        html = client.get("/dashboard/").get_data(as_text=True)
+    assert f'<td class="text-nowrap" title="{full}">{short}</td>' in html
