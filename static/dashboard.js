@@ -39,7 +39,7 @@
         })).join("<br>");
       } },
       legend: { data: [labels.new_pairs, labels.contacts] },
-      grid: { left: 8, right: 8, bottom: 8, top: 40, containLabel: true },
+      grid: { left: 8, right: 8, bottom: 8, top: 60, containLabel: true },
       xAxis: { type: "category", data: data.trend.map(function (w) { return w.week; }),
                axisLabel: { formatter: function (v) { return v.slice(5); } } },
       yAxis: [{ type: "value", minInterval: 1, name: labels.unit_pairs },
@@ -91,12 +91,15 @@
       showFigures(box, "data-coverage-figure", counties[0]);
       return;
     }
+    // As many counties at a time as the width gives every name room (8 on a phone, 20
+    // on a desktop); the slider moves on to the others.
+    const shown = Math.max(6, Math.min(20, Math.floor(target.getWidth() / 40)));
     target.setOption({
       tooltip: { trigger: "axis" },
       legend: { data: [labels.paired, labels.waiting, labels.coverage] },
-      grid: { left: 8, right: 8, bottom: 40, top: 40, containLabel: true },
-      // A province: twenty counties at a time, so every name reads; the slider moves on.
-      dataZoom: counties.length > 20 ? [{ type: "slider", bottom: 0, startValue: 0, endValue: 19 }] : [],
+      grid: { left: 8, right: 8, bottom: 40, top: 60, containLabel: true },
+      dataZoom: counties.length > shown
+        ? [{ type: "slider", bottom: 0, startValue: 0, endValue: shown - 1 }] : [],
       xAxis: { type: "category", data: counties.map(function (c) { return c.name; }),
                axisLabel: { rotate: 40, interval: 0 } },
       yAxis: [{ type: "value", minInterval: 1, name: labels.unit_children },
