@@ -63,15 +63,23 @@ def _find_pair(edge_volunteer, lo, hi, v):
 
 
 @_jit
+def child_starts(edge_child, n_children):
+    """Offsets of each child's pairs (pairs in child order): child c's are
+    ``child_start[c]:child_start[c + 1]``."""
+    start = np.zeros(n_children + 1, dtype=np.int64)
+    for e in range(edge_child.shape[0]):
+        start[edge_child[e] + 1] += 1
+    for c in range(n_children):
+        start[c + 1] += start[c]
+    return start
+
+
+@_jit
 def feasible(edge_child, edge_volunteer, vol_cap, pair_child, pair_volunteer, nc):
     """Check 1.  Returns (verdict, child_start, used, load): where each child's pairs
     start, the pair each child is given (-1: none) and each volunteer's load."""
     nv = vol_cap.shape[0]
-    child_start = np.zeros(nc + 1, dtype=np.int64)
-    for e in range(edge_child.shape[0]):
-        child_start[edge_child[e] + 1] += 1
-    for c in range(nc):
-        child_start[c + 1] += child_start[c]
+    child_start = child_starts(edge_child, nc)
     used = np.full(nc, -1, dtype=np.int64)
     load = np.zeros(nv, dtype=np.int64)
     for i in range(pair_child.shape[0]):

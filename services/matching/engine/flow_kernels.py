@@ -2,8 +2,9 @@
 ``solver._lexicographic_plan`` without building a flow network per tier.
 
 Pairs are read as a component holds them, in (child, volunteer) order, so a child's
-pairs are one slice (``child_start``).  A volunteer's places are slots (``slot_start``),
-each empty (-1) or holding the child paired there.
+pairs are one slice (``child_start``, from ``certificate_kernels.child_starts``).  A
+volunteer's places are slots (``slot_start``), each empty (-1) or holding the child
+paired there.
 
 Why tier by tier, from the previous pairing, is exact.  The sets of children that can
 be paired together form a matroid, so a maximum pairing of tiers < k, extended by
@@ -29,17 +30,6 @@ import numpy as np
 from .kernels import _jit
 
 _UNSEEN = np.iinfo(np.int32).max
-
-
-@_jit
-def child_starts(edge_child, n_children):
-    """Offsets of each child's pairs (pairs in child order)."""
-    start = np.zeros(n_children + 1, dtype=np.int64)
-    for e in range(edge_child.shape[0]):
-        start[edge_child[e] + 1] += 1
-    for c in range(n_children):
-        start[c + 1] += start[c]
-    return start
 
 
 @_jit

@@ -396,7 +396,7 @@ def _plan(comp: Component, vol_cap: np.ndarray, compiled: bool | None = None) ->
     if not (use_kernels and fk.in_child_order(comp.edge_child)):
         counts, kept = _lexicographic_plan(comp, vol_cap)
         return _Plan(counts, kept, None, None, None)
-    child_start = fk.child_starts(comp.edge_child, len(comp.child_ids))
+    child_start = ck.child_starts(comp.edge_child, len(comp.child_ids))
     counts, open_, mate = fk.tier_plan(child_start, comp.edge_volunteer, comp.child_tiers,
                                        vol_cap, len(TIERS))
     return _Plan(counts.tolist(), None, mate[mate >= 0], child_start, open_)
@@ -508,7 +508,7 @@ def _priced_min_cost(comp: Component, plan: _Plan, vol_cap: np.ndarray) -> np.nd
         used = np.full(nc, -1, dtype=np.int64)
         used[comp.edge_child[chosen]] = np.searchsorted(edges, chosen)
         load = np.bincount(comp.edge_volunteer[chosen], minlength=nv).astype(np.int64)
-        start = fk.child_starts(comp.edge_child[edges], nc)
+        start = ck.child_starts(comp.edge_child[edges], nc)
         acyclic, dist = ck.potentials(comp.edge_volunteer[edges], cost[edges], start,
                                       tiers, vol_cap, used, load, len(TIERS))
         if not acyclic:

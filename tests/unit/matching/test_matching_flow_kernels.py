@@ -6,7 +6,14 @@ plentiful places."""
 import numpy as np
 import pytest
 
-from services.matching.engine import certificate, flow_kernels, kernels, match, solver
+from services.matching.engine import (
+    certificate,
+    certificate_kernels,
+    flow_kernels,
+    kernels,
+    match,
+    solver,
+)
 from services.matching.engine.records import TIERS
 from services.matching.engine.solver import Component
 from tests.unit.matching.test_matching_kernels import _instance
@@ -80,7 +87,7 @@ def test_saturated_places_close_every_later_tier():
     edge_child = np.array([0, 0, 1, 1, 2, 2, 3, 3], dtype=np.int32)
     edge_volunteer = np.array([0, 1, 0, 1, 0, 1, 0, 1], dtype=np.int32)
     tiers = np.array([0, 0, 0, 5], dtype=np.int8)
-    child_start = flow_kernels.child_starts(edge_child, 4)
+    child_start = certificate_kernels.child_starts(edge_child, 4)
     counts, open_, mate = flow_kernels.tier_plan(child_start, edge_volunteer, tiers,
                                                  np.array([1, 1]), len(TIERS))
     assert counts.tolist() == [2, 0, 0, 0, 0, 0]
@@ -97,7 +104,7 @@ def test_a_long_augmenting_path_moves_every_child_along():
     edge_child = np.array([c for c, _ in pairs], dtype=np.int32)
     edge_volunteer = np.array([v for _, v in pairs], dtype=np.int32)
     tiers = np.array([1] * (n - 1) + [3], dtype=np.int8)
-    child_start = flow_kernels.child_starts(edge_child, n)
+    child_start = certificate_kernels.child_starts(edge_child, n)
     counts, open_, mate = flow_kernels.tier_plan(child_start, edge_volunteer, tiers,
                                                  np.ones(n, dtype=np.int64), len(TIERS))
     assert counts.tolist() == [0, n - 1, 0, 1, 0, 0]
