@@ -71,15 +71,14 @@ def county_figures(session: Session, user: User, today: date,
     def row(code: str) -> CountyFigures:
         return rows.setdefault(code, CountyFigures(code))
 
-    consenting: dict[tuple[str, str], int] = {}
+    # Waiting = children with consent minus those of them paired, per priority.
     for code, priority, has_consent, category, children in _child_rows(session, user):
         figures = row(code)
         figures.registered += children
         figures.by_category[category] += children
         if has_consent:
             figures.with_consent += children
-            consenting[code, priority] = consenting.get((code, priority), 0) + children
-    paired_with_consent: dict[tuple[str, str], int] = {}
+            figures.waiting[priority] += children
     for code, priority, has_consent, active, compliant, overdue, *weeks in _pair_rows(
             session, user, today):
         figures = row(code)
@@ -89,10 +88,7 @@ def county_figures(session: Session, user: User, today: date,
         figures.overdue_pairs += overdue
         figures.new_pairs = [a + b for a, b in zip(figures.new_pairs, weeks, strict=True)]
         if has_consent:
-            key = code, priority
-            paired_with_consent[key] = paired_with_consent.get(key, 0) + active
-    for (code, priority), children in consenting.items():
-        rows[code].waiting[priority] = children - paired_with_consent.get((code, priority), 0)
+            figures.waiting[priority] -= active
     for code, pending, vetted, full in _volunteer_rows(session, user):
         figures = row(code)
         figures.volunteers_pending, figures.volunteers_vetted = pending, vetted

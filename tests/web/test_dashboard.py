@@ -295,3 +295,18 @@ def test_county_rows_name_the_city_and_county_without_the_province(planted, logi
     with clock.frozen(SOON):
         html = client.get("/dashboard/").get_data(as_text=True)
     assert f'<td class="text-nowrap" title="{full}">{short}</td>' in html
+
+
+def test_contacts_by_county_reach_no_volunteer(planted, app):
+    from sqlalchemy import select
+
+    from models import ContactLog
+    from services.access import policy
+
+    with app.app_context():
+        volunteer_user = db.session.get(
+            User, db.session.get(Volunteer, planted["a"]["volunteer"]).user_id)
+        coordinator = db.session.get(User, planted["coordinator_a"])
+        for user, seen in ((coordinator, 1), (volunteer_user, 0)):
+            stmt = policy.scoped_contacts(db.session, user, select(ContactLog.id))
+            assert len(db.session.execute(stmt).all()) == seen
