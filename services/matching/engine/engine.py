@@ -106,7 +106,7 @@ def warm_up() -> None:
     children = [ChildIn(i, 23.0, 108.0, frozenset({"a"}), "F", 9, "normal") for i in (1, 2)]
     volunteers = [VolunteerIn(i, 23.0, 108.0, frozenset({"a"}), 1, 5.0) for i in (3, 4, 5)]
     split_components(build_candidates(children, volunteers[:2], compiled=True), compiled=True)
-    # Two components, so the grouping kernel is compiled too.
+    # Two components.
     far = [VolunteerIn(6, 30.0, 100.0, frozenset({"a"}), 1, 5.0)]
     children.append(ChildIn(7, 30.0, 100.0, frozenset({"a"}), "F", 9, "normal"))
     split_components(build_candidates(children, volunteers[:2] + far, compiled=True),

@@ -154,15 +154,20 @@ def _scan(start, stop, c_phi, c_lmb, c_cos, c_xyz, c_needs, c_n_needs, c_gender,
                     out_check[written] = check
                     written += 1
         if written - first > 1:
-            # Volunteer order: sort the child's few pairs by volunteer (insertion sort).
-            for i in range(first + 1, written):
-                v, cost, check = out_vol[i], out_cost[i], out_check[i]
-                j = i - 1
-                while j >= first and out_vol[j] > v:
-                    out_vol[j + 1], out_cost[j + 1], out_check[j + 1] = (
-                        out_vol[j], out_cost[j], out_check[j])
-                    j -= 1
-                out_vol[j + 1], out_cost[j + 1], out_check[j + 1] = v, cost, check
+            # Volunteer order: the child's pairs (a few hundred at most) sorted by one
+            # (volunteer, position) key each, then moved into place.
+            n_new = written - first
+            keys = np.empty(n_new, np.int64)
+            for i in range(n_new):
+                keys[i] = (np.int64(out_vol[first + i]) << 32) | i
+            keys.sort()
+            costs = out_cost[first:written].copy()
+            checks = out_check[first:written].copy()
+            for i in range(n_new):
+                at = keys[i] & 0xFFFFFFFF
+                out_vol[first + i] = np.int32(keys[i] >> 32)
+                out_cost[first + i] = costs[at]
+                out_check[first + i] = checks[at]
         c += 1
     return c, written
 
@@ -268,57 +273,93 @@ def _find(parent, x):
 
 
 @_jit
-def _components(child, volunteer, n_children, n_volunteers):
-    """Component label of every pair, child and volunteer (-1: no pair), labels numbered
-    by their smallest child, like SciPy's ``connected_components`` over children first."""
+def _split(child, volunteer, cost, n_children, n_volunteers):
+    """The components of the candidate graph and their pairs, in one pass over the pairs
+    after the union-find (pairs in (child, volunteer) order).
+
+    Components are numbered by their smallest child, like SciPy's
+    ``connected_components`` over children first.  Returns the number of components,
+    each child's and volunteer's component (-1: no pair) and position within it, where
+    each component's pairs start, and the pairs grouped by component (their order kept
+    within one) as component positions of child and volunteer, with their cost."""
     parent = np.arange(n_volunteers)
     n = child.shape[0]
-    for i in range(1, n):
-        if child[i] == child[i - 1]:
-            a, b = _find(parent, volunteer[i - 1]), _find(parent, volunteer[i])
-            if a != b:
-                if a < b:
-                    parent[b] = a
-                else:
-                    parent[a] = b
+    root = 0
+    for i in range(n):
+        # Each child's volunteers joined to the root of its first one.
+        b = _find(parent, volunteer[i])
+        if i == 0 or child[i] != child[i - 1]:
+            root = b
+        elif b < root:
+            parent[root] = b
+            root = b
+        elif b > root:
+            parent[b] = root
     root_label = np.full(n_volunteers, -1, dtype=np.int64)
     child_label = np.full(n_children, -1, dtype=np.int64)
-    vol_label = np.full(n_volunteers, -1, dtype=np.int64)
-    edge_label = np.empty(n, dtype=np.int32)
+    child_pairs = np.zeros(n_children, dtype=np.int64)
+    has_pair = np.zeros(n_volunteers, dtype=np.bool_)
     labels = 0
     for i in range(n):
-        r = _find(parent, volunteer[i])
-        if root_label[r] < 0:
-            root_label[r] = labels
-            labels += 1
-        edge_label[i] = root_label[r]
-        child_label[child[i]] = root_label[r]
-        vol_label[volunteer[i]] = root_label[r]
-    return labels, edge_label, child_label, vol_label
+        has_pair[volunteer[i]] = True
+        c = child[i]
+        child_pairs[c] += 1
+        if i == 0 or c != child[i - 1]:
+            r = _find(parent, volunteer[i])
+            if root_label[r] < 0:
+                root_label[r] = labels
+                labels += 1
+            child_label[c] = root_label[r]
+    vol_label = np.full(n_volunteers, -1, dtype=np.int64)
+    for v in range(n_volunteers):
+        if has_pair[v]:
+            vol_label[v] = root_label[_find(parent, v)]
+    # Positions within the component, in index order; pairs per component.
+    seen = np.zeros(labels, dtype=np.int64)
+    child_local = np.full(n_children, -1, dtype=np.int32)
+    starts = np.zeros(labels + 1, dtype=np.int64)
+    for c in range(n_children):
+        if child_label[c] >= 0:
+            child_local[c] = seen[child_label[c]]
+            seen[child_label[c]] += 1
+            starts[child_label[c] + 1] += child_pairs[c]
+    seen[:] = 0
+    vol_local = np.full(n_volunteers, -1, dtype=np.int32)
+    for v in range(n_volunteers):
+        if vol_label[v] >= 0:
+            vol_local[v] = seen[vol_label[v]]
+            seen[vol_label[v]] += 1
+    for k in range(labels):
+        starts[k + 1] += starts[k]
+    fill = starts[:-1].copy()
+    out_child = np.empty(n, dtype=np.int32)
+    out_volunteer = np.empty(n, dtype=np.int32)
+    out_cost = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        at = fill[child_label[child[i]]]
+        fill[child_label[child[i]]] = at + 1
+        out_child[at] = child_local[child[i]]
+        out_volunteer[at] = vol_local[volunteer[i]]
+        out_cost[at] = cost[i]
+    return (labels, child_label, vol_label, child_local, vol_local, starts, out_child,
+            out_volunteer, out_cost)
 
 
-def components(child, volunteer, n_children, n_volunteers):
-    """See ``_components``; pairs must be in (child, volunteer) order."""
-    return _components(child, volunteer, n_children, n_volunteers)
+def split(child, volunteer, cost, n_children, n_volunteers):
+    """See ``_split``; pairs must be in (child, volunteer) order."""
+    return _split(child, volunteer, cost, n_children, n_volunteers)
 
 
 @_jit
-def _group(labels, n_labels):
-    """Indices sorted by label, stable, and where each label starts (a counting sort)."""
-    starts = np.zeros(n_labels + 1, dtype=np.int64)
-    for x in labels:
-        starts[x + 1] += 1
-    for k in range(n_labels):
-        starts[k + 1] += starts[k]
-    fill = starts[:-1].copy()
-    order = np.empty(labels.shape[0], dtype=np.int32)
-    for i in range(labels.shape[0]):
-        order[fill[labels[i]]] = i
-        fill[labels[i]] += 1
-    return order, starts
+def _counts(values, n):
+    """How often each of 0 .. n - 1 occurs in ``values`` (``np.bincount``, without
+    first widening a large int32 array)."""
+    out = np.zeros(n, dtype=np.int64)
+    for x in values:
+        out[x] += 1
+    return out
 
 
-def group(labels, n_labels):
-    """Indices grouped by label (stable) and the start of each group."""
-    return _group(labels, n_labels)
-
+def counts(values, n):
+    """See ``_counts``."""
+    return np.bincount(values, minlength=n) if njit is None else _counts(values, n)

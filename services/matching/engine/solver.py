@@ -236,22 +236,20 @@ def split_components(cands: Candidates, *, compiled: bool | None = None,
     nc, nv = len(cands.child_ids), len(cands.volunteer_ids)
     use_kernels = kernels.available() if compiled is None else compiled
     if use_kernels:
-        n_labels, edge_label, child_label, vol_label = kernels.components(
-            cands.child, cands.volunteer, nc, nv)
+        (n_labels, child_label, vol_label, child_local, vol_local, starts, edge_child,
+         edge_volunteer, cost) = kernels.split(cands.child, cands.volunteer, cands.cost, nc, nv)
+        groups = [slice(starts[k], starts[k + 1]) for k in range(n_labels)]
     else:
         n_labels, edge_label, child_label, vol_label = _labels_scipy(cands)
-    child_local, vol_local = _local_index(child_label), _local_index(vol_label)
-
-    if n_labels == 1:
-        # One component holds every pair (typical for dense areas): no regrouping.
-        edge_groups: list = [slice(None)]
-        group_labels = [0]
-    else:
-        order, starts = (kernels.group if use_kernels else _group_scipy)(edge_label, n_labels)
-        sizes = np.diff(starts)
-        group_labels = sorted(range(n_labels), key=lambda k: -sizes[k])
-        edge_groups = [order[starts[k]:starts[k + 1]] for k in group_labels]
-    del edge_label
+        child_local, vol_local = _local_index(child_label), _local_index(vol_label)
+        order, starts = _group_scipy(edge_label, n_labels)
+        del edge_label
+        groups = [order[starts[k]:starts[k + 1]] for k in range(n_labels)]
+        edge_child = child_local[cands.child]
+        edge_volunteer = vol_local[cands.volunteer]
+        cost = cands.cost
+    sizes = np.diff(starts)
+    group_labels = sorted(range(n_labels), key=lambda k: -sizes[k])
 
     child_order = np.argsort(child_label, kind="stable")
     child_sorted = child_label[child_order]
@@ -259,12 +257,12 @@ def split_components(cands: Candidates, *, compiled: bool | None = None,
     vol_sorted = vol_label[vol_order]
 
     components = []
-    for edges, label in zip(edge_groups, group_labels, strict=True):
+    for label in group_labels:
         kids = _members(child_order, child_sorted, label)
         vols = _members(vol_order, vol_sorted, label)
-        edge_child = child_local[cands.child[edges]]
-        edge_volunteer = vol_local[cands.volunteer[edges]]
-        pairs = _PairScores(cands, kids, vols, edge_child, edge_volunteer)
+        edges = groups[label]
+        # The compiled path's arrays are grouped already: each component a slice.
+        pairs = _PairScores(cands, kids, vols, edge_child[edges], edge_volunteer[edges])
         components.append(
             Component(
                 codes=cands.codes,
@@ -272,9 +270,9 @@ def split_components(cands: Candidates, *, compiled: bool | None = None,
                 child_tiers=cands.child_tiers[kids],
                 volunteer_ids=cands.volunteer_ids[vols],
                 capacities=cands.capacities[vols],
-                edge_child=edge_child,
-                edge_volunteer=edge_volunteer,
-                cost=cands.cost[edges],
+                edge_child=pairs.edge_child,
+                edge_volunteer=pairs.edge_volunteer,
+                cost=cost[edges],
                 **{name: ScoreColumn(pairs, name) for name in _DETAILS},
             )
         )
@@ -405,8 +403,7 @@ def _plan(comp: Component, vol_cap: np.ndarray, compiled: bool | None = None) ->
 def _vol_caps(comp: Component) -> np.ndarray:
     """Free places of each volunteer: never more than their number of candidates."""
     nv = len(comp.volunteer_ids)
-    return np.minimum(comp.capacities,
-                      np.bincount(comp.edge_volunteer, minlength=nv)).astype(np.int64)
+    return np.minimum(comp.capacities, kernels.counts(comp.edge_volunteer, nv))
 
 
 def _solve_flow(comp: Component) -> np.ndarray:

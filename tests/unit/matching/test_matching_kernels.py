@@ -123,7 +123,7 @@ def test_match_proposes_the_same_either_way(seed, monkeypatch):
 
 def test_warm_up_compiles_every_kernel():
     warm_up()
-    for kernel in (kernels._scan, kernels._components, kernels._group, flow_kernels.tier_plan,
+    for kernel in (kernels._scan, kernels._split, kernels._counts, flow_kernels.tier_plan,
                    flow_kernels.kept_pairs, flow_kernels.best_pairs, flow_kernels.underpriced):
         assert kernel.signatures, kernel
 
