@@ -10,10 +10,6 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-
 from services.imports import headers
 from services.imports.reader import sheet_rows
 from services.shared.spreadsheet import escape_cell
@@ -21,8 +17,8 @@ from services.shared.spreadsheet import escape_cell
 #: How long a refused import's file is kept for its marked-up download.
 KEEP_REFUSED = timedelta(days=1)
 NOTE_HEADER = headers.NOTE_COLUMN
-_BAD = PatternFill("solid", fgColor="FFC7CE")
-_NOTE = Font(color="9C0006")
+_BAD_FILL = "FFC7CE"
+_NOTE_COLOUR = "9C0006"
 
 
 def marked_workbook(data: bytes, kind: str, problems: list[dict],
@@ -31,6 +27,13 @@ def marked_workbook(data: bytes, kind: str, problems: list[dict],
 
     ``describe(problem)`` is the problem in the reader's language.
     """
+    # openpyxl is imported where used: loading it takes a tenth of a second, which
+    # every command and worker would pay otherwise.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import PatternFill
+
+    bad_fill = PatternFill("solid", fgColor=_BAD_FILL)
     by_row: dict[int, list[dict]] = {}
     for problem in problems:
         by_row.setdefault(problem["row"], []).append(problem)
@@ -50,7 +53,7 @@ def marked_workbook(data: bytes, kind: str, problems: list[dict],
         for index, value in enumerate(cells[:max(width, len(cells))]):
             cell = WriteOnlyCell(sheet, value=_safe(value))
             if headers.column_letter(index) in bad:
-                cell.fill = _BAD
+                cell.fill = bad_fill
             out.append(cell)
         if number == header_row:
             out += [None] * (width - len(out)) + [_note(sheet, NOTE_HEADER)]
@@ -64,9 +67,12 @@ def marked_workbook(data: bytes, kind: str, problems: list[dict],
         return handle.read()
 
 
-def _note(sheet, text: str) -> WriteOnlyCell:
+def _note(sheet, text: str):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(sheet, value=text)
-    cell.font = _NOTE
+    cell.font = Font(color=_NOTE_COLOUR)
     return cell
 
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from services.imports import headers
@@ -230,6 +229,10 @@ def _workbook_rows(data: bytes):
 
 
 def _openpyxl_rows(data: bytes):
+    # openpyxl is imported where used: loading it takes a tenth of a second, which
+    # every command and worker would pay otherwise.
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]

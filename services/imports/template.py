@@ -5,10 +5,6 @@ characters of inline choices."""
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from services.imports import headers, values
 from services.regions import RegionTree
 
@@ -63,11 +59,17 @@ NOTES = {
     ],
 }
 ROWS_WITH_LISTS = 2000
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_FILL = "DDEBF7"
 
 
 def template_workbook(kind: str, tree: RegionTree, counties: list[str]) -> bytes:
     """The ``kind`` ledger's template as .xlsx bytes, the counties' names in their list."""
+    # openpyxl is imported where used: loading it takes a tenth of a second, which
+    # every command and worker would pay otherwise.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     fields = CHILD_TEMPLATE if kind == "children" else VOLUNTEER_TEMPLATE
     example = dict(CHILD_EXAMPLE if kind == "children" else VOLUNTEER_EXAMPLE)
     county_names = [tree.full_name(code) for code in sorted(counties)]
@@ -79,7 +81,7 @@ def template_workbook(kind: str, tree: RegionTree, counties: list[str]) -> bytes
     sheet.append([example.get(f, "") for f in fields])
     for index, name in enumerate(fields):
         cell = sheet.cell(row=1, column=index + 1)
-        cell.font, cell.fill = Font(bold=True), _HEADER_FILL
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor=_HEADER_FILL)
         sheet.column_dimensions[headers.column_letter(index)].width = \
             24 if name in ("id_number", "needs", "region_code", "skills") else 14
     sheet.freeze_panes = "A2"
