@@ -94,18 +94,16 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
         .where(Volunteer.region_code.in_(counties), Volunteer.status == "vetted",
                *_only(session, Volunteer.id, volunteer_ids))
         .order_by(Volunteer.id)
-    ).all()
+    ).tuples().all()
     rows = _narrow(rows, volunteer_ids)
-    volunteers = [
-        engine.VolunteerIn(
-            id=r.id, lat=r.latitude if r.latitude is not None else centre[r.region_code][0],
-            lng=r.longitude if r.longitude is not None else centre[r.region_code][1],
-            skills=codes[r.skills],
-            free_capacity=max(r.capacity - r.active_pairs, 0),
-            max_distance_km=r.max_distance_km, child_gender=r.child_gender,
-            age_min=r.age_min, age_max=r.age_max)
-        for r in rows
-    ]
+    volunteers = []
+    for (volunteer_id, lat, lng, county, skills, capacity, active, reach, child_gender,
+         age_min, age_max) in rows:
+        if lat is None or lng is None:
+            lat, lng = centre[county]
+        volunteers.append(engine.VolunteerIn(
+            volunteer_id, lat, lng, codes[skills], max(capacity - active, 0), reach,
+            child_gender, age_min, age_max))
     rejected = set(session.execute(
         select(Proposal.child_id, Proposal.volunteer_id)
         .join(Child, Child.id == Proposal.child_id)
