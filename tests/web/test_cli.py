@@ -49,3 +49,19 @@ def test_ping_task_runs_eagerly(app):
 
     with app.app_context():
         assert ping.delay().get()["regions"] > 3000
+
+
+def test_a_runs_peak_memory_is_its_own_not_its_parents():
+    # A benchmark starts `flask match run` from a process holding a province's import;
+    # the run's peak must not be that process's (``ru_maxrss`` survives fork and exec).
+    import subprocess
+    import sys
+
+    parent = bytearray(400 * 2**20)
+    for at in range(0, len(parent), 4096):
+        parent[at] = 1
+    child = subprocess.run(
+        [sys.executable, "-c", "from blueprints.matching.cli import _peak_mib; "
+                               "print(_peak_mib())"],
+        capture_output=True, text=True, check=True)
+    assert 0 < int(child.stdout) < 300
