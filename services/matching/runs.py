@@ -68,7 +68,8 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
     ``memory_mb`` (MATCH_MEMORY_MB) caps the run: a region whose candidate pairs would
     not fit is stopped while they are being built and failed with ``TOO_LARGE``. A
     pairing that fails its optimality certificate (engine.certificate) fails the run with
-    ``NOT_PROVEN`` before anything is saved.
+    ``NOT_PROVEN`` before anything is committed: the certificate is checked on a thread of
+    its own while the proposals are written, and a failed one rolls them back.
     """
     report = progress or (lambda *args: None)
     claimed = session.execute(
@@ -116,27 +117,48 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
         solve_here(session, run_id, 0, cands, [components[i] for i in dealt[0]],
                    commit=commit)
         return session.get(MatchRun, run_id)
+    pending: list = []
     try:
-        result = engine.solve(cands, components, engine_progress)
+        result = engine.solve(cands, components, engine_progress, certify_later=pending)
     except engine.MatchingSolverError as failure:
-        log.error("match run %s failed: %s", run_id, failure)
-        fail_run(session, run_id, NOT_PROVEN)
-        commit()
-        return session.get(MatchRun, run_id)
+        return _not_proven(session, run_id, failure, commit)
     result.stats["seconds"] = {"candidates": candidates_seconds, **result.stats["seconds"]}
     report(run_id, "saving", _PHASE_START["saving"])
+    # The pairings are proven optimal while they are written: nothing is committed
+    # before the certificate has passed, and a failed one rolls the writing back.
+    certification = engine.Certification(pending)
     started = time.perf_counter()
     run = session.get(MatchRun, run_id)
-    save_result(session, run, inputs, result)
+    try:
+        save_result(session, run, inputs, result)
+        certifying = certification.wait()
+    except engine.MatchingSolverError as failure:
+        session.rollback()
+        return _not_proven(session, run_id, failure, commit)
+    except BaseException:
+        session.rollback()
+        certification.wait_quietly()
+        raise
     stats = dict(result.stats)
     stats["seconds"] = {"loading": round(loading_seconds, 3), **stats["seconds"],
                         "saving": round(time.perf_counter() - started, 3)}
+    if pending:
+        # Beside the saving, not part of "solving" (as it is in a run split in parts).
+        stats["seconds"]["certifying"] = round(certifying, 3)
     run.stats = stats
     run.status, run.phase, run.progress, run.finished_at = "done", "done", 1.0, now()
     commit()
     log.info("match run %s done: %s proposed for %s children", run_id, stats["proposed"],
              stats["children"])
     return run
+
+
+def _not_proven(session: Session, run_id: int, failure: Exception,
+                commit: Callable[[], None]) -> MatchRun | None:
+    log.error("match run %s failed: %s", run_id, failure)
+    fail_run(session, run_id, NOT_PROVEN)
+    commit()
+    return session.get(MatchRun, run_id)
 
 
 #: A running run whose worker has not reported for this long has lost its worker.

@@ -22,7 +22,7 @@ from .candidates import (
     pairs_within,
     unpaired_reasons,
 )
-from .engine import MatchResult, ProgressCallback, match, solve, warm_up
+from .engine import Certification, MatchResult, ProgressCallback, match, solve, warm_up
 from .geo import EARTH_RADIUS_KM, chord_radius, haversine_km, haversine_km_array, unit_vectors
 from .records import PRIORITIES, TIERS, ChildIn, Proposal, VolunteerIn, tier_of
 from .solver import (
@@ -44,6 +44,7 @@ __all__ = [
     "TIERS",
     "UNPAIRED_REASONS",
     "Candidates",
+    "Certification",
     "ChildIn",
     "Component",
     "MatchResult",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from . import certificate, solver
 from .candidates import Candidates, build_candidates, unpaired_reasons
 from .records import PRIORITIES, ChildIn, Proposal, VolunteerIn
-from .solver import Component, solve_component, split_components
+from .solver import Component, certify, solve_component, split_components
 
 ProgressCallback = Callable[[str, float], None]
 
@@ -58,9 +59,14 @@ def match(
 
 
 def solve(cands: Candidates, components: Sequence[Component],
-          progress: ProgressCallback | None = None) -> MatchResult:
+          progress: ProgressCallback | None = None,
+          certify_later: list | None = None) -> MatchResult:
     """Solve the components of ``cands`` (all of them, or some: see
-    ``services.matching.parts``) and give every other child of ``cands`` its reason."""
+    ``services.matching.parts``) and give every other child of ``cands`` its reason.
+
+    Each pairing is proven optimal by its certificate before ``solve`` returns, unless
+    ``certify_later`` (a list) is given: then the components and their pairings are added
+    to it, for a ``Certification`` the caller starts and waits for before it commits."""
     report = progress or (lambda phase, fraction: None)
     report("solving", 0.0)
     started = time.perf_counter()
@@ -68,9 +74,10 @@ def solve(cands: Candidates, components: Sequence[Component],
     done = since_report = 0
     proposals: list[Proposal] = []
     # Time spent proving the pairings optimal (part of "solving").
-    certifying = {"certifying": 0.0} if certificate.enabled() else {}
+    certifying = ({"certifying": 0.0} if certificate.enabled() and certify_later is None
+                  else {})
     for comp in components:
-        proposals.extend(solve_component(comp, certifying))
+        proposals.extend(solve_component(comp, certifying, certify_later))
         done += comp.n_edges
         since_report += comp.n_edges
         if since_report >= _PROGRESS_STEP * total_edges:
@@ -96,6 +103,44 @@ def solve(cands: Candidates, components: Sequence[Component],
     }
     report("done", 1.0)
     return MatchResult(proposals=proposals, unpaired=unpaired, stats=stats)
+
+
+class Certification:
+    """The optimality certificates of a run's pairings (``solve(..., certify_later=)``),
+    checked on a thread of their own while the caller does something else, such as
+    writing the proposals in a transaction it has not committed: the certificate's
+    compiled kernels release the GIL, so on two cores the check costs no time.
+
+    ``wait`` returns the seconds it took, or raises what the check raised
+    (``NotProvenOptimal`` when a pairing is not proven optimal): the caller then rolls
+    back, and nothing of the run is kept."""
+
+    def __init__(self, pending: list):
+        self._failure: BaseException | None = None
+        self._seconds = 0.0
+        self._thread = threading.Thread(target=self._check, args=(pending,),
+                                        name="match-certificate", daemon=True)
+        self._thread.start()
+
+    def _check(self, pending: list) -> None:
+        started = time.perf_counter()
+        try:
+            for comp, chosen in pending:
+                certify(comp, chosen)
+        except BaseException as failure:  # handed to the thread that waits
+            self._failure = failure
+        finally:
+            self._seconds = time.perf_counter() - started
+
+    def wait(self) -> float:
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        return self._seconds
+
+    def wait_quietly(self) -> None:
+        """Wait for the check to end, whatever it found (the caller is failing anyway)."""
+        self._thread.join()
 
 
 def warm_up() -> None:

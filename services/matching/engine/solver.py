@@ -534,17 +534,22 @@ def _solve_tiny(comp: Component) -> np.ndarray:
     return np.sort(order[:take])
 
 
-def solve_component(comp: Component, seconds: dict | None = None) -> list[Proposal]:
+def solve_component(comp: Component, seconds: dict | None = None,
+                    later: list | None = None) -> list[Proposal]:
     """Lexicographically optimal pairing of one component, proven so by its certificate
     (unless ``MATCH_CERTIFY=0``); ``seconds["certifying"]``, if given, adds the time the
-    certificate took."""
+    certificate took.  With ``later`` (a list) the certificate is not checked here: the
+    component and its pairing are added to ``later`` for ``certify`` (see
+    ``engine.Certification``)."""
     if comp.n_edges == 0:
         return []
     if len(comp.child_ids) == 1 or len(comp.volunteer_ids) == 1:
         chosen = _solve_tiny(comp)
     else:
         chosen = _solve_flow(comp)
-    if certificate.enabled():
+    if certificate.enabled() and later is not None:
+        later.append((comp, chosen))
+    elif certificate.enabled():
         started = time.perf_counter()
         certify(comp, chosen)
         if seconds is not None:

@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 
 from services.matching.engine import (
+    Certification,
     NotProvenOptimal,
     build_candidates,
     certificate,
     match,
+    solve,
     solver,
     split_components,
 )
@@ -190,3 +192,19 @@ def test_a_component_whose_pairing_is_not_optimal_raises(monkeypatch):
     # The check can be turned off; it is on unless MATCH_CERTIFY=0.
     monkeypatch.setenv("MATCH_CERTIFY", "0")
     assert match(children, volunteers, rejected).proposals
+
+
+def test_a_certificate_checked_later_gives_the_same_verdict_on_its_own_thread(monkeypatch):
+    # A run writes its proposals while the certificate is checked (runs.execute_run):
+    # the deferred check passes the engine's pairing and raises on a wrong one.
+    children, volunteers, rejected = random_instance(np.random.default_rng(3), 40, 8, 3)
+    cands = build_candidates(children, volunteers, rejected)
+    pending = []
+    result = solve(cands, split_components(cands), certify_later=pending)
+    assert pending and result.proposals and "certifying" not in result.stats["seconds"]
+    assert Certification(pending).wait() >= 0
+    wrong = [(comp, chosen[1:]) for comp, chosen in pending]  # one child fewer than possible
+    check = Certification(wrong)
+    with pytest.raises(NotProvenOptimal, match="more children up to"):
+        check.wait()
+    check.wait_quietly()  # a caller failing for another reason only waits
