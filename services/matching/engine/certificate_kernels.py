@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import _jit
+from .kernels import _counts, _jit
 
 OK = 0
 NOT_CANDIDATE = 1
@@ -67,10 +67,7 @@ def child_starts(edge_child, n_children):
     """Offsets of each child's pairs (pairs in child order): child c's are
     ``child_start[c]:child_start[c + 1]``."""
     start = np.zeros(n_children + 1, dtype=np.int64)
-    for e in range(edge_child.shape[0]):
-        start[edge_child[e] + 1] += 1
-    for c in range(n_children):
-        start[c + 1] += start[c]
+    start[1:] = np.cumsum(_counts(edge_child, n_children))
     return start
 
 
