@@ -18,7 +18,8 @@ import subprocess
 import sys
 import time
 
-from bench.certificate import _peak_reset, _status, people
+from bench.certificate import _peak_reset, people
+from core.memory import status_kib
 
 
 def measure(region_code: str, n_children: int, n_volunteers: int, threads: int) -> dict:
@@ -39,7 +40,7 @@ def measure(region_code: str, n_children: int, n_volunteers: int, threads: int) 
     return {"threads": threads, "pairs": len(cands), "components": len(components),
             "build_candidates_s": round(built, 2), "split_components_s": round(split, 2),
             "candidates_s": round(built + split, 2),
-            "phase_peak_rise_mib": round((_status("VmHWM") - before) / 1024),
+            "phase_peak_rise_mib": round((status_kib("VmHWM") - before) / 1024),
             "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "pairs_sha256": digest.hexdigest()[:16],
             "load_average": [round(x, 2) for x in os.getloadavg()]}

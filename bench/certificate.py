@@ -17,6 +17,7 @@ import resource
 import sys
 import time
 
+from core.memory import status_kib
 from services.matching.engine import (
     ChildIn,
     VolunteerIn,
@@ -70,12 +71,7 @@ def _peak_reset() -> int:
     """Reset the resident peak to the current size; return that size (KiB)."""
     with open("/proc/self/clear_refs", "w") as fh:
         fh.write("5")
-    return _status("VmRSS")
-
-
-def _status(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith(field + ":"))
+    return status_kib("VmRSS")
 
 
 def measure(region_code: str = "450000", n_children: int = 100_000,
@@ -100,7 +96,7 @@ def measure(region_code: str = "450000", n_children: int = 100_000,
             verdict = certificate.check(comp, comp.edge_child[chosen],
                                         comp.edge_volunteer[chosen], compiled=compiled)
             certified = time.perf_counter() - started
-            extra = (_status("VmHWM") - before) / 1024
+            extra = (status_kib("VmHWM") - before) / 1024
             assert verdict.failure is None, verdict
             key = "" if compiled else "numpy_"
             out[key + "solve_s"] = round(out.get(key + "solve_s", 0.0) + solved, 3)

@@ -2,7 +2,6 @@
 
 import csv
 import json
-import resource
 import sys
 import time
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from blueprints.background import enqueue
 from core.errors import DomainError
+from core.memory import peak_mib
 from extensions import db
 from models import Child, MatchRun, Proposal, User, Volunteer
 from services.access import audit
@@ -56,22 +56,8 @@ def run(region_code, run_async):
         "volunteers": stats["volunteers"], "candidates": stats["candidates"],
         "proposed": stats["proposed"], "seconds": round(time.perf_counter() - started, 3),
         "phases": stats["seconds"],
-        "peak_mib": _peak_mib(),
+        "peak_mib": peak_mib(),
     }))
-
-
-def _peak_mib() -> int:
-    """This process's peak resident memory.  On Linux from ``VmHWM``, which starts again
-    at ``exec``; ``ru_maxrss`` keeps the peak of the process that started this one (a
-    benchmark holding a province's import), so it is only the fallback."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 @match_cli.command("export")

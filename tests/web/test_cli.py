@@ -61,7 +61,6 @@ def test_a_runs_peak_memory_is_its_own_not_its_parents():
     for at in range(0, len(parent), 4096):
         parent[at] = 1
     child = subprocess.run(
-        [sys.executable, "-c", "from blueprints.matching.cli import _peak_mib; "
-                               "print(_peak_mib())"],
+        [sys.executable, "-c", "from core.memory import peak_mib; print(peak_mib())"],
         capture_output=True, text=True, check=True)
     assert 0 < int(child.stdout) < 300
