@@ -31,9 +31,15 @@ def marked_workbook(data: bytes, kind: str, problems: list[dict],
     # every command and worker would pay otherwise.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import PatternFill
+    from openpyxl.styles import Font, PatternFill
 
-    bad_fill = PatternFill("solid", fgColor=_BAD_FILL)
+    bad_fill, note_font = PatternFill("solid", fgColor=_BAD_FILL), Font(color=_NOTE_COLOUR)
+
+    def note(text: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = note_font
+        return cell
+
     by_row: dict[int, list[dict]] = {}
     for problem in problems:
         by_row.setdefault(problem["row"], []).append(problem)
@@ -56,24 +62,15 @@ def marked_workbook(data: bytes, kind: str, problems: list[dict],
                 cell.fill = bad_fill
             out.append(cell)
         if number == header_row:
-            out += [None] * (width - len(out)) + [_note(sheet, NOTE_HEADER)]
+            out += [None] * (width - len(out)) + [note(NOTE_HEADER)]
         elif number in by_row:
             out += [None] * (width - len(out)) + [
-                _note(sheet, "；".join(describe(p) for p in by_row[number]))]
+                note("；".join(describe(p) for p in by_row[number]))]
         sheet.append(out)
     with tempfile.TemporaryFile() as handle:
         book.save(handle)
         handle.seek(0)
         return handle.read()
-
-
-def _note(sheet, text: str):
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = Font(color=_NOTE_COLOUR)
-    return cell
 
 
 def _safe(value):
