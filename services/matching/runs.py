@@ -22,6 +22,7 @@ from services.access.policy import covers_region
 from services.matching import engine
 from services.matching.failures import NOT_PROVEN, TOO_LARGE, fail_run
 from services.matching.parts import dispatch, solve_here
+from services.matching.saving import SavingAhead, can_save_ahead
 from services.matching.store import load_inputs, save_result
 from services.regions import region_tree
 
@@ -118,19 +119,29 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
                    commit=commit)
         return session.get(MatchRun, run_id)
     pending: list = []
+    # What needs no pairing is written while the engine solves (services.matching.saving).
+    ahead = (SavingAhead(session, run_id, inputs.counties, cands)
+             if can_save_ahead(session) else None)
     try:
         result = engine.solve(cands, components, engine_progress, certify_later=pending)
-    except engine.MatchingSolverError as failure:
-        return _not_proven(session, run_id, failure, commit)
+    except BaseException as failure:
+        if ahead is not None:
+            ahead.abandon()
+            session.rollback()
+        if isinstance(failure, engine.MatchingSolverError):
+            return _not_proven(session, run_id, failure, commit)
+        raise
     result.stats["seconds"] = {"candidates": candidates_seconds, **result.stats["seconds"]}
     report(run_id, "saving", _PHASE_START["saving"])
     # The pairings are proven optimal while they are written: nothing is committed
     # before the certificate has passed, and a failed one rolls the writing back.
     certification = engine.Certification(pending)
     started = time.perf_counter()
-    run = session.get(MatchRun, run_id)
     try:
-        save_result(session, run, inputs, result)
+        if ahead is None:
+            save_result(session, session.get(MatchRun, run_id), inputs, result)
+        else:
+            ahead.finish(result)
         certifying = certification.wait()
     except engine.MatchingSolverError as failure:
         session.rollback()
@@ -145,6 +156,10 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
     if pending:
         # Beside the saving, not part of "solving" (as it is in a run split in parts).
         stats["seconds"]["certifying"] = round(certifying, 3)
+    if ahead is not None:
+        # Beside the solving: the withdrawals and the unpaired children.
+        stats["seconds"]["saving_ahead"] = round(ahead.seconds, 3)
+    run = session.get(MatchRun, run_id)
     run.stats = stats
     run.status, run.phase, run.progress, run.finished_at = "done", "done", 1.0, now()
     commit()

@@ -120,23 +120,31 @@ def save_result(session: Session, run: MatchRun, inputs: RunInputs, result) -> N
 
 def withdraw_open_proposals(session: Session, run: MatchRun, counties) -> None:
     """Open proposals of earlier runs over these counties are replaced by this run's."""
-    session.execute(
-        update(Proposal)
-        .where(Proposal.status == "open", Proposal.run_id != run.id,
-               Proposal.child_id.in_(select(Child.id).where(Child.region_code.in_(counties))))
-        .values(status="withdrawn", decided_at=now()))
+    session.execute(withdraw_statement(run.id, counties))
+
+
+def withdraw_statement(run_id: int, counties):
+    return (update(Proposal)
+            .where(Proposal.status == "open", Proposal.run_id != run_id,
+                   Proposal.child_id.in_(select(Child.id)
+                                         .where(Child.region_code.in_(counties))))
+            .values(status="withdrawn", decided_at=now()))
 
 
 def insert_result(session: Session, run: MatchRun, proposals, unpaired: dict) -> None:
     """Store proposals (engine records) and unpaired children (id → reason), in bulk."""
+    insert_proposals(session, run.id, proposals)
+    insert_rows(session, UnpairedChild.__table__, [
+        {"run_id": run.id, "child_id": child_id, "reason": reason}
+        for child_id, reason in unpaired.items()])
+
+
+def insert_proposals(session: Session, run_id: int, proposals) -> None:
     insert_rows(session, Proposal.__table__, [
-        {"run_id": run.id, "child_id": p.child_id, "volunteer_id": p.volunteer_id,
+        {"run_id": run_id, "child_id": p.child_id, "volunteer_id": p.volunteer_id,
          "distance_km": round(p.distance_km, 3), "quality": round(p.quality, 3),
          "need_score": round(p.need_score, 3), "distance_score": round(p.distance_score, 3),
          "matched_needs": ";".join(p.matched_needs), "priority": p.priority,
          "status": "open", "reject_reason": ""}
         for p in proposals
     ])
-    insert_rows(session, UnpairedChild.__table__, [
-        {"run_id": run.id, "child_id": child_id, "reason": reason}
-        for child_id, reason in unpaired.items()])
