@@ -465,16 +465,19 @@ def _min_cost_pairs(comp: Component, counts: list[int], edges: np.ndarray,
     return np.sort(edges[flow.flows(np.arange(len(edges), dtype=np.int32)) > 0])
 
 
-# From this many kept pairs on, the cost stage is priced (``_priced_min_cost``): its
-# rounds cost more than one flow over all kept pairs below (Guangxi's 2.4 million pairs:
-# 2.3 s in one flow, 2.5 to 3 s priced; Sichuan's 16.8 million: 15 s, 9 to 11 s priced).
-_PRICED_FROM = 5_000_000
+# From this many kept pairs on, the cost stage is priced (``_priced_min_cost``): below,
+# its rounds cost about as much as one flow over all kept pairs (Guangxi's first 60,000
+# children, 0.87 million kept pairs: 0.49 s either way); above, it wins (Guangxi's
+# 2.4 million: 1.9 s in one flow, 1.2 s priced; Sichuan's 16.8 million: 15 s, 5.7 s).
+_PRICED_FROM = 1_000_000
 # The pairs the priced cost stage starts from: each child's and each volunteer's best.
-_BEST_PER_CHILD = 5
-_BEST_PER_VOLUNTEER = 20
+# Few of each, with a wide ``_NEAR``: three rounds on Guangxi and Sichuan, each smaller
+# (5 and 20 with 2,000: Guangxi 4 rounds, 1.8 s; Sichuan 3 rounds, 6.1 s).
+_BEST_PER_CHILD = 2
+_BEST_PER_VOLUNTEER = 10
 # Pairs of reduced cost below this (thousandths of quality) are added with the negative
-# ones: on Sichuan, 3 rounds instead of 4 or 5.
-_NEAR = 2000
+# ones, since those near zero would likely turn negative in the next round.
+_NEAR = 5000
 
 
 def _priced_min_cost(comp: Component, plan: _Plan, vol_cap: np.ndarray) -> np.ndarray:
