@@ -5,7 +5,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN pybabel compile -d translations
+RUN pybabel compile -d translations \
+    && python -m compileall -q app.py config.py extensions.py blueprints core models services tasks
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin qianshou \
     && mkdir -p /app/instance && chown qianshou /app/instance
 # Compile the matching kernels once, into a numba cache the app user may use, not on

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench import compare_engines, county_ledger, dashboard, imports, matching, reminders, sms
-from bench.common import ROOT, recreate_database, use_bench_keys
+from bench.common import ROOT, compile_bytecode, recreate_database, settle, use_bench_keys
 from extensions import db
 from services.access import accounts
 from services.matching.engine import warm_up
@@ -62,7 +62,10 @@ def _ledger_apart(url: str) -> dict:
 
 
 def _matching_runs(app, results: dict, workers: bool) -> None:
-    warm_up()  # the kernels compiled into numba's cache first, as the Docker image does
+    settle(os.environ["DATABASE_URL"])
+    # The bytecode and the kernels (numba's cache) compiled first, as the Docker image does.
+    compile_bytecode()
+    warm_up()
     results["matching"].update(matching.run_cli("450000", "province (Guangxi)"))
     if workers:
         province_run = results["matching"]["province (Guangxi)"]["run_id"]
@@ -138,6 +141,7 @@ def main() -> None:
     # Sichuan last, so the figures above are over the same data as before it was added.
     with app.app_context():
         results["matching"].update(matching.prepare_sichuan(app, admin_id, work))
+    settle(url)
     results["matching"].update(matching.run_cli(matching.SICHUAN, "province (Sichuan)"))
     done("matching")
     results["sms"] = sms.run(app)

@@ -5,6 +5,7 @@ The schema is built once per run with ``alembic upgrade head`` (migrations are t
 after each test every table but the region table is emptied.
 """
 
+import gc
 import os
 import tempfile
 from datetime import date, datetime
@@ -75,6 +76,14 @@ def _no_real_sms_provider(monkeypatch):
 
     for backend in (AliyunBackend, TencentBackend):
         monkeypatch.setattr(backend, "_make_client", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _no_frozen_objects():
+    """``flask match run`` freezes the objects it finds (gc.freeze) for its own short
+    process; a test that invokes it in this process must not keep them from collection."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")

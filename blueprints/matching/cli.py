@@ -1,6 +1,7 @@
 """`flask match run | export | approve` (a published contract)."""
 
 import csv
+import gc
 import json
 import sys
 import time
@@ -32,6 +33,9 @@ def match_cli():
 @click.option("--async", "run_async", is_flag=True, help="Queue it on Celery instead.")
 def run(region_code, run_async):
     """Run matching for a region and print one JSON line."""
+    # The app's objects live as long as the command: garbage collections during the run
+    # and at exit need not walk them (a third of a second at exit, measured).
+    gc.freeze()
     try:
         match_run = runs.start_run(db.session, None, region_code)
     except DomainError as error:
