@@ -73,9 +73,23 @@ def compare(region_code: str, ref: str = "main") -> dict:
     return {"region": region_code, "earlier": ref, "same_pairs": same_pairs,
             "same_counts_and_quality": old == new, "earlier_engine": old, "this_engine": new,
             "same_unpaired_reasons": before.unpaired == after.unpaired,
+            # Where ties were broken otherwise, other children are left unpaired; a child's
+            # reason does not depend on the pairing, so the reasons must agree wherever
+            # both engines leave the child unpaired, and their counts must be the same.
+            "unpaired_by_reason": {"earlier": _by_reason(before), "this": _by_reason(after)},
+            "reasons_agree_where_both_unpaired": all(
+                after.unpaired[c] == reason for c, reason in before.unpaired.items()
+                if c in after.unpaired),
             "seconds": {"earlier": round(before_s, 2), "this": round(after_s, 2)},
             "cpu_seconds": {"earlier": round(before_cpu, 2), "this": round(after_cpu, 2)},
             "phases": {"earlier": before.stats["seconds"], "this": after.stats["seconds"]}}
+
+
+def _by_reason(result) -> dict:
+    counts: dict = {}
+    for reason in result.unpaired.values():
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _fields(record) -> tuple:
