@@ -60,6 +60,21 @@ def test_match_run_spares_the_garbage_collector_the_apps_objects(runner, app):
     assert gc.get_freeze_count() > 10_000
 
 
+def test_starting_the_app_does_not_import_what_only_some_runs_need():
+    # SciPy (a fifth of a second) serves the NumPy twin of the kernels and children with
+    # no eligible volunteer; openpyxl and pypinyin serve workbooks and duplicates.
+    import subprocess
+    import sys
+
+    child = subprocess.run(
+        [sys.executable, "-c", "import sys, app; print(sorted({m.split('.')[0] + "
+         "('.' + m.split('.')[1] if m.count('.') else '') for m in sys.modules}))"],
+        capture_output=True, text=True, check=True)
+    loaded = child.stdout
+    for heavy in ("scipy.sparse", "scipy.spatial", "openpyxl", "pypinyin"):
+        assert f"'{heavy}" not in loaded, heavy
+
+
 def test_a_runs_peak_memory_is_its_own_not_its_parents():
     # A benchmark starts `flask match run` from a process holding a province's import;
     # the run's peak must not be that process's (``ru_maxrss`` survives fork and exec).

@@ -30,7 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from . import kernels
 from .geo import chord_radius, haversine_from_radians, unit_vectors
@@ -236,6 +235,10 @@ class _Table:
         xyz = self.c_xyz if children is None else self.c_xyz[children]
         if not len(xyz) or not self.nv:
             return
+        # SciPy takes a fifth of a second to import; a compiled run whose children all
+        # have an eligible volunteer never needs it.
+        from scipy.spatial import cKDTree
+
         child_tree = cKDTree(xyz)
         for batch in _radius_batches(self.v_maxd):
             near = cKDTree(self.v_xyz[batch]).sparse_distance_matrix(

@@ -56,8 +56,6 @@ import os
 from typing import NamedTuple
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import breadth_first_order
 
 from . import certificate_kernels as ck
 from . import kernels
@@ -197,6 +195,9 @@ def _augmenting_path(edge_child, edge_volunteer, tiers, vol_cap, pair_child, pai
                      is_used, k, nc) -> bool:
     """Whether the pairs of children of tiers <= k can be augmented (breadth-first search
     over children, volunteers and a source node linked to the unpaired children)."""
+    from scipy.sparse import coo_matrix  # the NumPy path only: SciPy is slow to import
+    from scipy.sparse.csgraph import breadth_first_order
+
     nv = len(vol_cap)
     source = nc + nv
     in_prefix = tiers[edge_child] <= k

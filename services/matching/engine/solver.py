@@ -48,8 +48,6 @@ from typing import NamedTuple
 import numpy as np
 from ortools.graph.python.max_flow import SimpleMaxFlow
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from . import certificate, kernels
 from . import certificate_kernels as ck
@@ -198,6 +196,9 @@ def _local_index(labels: np.ndarray) -> np.ndarray:
 
 def _labels_scipy(cands: Candidates):
     """Component labels (numbered by smallest child) of pairs, children and volunteers."""
+    from scipy.sparse import coo_matrix  # the NumPy path only: SciPy is slow to import
+    from scipy.sparse.csgraph import connected_components
+
     nc, nv = len(cands.child_ids), len(cands.volunteer_ids)
     graph = coo_matrix(
         (np.ones(len(cands), dtype=np.int8), (cands.child, nc + cands.volunteer.astype(np.int64))),
@@ -324,6 +325,9 @@ def _can_free_a_place(
     pair arc).  This is the set of volunteers that reach the sink in the
     residual graph, which is the same for every maximum flow.
     """
+    from scipy.sparse import coo_matrix  # the NumPy path only: SciPy is slow to import
+    from scipy.sparse.csgraph import breadth_first_order
+
     nv = len(comp.volunteer_ids)
     slack = vol_cap - np.bincount(comp.edge_volunteer[edges[used]], minlength=nv)
     owner = np.full(len(comp.child_ids), -1, dtype=np.int64)
