@@ -65,7 +65,7 @@ class SavingAhead:
                                 "child_ids": _array(cands.child_ids),
                                 "codes": _array(cands.child_reasons)})
         self._failure: BaseException | None = None
-        self.seconds = 0.0  # how long the database took
+        self.seconds = 0.0  # how long the writes took, until the thread ran again
         #: Set once the database has done the writes.
         self.sent = threading.Event()
         self._thread = threading.Thread(target=self._send, args=(raw, statement),
