@@ -15,7 +15,7 @@ from models import Child, MatchRun, Pair, Proposal, UnpairedChild, Volunteer
 from services.duplicates import links
 from services.matching import engine
 from services.regions import region_tree
-from services.shared.bulk import insert_rows
+from services.shared.bulk import insert_rows, read_rows
 
 
 class _CodeSets(dict):
@@ -60,8 +60,8 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
     counties = sorted(tree.leaves_under([run.region_code]))
     centre = {code: (tree.get(code).latitude, tree.get(code).longitude) for code in counties}
     paired = exists().where(Pair.child_id == Child.id, Pair.status == "active")
-    # Plain column reads: run on the connection, without the ORM's per-row loading.
-    rows = session.connection().execute(
+    # Plain column reads, without the ORM's per-row loading.
+    waiting = (
         select(Child.id, Child.latitude, Child.longitude, Child.region_code, Child.needs,
                Child.gender, Child.birth_date, Child.priority,
                Child.repair_needed_since.is_not(None))
@@ -70,9 +70,8 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
         # a semi-join of every child to the consent records.
         .where(Child.region_code.in_(counties), Child.consenting, ~paired,
                ~links.taken_twin_clause(counties), *_only(session, Child.id, child_ids))
-        .order_by(Child.id)
-    ).tuples().all()
-    rows = _narrow(rows, child_ids)
+        .order_by(Child.id))
+    rows = _narrow(read_rows(session, waiting), child_ids)
     later = links.later_twins(session, counties, {row[0] for row in rows})
     rows = [row for row in rows if row[0] not in later]
     codes = _CodeSets()
@@ -86,16 +85,15 @@ def load_inputs(session: Session, run: MatchRun, child_ids=None,
             lat, lng = centre[county]
         children.append(engine.ChildIn(child_id, lat, lng, codes[needs], gender, age,
                                          priority, bool(repair)))
-    rows = session.connection().execute(
+    vetted = (
         select(Volunteer.id, Volunteer.latitude, Volunteer.longitude, Volunteer.region_code,
                Volunteer.skills, Volunteer.capacity, Volunteer.active_pairs,
                Volunteer.max_distance_km, Volunteer.child_gender, Volunteer.age_min,
                Volunteer.age_max)
         .where(Volunteer.region_code.in_(counties), Volunteer.status == "vetted",
                *_only(session, Volunteer.id, volunteer_ids))
-        .order_by(Volunteer.id)
-    ).tuples().all()
-    rows = _narrow(rows, volunteer_ids)
+        .order_by(Volunteer.id))
+    rows = _narrow(read_rows(session, vetted), volunteer_ids)
     volunteers = []
     for (volunteer_id, lat, lng, county, skills, capacity, active, reach, child_gender,
          age_min, age_max) in rows:
