@@ -73,6 +73,7 @@ def execute_run(session: Session, run_id: int, *, commit: Callable[[], None],
     its own while the proposals are written, and a failed one rolls them back.
     """
     report = progress or (lambda *args: None)
+    engine.warm_up_beside()  # the kernels load while the inputs are read
     claimed = session.execute(
         update(MatchRun).where(MatchRun.id == run_id, MatchRun.status == "queued")
         .values(status="running", phase="loading", started_at=now(), heartbeat_at=now())

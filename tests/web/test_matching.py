@@ -162,6 +162,28 @@ def test_rules_page_is_published(client, login, create_user):
     assert "6371.0" in page and "60" in page and "40" in page
 
 
+def test_a_process_loads_the_kernels_beside_its_first_run(runner, app, create_user,
+                                                          create_volunteer, create_child,
+                                                          monkeypatch):
+    import threading
+    import time
+
+    from services.matching.engine import engine as engine_module
+
+    setup_county(create_user, create_volunteer, create_child)
+    loaded_on = []
+    monkeypatch.setattr(engine_module, "_warming_started", False)  # a new process
+    monkeypatch.setattr(engine_module, "warm_up",
+                        lambda: loaded_on.append(threading.current_thread().name))
+    for _ in range(2):
+        assert runner.invoke(args=["match", "run", "--region", "450100"]).exit_code == 0
+    for _ in range(100):
+        if loaded_on:
+            break
+        time.sleep(0.05)
+    assert loaded_on == ["match-warm-up"]  # on a thread of its own, once
+
+
 def test_cli_run_export_approve(runner, app, create_user, create_volunteer, create_child):
     from models import Child
 

@@ -22,7 +22,15 @@ from .candidates import (
     pairs_within,
     unpaired_reasons,
 )
-from .engine import Certification, MatchResult, ProgressCallback, match, solve, warm_up
+from .engine import (
+    Certification,
+    MatchResult,
+    ProgressCallback,
+    match,
+    solve,
+    warm_up,
+    warm_up_beside,
+)
 from .geo import EARTH_RADIUS_KM, chord_radius, haversine_km, haversine_km_array, unit_vectors
 from .records import PRIORITIES, TIERS, ChildIn, Proposal, VolunteerIn, tier_of
 from .solver import (
@@ -69,4 +77,5 @@ __all__ = [
     "unit_vectors",
     "unpaired_reasons",
     "warm_up",
+    "warm_up_beside",
 ]
