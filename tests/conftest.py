@@ -94,6 +94,24 @@ def app():
 
 
 @pytest.fixture(autouse=True)
+def _celery_of_the_test_app(request):
+    """Each create_app makes its Celery app the current one, which shared tasks use: a
+    test that builds another app (make_app, an app with older keys) must not leave its
+    Celery, with its broker and eager setting, to the tests that run after it."""
+    if "app" in request.fixturenames:
+        celery = request.getfixturevalue("app").extensions["celery"]
+        celery.set_current()
+        celery.set_default()
+    # Celery marks "inside a task" in one flag for the whole process while an eager task
+    # runs; tests that run eager tasks on several threads at once (the concurrency
+    # tests) can leave it set, and every later ``result.get()`` would then refuse.
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _clean_tables(request):
     """Empty every table but the regions after each test that used the app."""
     yield
