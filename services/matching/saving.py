@@ -22,13 +22,11 @@ default, allows one writer at a time, and the progress is written in transaction
 own, so there the run saves after solving, as before (``can_save_ahead``).
 """
 
-import threading
-import time
-
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from core.threads import Beside
 from services.matching import engine
 from services.matching.store import insert_proposals, withdraw_statement
 
@@ -46,7 +44,8 @@ def can_save_ahead(session: Session) -> bool:
 
 
 def _array(values: np.ndarray) -> str:
-    """A PostgreSQL array literal of integers."""
+    """A PostgreSQL array literal of integers (psycopg2 adapts a list of them four
+    times slower: 0.2 s for Sichuan's 300,000 children)."""
     return "{" + ",".join(map(str, values.tolist())) + "}"
 
 
@@ -64,31 +63,19 @@ class SavingAhead:
                 _UNPAIRED_ALL, {"run_id": run_id, "reasons": list(engine.UNPAIRED_REASONS),
                                 "child_ids": _array(cands.child_ids),
                                 "codes": _array(cands.child_reasons)})
-        self._failure: BaseException | None = None
-        self.seconds = 0.0  # how long the writes took, until the thread ran again
-        #: Set once the database has done the writes.
-        self.sent = threading.Event()
-        self._thread = threading.Thread(target=self._send, args=(raw, statement),
-                                        name="match-saving-ahead", daemon=True)
-        self._thread.start()
+        #: The database's writes; ``sent`` is set once they are done.
+        self._writing = Beside("match-saving-ahead", _send, raw, statement)
+        self.sent = self._writing.done
 
-    def _send(self, raw, statement: bytes) -> None:
-        started = time.perf_counter()
-        try:
-            with raw.cursor() as cursor:
-                cursor.execute(statement)
-            self.sent.set()
-        except BaseException as failure:  # handed to the thread that finishes
-            self._failure = failure
-        finally:
-            self.seconds = time.perf_counter() - started
+    @property
+    def seconds(self) -> float:
+        """How long the writes took, until the thread ran again."""
+        return self._writing.seconds
 
     def finish(self, result: engine.MatchResult) -> None:
         """Once the pairing is known: keep the rows of the children it leaves unpaired,
         and write its proposals."""
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
+        self._writing.wait()
         paired = np.array([p.child_id for p in result.proposals], dtype=np.int64)
         deleted = self._session.execute(_DELETE_PAIRED, {
             "run_id": self._run_id, "child_ids": _array(paired)}).rowcount
@@ -99,4 +86,9 @@ class SavingAhead:
 
     def abandon(self) -> None:
         """Wait for the thread, whatever it did: the caller rolls back."""
-        self._thread.join()
+        self._writing.wait_quietly()
+
+
+def _send(raw, statement: bytes) -> None:
+    with raw.cursor() as cursor:
+        cursor.execute(statement)

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from core.threads import Beside
+
 from . import certificate, kernels, solver
 from .candidates import Candidates, build_candidates, unpaired_reasons
 from .records import PRIORITIES, ChildIn, Proposal, VolunteerIn
@@ -106,7 +108,7 @@ def solve(cands: Candidates, components: Sequence[Component],
     return MatchResult(proposals=proposals, unpaired=unpaired, stats=stats)
 
 
-class Certification:
+class Certification(Beside):
     """The optimality certificates of a run's pairings (``solve(..., certify_later=)``),
     checked on a thread of their own while the caller does something else, such as
     writing the proposals in a transaction it has not committed: the certificate's
@@ -117,31 +119,12 @@ class Certification:
     back, and nothing of the run is kept."""
 
     def __init__(self, pending: list):
-        self._failure: BaseException | None = None
-        self._seconds = 0.0
-        self._thread = threading.Thread(target=self._check, args=(pending,),
-                                        name="match-certificate", daemon=True)
-        self._thread.start()
+        super().__init__("match-certificate", _certify_all, pending)
 
-    def _check(self, pending: list) -> None:
-        started = time.perf_counter()
-        try:
-            for comp, chosen in pending:
-                certify(comp, chosen)
-        except BaseException as failure:  # handed to the thread that waits
-            self._failure = failure
-        finally:
-            self._seconds = time.perf_counter() - started
 
-    def wait(self) -> float:
-        self._thread.join()
-        if self._failure is not None:
-            raise self._failure
-        return self._seconds
-
-    def wait_quietly(self) -> None:
-        """Wait for the check to end, whatever it found (the caller is failing anyway)."""
-        self._thread.join()
+def _certify_all(pending: list) -> None:
+    for comp, chosen in pending:
+        certify(comp, chosen)
 
 
 def warm_up() -> None:
