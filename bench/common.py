@@ -46,10 +46,7 @@ def settle(url: str) -> None:
     imported pages out, as autovacuum and the checkpointer would have done on a server
     before anyone runs matching, so the timed runs neither plan on empty statistics
     nor share the disk with the imports' writes."""
-    parsed = make_url(url)
-    conn = psycopg2.connect(dbname=parsed.database, user=parsed.username, host=parsed.host,
-                            port=parsed.port or 5432)
-    conn.autocommit = True
+    conn = _connect(url)
     with conn.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
         cur.execute("CHECKPOINT")
@@ -67,10 +64,17 @@ def run_cli(*args: str) -> tuple[dict, float]:
 def recreate_database(url: str) -> None:
     """Drop and create the benchmark database."""
     parsed = make_url(url)
-    admin = psycopg2.connect(dbname="postgres", user=parsed.username, host=parsed.host,
-                             port=parsed.port or 5432)
-    admin.autocommit = True
+    admin = _connect(url, "postgres")
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
         cur.execute(f'CREATE DATABASE "{parsed.database}"')
     admin.close()
+
+
+def _connect(url: str, database: str | None = None):
+    """An autocommit connection to ``url``'s server, to its database or ``database``."""
+    parsed = make_url(url)
+    conn = psycopg2.connect(dbname=database or parsed.database, user=parsed.username,
+                            host=parsed.host, port=parsed.port or 5432)
+    conn.autocommit = True
+    return conn

@@ -19,6 +19,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from app import create_app
@@ -86,10 +87,7 @@ def compare(region_code: str, ref: str = "main") -> dict:
 
 
 def _by_reason(result) -> dict:
-    counts: dict = {}
-    for reason in result.unpaired.values():
-        counts[reason] = counts.get(reason, 0) + 1
-    return dict(sorted(counts.items()))
+    return dict(sorted(Counter(result.unpaired.values()).items()))
 
 
 def _fields(record) -> tuple:

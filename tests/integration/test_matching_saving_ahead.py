@@ -25,6 +25,19 @@ def _county(create_user, create_volunteer, create_child):
                      needs=[("academic", "health")[n % 2]])
 
 
+def _watch_savings(monkeypatch) -> list:
+    """Every SavingAhead the runs start, as they start."""
+    started = []
+
+    class Watched(runs.SavingAhead):
+        def __init__(self, *args):
+            super().__init__(*args)
+            started.append(self)
+
+    monkeypatch.setattr(runs, "SavingAhead", Watched)
+    return started
+
+
 def _run(app) -> int:
     with app.app_context():
         run = runs.start_run(db.session, None, COUNTY_A)
@@ -53,19 +66,13 @@ def test_the_writes_that_need_no_pairing_are_done_while_solving(app, create_user
     # (run again in the same state: the last run's proposals are withdrawn by both)
     sequential = _saved(app, _run(app))
     monkeypatch.undo()
-    started = []
+    started = _watch_savings(monkeypatch)
     solve = engine.solve
-
-    class Watched(runs.SavingAhead):
-        def __init__(self, *args):
-            super().__init__(*args)
-            started.append(self)
 
     def solve_when_written(*args, **kwargs):
         assert started and started[0].sent.wait(30), "nothing was written while solving"
         return solve(*args, **kwargs)
 
-    monkeypatch.setattr(runs, "SavingAhead", Watched)
     monkeypatch.setattr(engine, "solve", solve_when_written)
     ahead_id = _run(app)
     ahead = _saved(app, ahead_id)
@@ -85,18 +92,12 @@ def test_a_run_that_fails_while_solving_leaves_nothing_written(app, create_user,
     _county(create_user, create_volunteer, create_child)
     first = _run(app)
     before = _saved(app, first)
-    started = []
-
-    class Watched(runs.SavingAhead):
-        def __init__(self, *args):
-            super().__init__(*args)
-            started.append(self)
+    started = _watch_savings(monkeypatch)
 
     def solver_breaks(*args, **kwargs):
         assert started[0].sent.wait(30)  # the provisional rows are in
         raise MemoryError("solver gone")
 
-    monkeypatch.setattr(runs, "SavingAhead", Watched)
     monkeypatch.setattr(engine, "solve", solver_breaks)
     with pytest.raises(MemoryError):
         _run(app)
